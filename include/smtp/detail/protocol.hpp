@@ -1,0 +1,592 @@
+#ifndef SMTP_DETAIL_PROTOCOL_HPP
+#define SMTP_DETAIL_PROTOCOL_HPP
+
+#include <smtp/detail/address.hpp>
+#include <smtp/detail/command.hpp>
+#include <smtp/detail/data_reader.hpp>
+#include <smtp/detail/line_reader.hpp>
+#include <smtp/detail/parameters.hpp>
+#include <smtp/envelope.hpp>
+#include <smtp/options.hpp>
+#include <smtp/reply.hpp>
+#include <smtp/session.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <array>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace smtp::detail {
+
+/// What the server offers beyond the options, fixed by its policies.
+struct features {
+    bool eight_bit_mime = true;                        // DecodePolicy::eight_bit_mime
+    std::span<const std::string_view> auth_mechanisms; // AuthPolicy::names
+    bool tls_available = false;                        // a TLS context is configured
+};
+
+/// What the connection does after a protocol step.
+enum class step {
+    replied, // a reply was written; read the next command
+    proceed, // checks passed: run the hook (or the default behaviour)
+    close    // a reply was written; close the connection
+};
+
+/// The SMTP session state machine, without I/O (RFC 5321 with aiosmtpd's replies and check
+/// order). The connection feeds it lines and DATA bytes; it writes replies into `out` and tells
+/// the connection when to call a hook. Default behaviours (what happens when the handler has no
+/// hook) live here too, so the whole protocol runs and is tested without sockets.
+template <class Content>
+class protocol {
+public:
+    using envelope_type = envelope<Content>;
+
+    protocol(const options& opts, std::string_view hostname, features f, session& s,
+             envelope_type& env, std::string& out)
+        : opts_(opts), hostname_(hostname), features_(f), session_(s), envelope_(env), out_(out),
+          lines_(std::max<std::size_t>(1001, opts.command_size_limit + 36)) {
+        unknown_budget_ = opts.unknown_command_limit;
+        if (opts.command_call_limit) {
+            budgets_.fill(opts.command_call_limit->default_limit);
+            for (const auto& [name, limit] : opts.command_call_limit->per_verb) {
+                verb v = verb_from_name(name);
+                if (v != verb::unknown) budgets_[std::size_t(v)] = limit;
+                else unknown_budgets_.emplace_back(name, limit);
+            }
+        }
+    }
+
+    // --- state shared with the connection -------------------------------------------------
+
+    const options& opts() const noexcept { return opts_; }
+    std::string_view hostname() const noexcept { return hostname_; }
+    session& current_session() noexcept { return session_; }
+    envelope_type& current_envelope() noexcept { return envelope_; }
+    line_reader& lines() noexcept { return lines_; }
+    data_reader& data() noexcept { return data_; }
+    bool tls_active() const noexcept { return tls_active_; }
+
+    void write(int code, std::string_view text) { reply::write_to(out_, code, text); }
+    void write(const reply& r) { r.write_to(out_); }
+
+    /// `220 <hostname> <ident>`.
+    void greet() {
+        out_.append("220 ").append(hostname_).append(" ").append(opts_.ident).append("\r\n");
+    }
+
+    /// Reply for a line the framing found too long.
+    void line_too_long() { write(500, "Command line too long"); }
+
+    /// `421 4.4.2 <hostname> Error: timeout exceeded` (aiosmtpd closes silently).
+    void timed_out() {
+        out_.append("421 4.4.2 ").append(hostname_).append(" Error: timeout exceeded\r\n");
+    }
+
+    /// The pre-dispatch checks of one framed line (aiosmtpd §2.2 steps 2–9). On
+    /// `step::proceed`, `cmd` names a known verb to dispatch.
+    step on_line(std::string_view line, command& cmd) {
+        switch (parser_.parse(line, !opts_.enable_smtputf8, cmd)) {
+        case command_parser::status::ok: break;
+        case command_parser::status::empty:
+        case command_parser::status::bad_verb: write(500, "Error: bad syntax"); return step::replied;
+        case command_parser::status::non_ascii_argument:
+            write(500, "Error: strict ASCII mode");
+            return step::replied;
+        }
+        if (cmd.length > command_limit(cmd.id)) {
+            write(500, "Command line too long");
+            return step::replied;
+        }
+        if (opts_.require_starttls && features_.tls_available && !tls_active_ &&
+            cmd.id != verb::noop && cmd.id != verb::ehlo && cmd.id != verb::lhlo &&
+            cmd.id != verb::starttls && cmd.id != verb::quit) {
+            write(530, "Must issue a STARTTLS command first");
+            return step::replied;
+        }
+        if (opts_.command_call_limit && !spend_call_budget(cmd)) {
+            out_.append("421 4.7.0 ").append(cmd.name).append(" sent too many times\r\n");
+            return step::close;
+        }
+        if (cmd.id == verb::unknown || cmd.id == verb::lhlo) {
+            if (unknown_budget_ <= 1) {
+                write(502, "5.5.1 Too many unrecognized commands, goodbye.");
+                return step::close;
+            }
+            --unknown_budget_;
+            out_.append("500 Error: command \"").append(cmd.name).append("\" not recognized\r\n");
+            return step::replied;
+        }
+        return step::proceed;
+    }
+
+    // --- HELO / EHLO -------------------------------------------------------------------------
+
+    step check_helo(const command& cmd) {
+        if (cmd.arg.empty()) {
+            write(501, cmd.id == verb::helo ? "Syntax: HELO hostname" : "Syntax: EHLO hostname");
+            return step::replied;
+        }
+        envelope_.reset();
+        session_.extended_smtp = cmd.id != verb::helo;
+        return step::proceed;
+    }
+
+    void default_helo(const command& cmd) {
+        session_.host_name.assign(cmd.arg);
+        out_.append("250 ").append(hostname_).append("\r\n");
+    }
+
+    /// A HELO/EHLO hook answered: it may have set host_name itself; if it accepted the greeting
+    /// and did not, the greeting counts (aiosmtpd leaves the session ungreeted: its #406).
+    void after_greeting_hook(const command& cmd, bool accepted) {
+        if (accepted && session_.host_name.empty()) session_.host_name.assign(cmd.arg);
+    }
+
+    /// Calls `line(text)` for each EHLO keyword line after the first (host name) line,
+    /// without the final `HELP`, in aiosmtpd's order.
+    template <class F>
+    void for_each_ehlo_keyword(F&& line) const {
+        char size_line[32];
+        if (opts_.data_size_limit != 0) {
+            int n = std::snprintf(size_line, sizeof size_line, "SIZE %zu", opts_.data_size_limit);
+            line(std::string_view(size_line, std::size_t(n)));
+        }
+        if (features_.eight_bit_mime) line(std::string_view("8BITMIME"));
+        if (opts_.enable_smtputf8) line(std::string_view("SMTPUTF8"));
+        if (features_.tls_available && !tls_active_) line(std::string_view("STARTTLS"));
+        if (auth_offered() && !features_.auth_mechanisms.empty()) {
+            std::string auth = "AUTH";
+            for (std::string_view m : offered_mechanisms()) auth.append(" ").append(m);
+            line(std::string_view(auth));
+        }
+    }
+
+    /// Writes the EHLO reply lines except the last one (`250-<hostname>` and the keywords).
+    void write_ehlo_head() {
+        out_.append("250-").append(hostname_).append("\r\n");
+        for_each_ehlo_keyword([this](std::string_view k) {
+            out_.append("250-").append(k).append("\r\n");
+        });
+    }
+
+    /// The default EHLO reply.
+    void default_ehlo(const command& cmd) {
+        session_.host_name.assign(cmd.arg);
+        write_ehlo_head();
+        out_.append("250 HELP\r\n");
+    }
+
+    /// The planned EHLO reply as aiosmtpd hands it to a 5-argument handle_EHLO hook.
+    std::vector<std::string> ehlo_responses() const {
+        std::vector<std::string> lines;
+        lines.push_back("250-" + std::string(hostname_));
+        for_each_ehlo_keyword([&](std::string_view k) { lines.push_back("250-" + std::string(k)); });
+        lines.push_back("250 HELP");
+        return lines;
+    }
+
+    /// Writes the lines a 5-argument handle_EHLO returned, as one well-formed multi-line reply
+    /// (aiosmtpd sends them verbatim, so a line appended after `250 HELP` broke the reply: #280).
+    void write_ehlo_responses(const std::vector<std::string>& lines) {
+        if (lines.empty()) {
+            write(451, "Error: handle_EHLO returned no lines");
+            return;
+        }
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            reply r = reply::parse(lines[i]);
+            std::string_view text = r.text;
+            // Each returned line is one reply line; embedded newlines would forge others.
+            text = text.substr(0, text.find('\n'));
+            char digits[4];
+            std::snprintf(digits, sizeof digits, "%03d", r.code);
+            out_.append(digits, 3).append(i + 1 == lines.size() ? " " : "-").append(text).append(
+                "\r\n");
+        }
+    }
+
+    // --- MAIL / RCPT -------------------------------------------------------------------------
+
+    /// What MAIL and RCPT hand to their hooks; the strings are reused from one command to the
+    /// next.
+    struct path_request {
+        std::string address;
+        std::vector<std::string> options;
+    };
+
+    step check_mail(const command& cmd, path_request& req) {
+        if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
+        std::string_view rest;
+        if (!parse_path_argument(cmd, "FROM:", mail_syntax(), req, rest)) return step::replied;
+        if (!envelope_.mail_from.empty()) {
+            write(503, "Error: nested MAIL command");
+            return step::replied;
+        }
+        split_parameters(rest, req.options);
+        mail_parameters params;
+        switch (check_mail_parameters(req.options, features_.eight_bit_mime, opts_.enable_smtputf8,
+                                      opts_.data_size_limit, params)) {
+        case mail_parameters::status::ok: break;
+        case mail_parameters::status::syntax: write(501, mail_syntax()); return step::replied;
+        case mail_parameters::status::bad_body:
+            write(501, "Error: BODY can only be one of 7BIT, 8BITMIME");
+            return step::replied;
+        case mail_parameters::status::smtputf8_value:
+            write(501, "Error: SMTPUTF8 takes no arguments");
+            return step::replied;
+        case mail_parameters::status::smtputf8_off:
+            write(501, "Error: SMTPUTF8 disabled");
+            return step::replied;
+        case mail_parameters::status::too_big:
+            write(552, "Error: message size exceeds fixed maximum message size");
+            return step::replied;
+        case mail_parameters::status::unknown:
+            write(555, "MAIL FROM parameters not recognized or not implemented");
+            return step::replied;
+        }
+        envelope_.smtp_utf8 = params.smtputf8;
+        return step::proceed;
+    }
+
+    /// The request the last MAIL or RCPT parsed (reused, so parsing allocates little).
+    path_request& path() noexcept { return path_; }
+
+    void default_mail(const path_request& req) {
+        envelope_.set_sender(req.address, req.options);
+        write(250, "OK");
+    }
+
+    step check_rcpt(const command& cmd, path_request& req) {
+        if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
+        if (envelope_.mail_from.empty()) {
+            write(503, "Error: need MAIL command");
+            return step::replied;
+        }
+        std::string_view rest;
+        if (!parse_path_argument(cmd, "TO:", rcpt_syntax(), req, rest)) return step::replied;
+        split_parameters(rest, req.options);
+        switch (check_rcpt_parameters(req.options)) {
+        case rcpt_parameters_status::ok: break;
+        case rcpt_parameters_status::syntax: write(501, rcpt_syntax()); return step::replied;
+        case rcpt_parameters_status::unknown:
+            write(555, "RCPT TO parameters not recognized or not implemented");
+            return step::replied;
+        }
+        return step::proceed;
+    }
+
+    void default_rcpt(const path_request& req) {
+        envelope_.add_recipient(req.address, req.options);
+        write(250, "OK");
+    }
+
+    // --- DATA --------------------------------------------------------------------------------
+
+    /// On `step::proceed` the 354 has been written and the DATA reader started: feed it the
+    /// body, then call finish_data().
+    step check_data(const command& cmd) {
+        if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
+        if (envelope_.rcpt_tos.empty()) {
+            write(503, "Error: need RCPT command");
+            return step::replied;
+        }
+        if (!cmd.arg.empty()) {
+            write(501, "Syntax: DATA");
+            return step::replied;
+        }
+        write(354, "End data with <CR><LF>.<CR><LF>");
+        envelope_.original_content.clear();
+        data_.start({opts_.data_size_limit, opts_.data_line_limit});
+        return step::proceed;
+    }
+
+    /// Feeds received bytes to the DATA reader; returns how many it consumed.
+    std::size_t feed_data(std::string_view input) {
+        return data_.feed(input, envelope_.original_content);
+    }
+
+    /// The body is complete. Either a reply was written and the transaction reset
+    /// (`step::replied`), or `content` is decoded and handle_DATA should run (`step::proceed`).
+    template <class DecodePolicy>
+    step finish_data() {
+        switch (data_.result()) {
+        case data_reader::outcome::ok: break;
+        case data_reader::outcome::line_too_long:
+            write(500, "Line too long (see RFC5321 4.5.3.1.6)");
+            envelope_.reset();
+            return step::replied;
+        case data_reader::outcome::too_much_data:
+            write(552, "Error: Too much mail data");
+            envelope_.reset();
+            return step::replied;
+        }
+        reply error = DecodePolicy::decode(std::string_view(envelope_.original_content),
+                                           envelope_.content, opts_.enable_smtputf8);
+        if (!error.empty()) {
+            write(error);
+            envelope_.reset(); // aiosmtpd keeps it, and the next MAIL is "nested"
+            return step::replied;
+        }
+        return step::proceed;
+    }
+
+    // --- the small commands ------------------------------------------------------------------
+
+    step check_rset(const command& cmd) {
+        if (!cmd.arg.empty()) {
+            write(501, "Syntax: RSET");
+            return step::replied;
+        }
+        envelope_.reset();
+        return step::proceed;
+    }
+
+    step check_quit(const command& cmd) {
+        if (!cmd.arg.empty()) {
+            write(501, "Syntax: QUIT");
+            return step::replied;
+        }
+        return step::proceed;
+    }
+
+    /// On proceed, `address` is the parsed address for handle_VRFY.
+    step check_vrfy(const command& cmd, std::string& address) {
+        if (!authenticated_if_required()) return step::replied;
+        if (cmd.arg.empty()) {
+            write(501, "Syntax: VRFY <address>");
+            return step::replied;
+        }
+        auto parsed = parse_address(cmd.arg, opts_.local_part_limit);
+        if (!parsed) {
+            out_.append("502 Could not VRFY ").append(cmd.arg).append("\r\n");
+            return step::replied;
+        }
+        address = std::move(parsed->address);
+        return step::proceed;
+    }
+
+    void default_vrfy() {
+        write(252, "Cannot VRFY user, but will accept message and attempt delivery");
+    }
+
+    void expn() { write(502, "EXPN not implemented"); }
+
+    void help(const command& cmd) {
+        if (!authenticated_if_required()) return;
+        int code = 250;
+        if (!cmd.arg.empty()) {
+            std::string name(cmd.arg);
+            for (char& c : name)
+                if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+            verb v = verb_from_name(name);
+            std::string_view syntax = help_syntax(v);
+            if (!syntax.empty()) {
+                out_.append("250 Syntax: ").append(syntax);
+                if (session_.extended_smtp && (v == verb::mail || v == verb::rcpt))
+                    out_.append(" [SP <mail-parameters>]");
+                out_.append("\r\n");
+                return;
+            }
+            code = 501;
+        }
+        out_.append(code == 250 ? "250" : "501").append(" Supported commands:");
+        for (std::string_view name : {"AUTH", "DATA", "EHLO", "HELO", "HELP", "MAIL", "NOOP", "QUIT",
+                                      "RCPT", "RSET", "STARTTLS", "VRFY"}) {
+            if (name == "STARTTLS" && !features_.tls_available) continue;
+            out_.append(" ").append(name);
+        }
+        out_.append("\r\n");
+    }
+
+    /// AUTH's checks in aiosmtpd's order (§3.1). On proceed, `mechanism` is the offered
+    /// mechanism (as the server spells it) and `initial` the optional initial response.
+    step check_auth(const command& cmd, std::string_view& mechanism, std::string_view& initial) {
+        if (session_.host_name.empty()) {
+            write(503, "Error: send EHLO first");
+            return step::replied;
+        }
+        if (!session_.extended_smtp) {
+            write(500, "Error: command 'AUTH' not recognized");
+            return step::replied;
+        }
+        if (opts_.auth_require_tls && !tls_active_) {
+            write(538, "5.7.11 Encryption required for requested authentication mechanism");
+            return step::replied;
+        }
+        if (session_.authenticated) {
+            write(503, "Already authenticated");
+            return step::replied;
+        }
+        if (cmd.arg.empty()) {
+            write(501, "Not enough value");
+            return step::replied;
+        }
+        std::string_view arg = cmd.arg;
+        std::size_t space = arg.find_first_of(" \t");
+        std::string_view name = arg.substr(0, space);
+        initial = space == std::string_view::npos ? std::string_view{} : strip(arg.substr(space));
+        if (initial.find_first_of(" \t") != std::string_view::npos) {
+            write(501, "Too many values");
+            return step::replied;
+        }
+        for (std::string_view m : offered_mechanisms()) {
+            if (iequals(m, name)) {
+                mechanism = m;
+                return step::proceed;
+            }
+        }
+        write(504, "5.5.4 Unrecognized authentication type");
+        return step::replied;
+    }
+
+    step check_starttls(const command& cmd) {
+        if (!cmd.arg.empty()) {
+            write(501, "Syntax: STARTTLS");
+            return step::replied;
+        }
+        if (!features_.tls_available) {
+            write(454, "TLS not available");
+            return step::replied;
+        }
+        if (tls_active_) {
+            write(503, "5.5.1 Error: TLS already active"); // aiosmtpd tries a nested handshake
+            return step::replied;
+        }
+        return step::proceed;
+    }
+
+    /// The longest command line accepted for `v` (per session; aiosmtpd shares and grows it).
+    std::size_t command_limit(verb v) const noexcept {
+        std::size_t limit = opts_.command_size_limit;
+        if (v == verb::mail && session_.extended_smtp) {
+            if (opts_.data_size_limit != 0) limit += 26;
+            if (opts_.enable_smtputf8) limit += 10;
+        }
+        return limit;
+    }
+
+private:
+    static bool iequals(std::string_view a, std::string_view b) noexcept {
+        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+                   auto up = [](char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; };
+                   return up(x) == up(y);
+               });
+    }
+
+    bool auth_offered() const noexcept { return !opts_.auth_require_tls || tls_active_; }
+
+    /// The AuthPolicy's mechanisms less the excluded ones, sorted as aiosmtpd lists them.
+    std::vector<std::string_view> offered_mechanisms() const {
+        std::vector<std::string_view> names;
+        for (std::string_view m : features_.auth_mechanisms) {
+            bool excluded = std::any_of(opts_.auth_exclude_mechanism.begin(),
+                                        opts_.auth_exclude_mechanism.end(),
+                                        [&](const std::string& x) { return iequals(x, m); });
+            if (!excluded) names.push_back(m);
+        }
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+
+    bool greeted(std::string_view helo) {
+        if (!session_.host_name.empty()) return true;
+        out_.append("503 Error: send ").append(helo).append(" first\r\n");
+        return false;
+    }
+
+    bool authenticated_if_required() {
+        if (!opts_.auth_required || session_.authenticated) return true;
+        write(530, "5.7.0 Authentication required");
+        return false;
+    }
+
+    std::string_view mail_syntax() const noexcept {
+        return session_.extended_smtp ? "Syntax: MAIL FROM: <address> [SP <mail-parameters>]"
+                                      : "Syntax: MAIL FROM: <address>";
+    }
+    std::string_view rcpt_syntax() const noexcept {
+        return session_.extended_smtp ? "Syntax: RCPT TO: <address> [SP <mail-parameters>]"
+                                      : "Syntax: RCPT TO: <address>";
+    }
+
+    static std::string_view help_syntax(verb v) noexcept {
+        switch (v) {
+        case verb::helo: return "HELO hostname";
+        case verb::ehlo: return "EHLO hostname";
+        case verb::noop: return "NOOP [ignored]";
+        case verb::quit: return "QUIT";
+        case verb::auth: return "AUTH <mechanism>";
+        case verb::help: return "HELP [command]";
+        case verb::vrfy: return "VRFY <address>";
+        case verb::mail: return "MAIL FROM: <address>";
+        case verb::rcpt: return "RCPT TO: <address>";
+        case verb::rset: return "RSET";
+        case verb::data: return "DATA";
+        default: return {};
+        }
+    }
+
+    /// `FROM:<addr> params` / `TO:<addr> params` (aiosmtpd's _strip_command_keyword +
+    /// _getaddr), writing the error reply when it fails.
+    bool parse_path_argument(const command& cmd, std::string_view keyword, std::string_view syntax,
+                             path_request& req, std::string_view& rest) {
+        std::string_view arg = cmd.arg;
+        if (arg.size() < keyword.size() || !iequals(arg.substr(0, keyword.size()), keyword)) {
+            write(501, syntax);
+            return false;
+        }
+        arg = strip(arg.substr(keyword.size()));
+        auto parsed = parse_address(arg, opts_.local_part_limit);
+        if (!parsed) {
+            write(553, "5.1.3 Error: malformed address");
+            return false;
+        }
+        if (parsed->address.empty() || (!session_.extended_smtp && !strip(parsed->rest).empty())) {
+            write(501, syntax);
+            return false;
+        }
+        req.address = std::move(parsed->address);
+        rest = parsed->rest;
+        return true;
+    }
+
+    bool spend_call_budget(const command& cmd) {
+        std::size_t* budget = nullptr;
+        if (cmd.id != verb::unknown) {
+            budget = &budgets_[std::size_t(cmd.id)];
+        } else {
+            for (auto& [name, left] : unknown_budgets_)
+                if (name == cmd.name) budget = &left;
+            if (!budget) // bounded: the unknown-command limit closes the session first
+                budget = &unknown_budgets_
+                              .emplace_back(std::string(cmd.name),
+                                            opts_.command_call_limit->default_limit)
+                              .second;
+        }
+        if (*budget < 1) return false;
+        --*budget;
+        return true;
+    }
+
+    const options& opts_;
+    std::string_view hostname_;
+    features features_;
+    session& session_;
+    envelope_type& envelope_;
+    std::string& out_;
+    line_reader lines_;
+    command_parser parser_;
+    data_reader data_;
+    path_request path_;
+    bool tls_active_ = false;
+    std::size_t unknown_budget_;
+    std::array<std::size_t, verb_count> budgets_{};
+    std::vector<std::pair<std::string, std::size_t>> unknown_budgets_;
+};
+
+} // namespace smtp::detail
+
+#endif

@@ -1,0 +1,173 @@
+#ifndef SMTP_HANDLERS_DEBUGGING_HPP
+#define SMTP_HANDLERS_DEBUGGING_HPP
+
+#include <smtp/decode.hpp>
+#include <smtp/envelope.hpp>
+#include <smtp/reply.hpp>
+#include <smtp/session.hpp>
+#include <smtp/usage_error.hpp>
+
+#include <iostream>
+#include <mutex>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace smtp {
+class connection;
+}
+
+namespace smtp::handlers {
+
+/// Prints every message to a stream, exactly as aiosmtpd's `Debugging` handler does:
+///
+/// \verbatim
+/// ---------- MESSAGE FOLLOWS ----------
+/// mail options: ['SIZE=100']          (only when MAIL had parameters, then a blank line)
+///
+/// Subject: hello
+/// X-Peer: ('127.0.0.1', 40000)        (inserted before the first empty line)
+///
+/// body
+/// ------------ END MESSAGE ------------
+/// \endverbatim
+///
+/// Usable alone or as a base of a user's handler. Safe to share between threads: each message
+/// is printed whole.
+class debugging {
+public:
+    static constexpr const char* cli_name = "Debugging";
+
+    /// Prints to `stream` (default std::cout); the stream must outlive the handler.
+    explicit debugging(std::ostream& stream = std::cout) : stream_(&stream) {}
+
+    /// `-c Debugging [stdout|stderr]`.
+    static debugging from_cli(std::span<const std::string> args) {
+        if (args.empty() || (args.size() == 1 && args[0] == "stdout")) return debugging(std::cout);
+        if (args.size() == 1 && args[0] == "stderr") return debugging(std::cerr);
+        throw usage_error("Debugging usage: [stdout|stderr]");
+    }
+
+    template <class Content>
+    reply handle_DATA(connection&, session& s, envelope<Content>& env) {
+        std::string text = format(s, env);
+        std::lock_guard lock(print_mutex());
+        stream_->write(text.data(), std::streamsize(text.size()));
+        stream_->flush();
+        return reply::ok();
+    }
+
+    /// The printed form of a message (what handle_DATA writes).
+    template <class Content>
+    static std::string format(const session& s, const envelope<Content>& env);
+
+private:
+    static std::mutex& print_mutex() {
+        static std::mutex m;
+        return m;
+    }
+
+    std::ostream* stream_;
+};
+
+namespace detail {
+
+/// Python's repr() of an ASCII string, as in a printed list.
+inline void append_python_repr(std::string& out, std::string_view s) {
+    char quote = (s.find('\'') != std::string_view::npos && s.find('"') == std::string_view::npos)
+                     ? '"'
+                     : '\'';
+    out.push_back(quote);
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == quote || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (c == '\n') out.append("\\n");
+        else if (c == '\r') out.append("\\r");
+        else if (c == '\t') out.append("\\t");
+        else if (u < 0x20 || u == 0x7f) {
+            const char* hex = "0123456789abcdef";
+            out.append("\\x").push_back(hex[u >> 4]);
+            out.push_back(hex[u & 15]);
+        } else out.push_back(c);
+    }
+    out.push_back(quote);
+}
+
+inline void append_python_list(std::string& out, const std::vector<std::string>& items) {
+    out.push_back('[');
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out.append(", ");
+        append_python_repr(out, items[i]);
+    }
+    out.push_back(']');
+}
+
+/// Appends `line` decoded as UTF-8 with invalid bytes replaced by U+FFFD (Python's
+/// `decode("utf-8", "replace")`).
+inline void append_utf8_replacing(std::string& out, std::string_view line) {
+    while (!line.empty()) {
+        std::size_t good = 0;
+        while (good < line.size()) {
+            auto c = static_cast<unsigned char>(line[good]);
+            if (c < 0x80) { ++good; continue; }
+            std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+            if (len == 0 || good + len > line.size() ||
+                !decode::is_valid_utf8(line.substr(good, len)))
+                break;
+            good += len;
+        }
+        out.append(line.substr(0, good));
+        if (good == line.size()) return;
+        out.append("\xEF\xBF\xBD");
+        line.remove_prefix(good + 1);
+    }
+}
+
+} // namespace detail
+
+template <class Content>
+std::string debugging::format(const session& s, const envelope<Content>& env) {
+    std::string out = "---------- MESSAGE FOLLOWS ----------\n";
+    bool separator = false;
+    if (!env.mail_options.empty()) {
+        out.append("mail options: ");
+        detail::append_python_list(out, env.mail_options);
+        out.push_back('\n');
+        separator = true;
+    }
+    if (!env.rcpt_options.empty()) {
+        out.append("rcpt options: ");
+        detail::append_python_list(out, env.rcpt_options);
+        out.push_back('\n');
+        separator = true;
+    }
+    if (separator) out.push_back('\n');
+    // Lines as Python's bytes.splitlines() cuts them: at CRLF, CR or LF.
+    std::string_view content = env.original_content;
+    bool in_headers = true;
+    while (!content.empty()) {
+        std::size_t end = content.find_first_of("\r\n");
+        std::string_view line = content.substr(0, end);
+        if (in_headers && line.empty()) {
+            out.append("X-Peer: ").append(s.peer.python_repr()).push_back('\n');
+            in_headers = false;
+        }
+        detail::append_utf8_replacing(out, line);
+        out.push_back('\n');
+        if (end == std::string_view::npos) break;
+        std::size_t skip = (content[end] == '\r' && end + 1 < content.size() &&
+                            content[end + 1] == '\n')
+                               ? 2
+                               : 1;
+        content.remove_prefix(end + skip);
+    }
+    out.append("------------ END MESSAGE ------------\n");
+    return out;
+}
+
+} // namespace smtp::handlers
+
+#endif

@@ -1,0 +1,226 @@
+#ifndef SMTP_HOOKS_HPP
+#define SMTP_HOOKS_HPP
+
+#include <smtp/envelope.hpp>
+#include <smtp/reply.hpp>
+#include <smtp/session.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <concepts>
+#include <exception>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+/// \file
+/// The handler hooks, one named concept each.
+///
+/// A Handler is any class. For each hook below that it declares, the server calls it instead of
+/// (or, where noted, around) the default behaviour; a hook it does not declare costs nothing.
+/// Every hook returns `smtp::reply`, or is a coroutine returning
+/// `boost::asio::awaitable<smtp::reply>`. `C` is the DecodePolicy's content type
+/// (`std::string_view` by default).
+///
+/// | hook | signature (after `smtp::connection&, smtp::session&, smtp::envelope<C>&`) | default |
+/// |---|---|---|
+/// | handle_HELO | `std::string_view hostname` | sets `host_name`; `250 <hostname>` |
+/// | handle_EHLO | `std::string_view hostname` (extra lines with `conn.push("250-X")`, returns the last line) or `std::string_view hostname, std::vector<std::string> responses` returning `std::vector<std::string>` | the standard lines |
+/// | handle_NOOP | `std::string_view arg` | `250 OK` |
+/// | handle_QUIT | — | `221 Bye`; the connection closes either way |
+/// | handle_RSET | — (the envelope is already empty) | `250 OK` |
+/// | handle_VRFY | `std::string_view address` | `252 Cannot VRFY user, but will accept message and attempt delivery` |
+/// | handle_MAIL | `std::string_view address, std::span<const std::string> options` | `envelope.set_sender(...)`; `250 OK` |
+/// | handle_RCPT | `std::string_view address, std::span<const std::string> options` | `envelope.add_recipient(...)`; `250 OK` |
+/// | handle_DATA | — (`envelope.content` is set) | `250 OK` |
+/// | handle_exception | `(const std::exception&)` only | `500 Error: (<type>) <what>` |
+///
+/// A handler that declares a hook with a wrong signature, or inherits the same hook from two
+/// bases, does not compile: the error names the hook and the signature expected.
+namespace smtp {
+
+class connection;
+
+namespace detail {
+
+template <class T>
+struct is_awaitable : std::false_type {};
+template <class T, class E>
+struct is_awaitable<boost::asio::awaitable<T, E>> : std::true_type {};
+template <class T>
+inline constexpr bool is_awaitable_v = is_awaitable<std::remove_cvref_t<T>>::value;
+
+/// Whether `R` is what a hook may return when it answers with `T`: `T` or `awaitable<T>`.
+template <class R, class T>
+concept returns = std::convertible_to<R, T> || std::same_as<R, boost::asio::awaitable<T>>;
+
+// Detects that a class declares a member of a given name, whatever its signature (and even when
+// two bases declare it, which makes a direct lookup ambiguous): deriving from the class and from
+// a fallback that also has the name makes `&probe::name` ambiguous exactly when the class has it.
+#define SMTP_DETAIL_NAME_PROBE(name)                                                               \
+    struct name##_fallback {                                                                       \
+        void name();                                                                               \
+    };                                                                                             \
+    template <class T>                                                                             \
+    struct name##_probe : T, name##_fallback {};                                                   \
+    template <class T>                                                                             \
+    concept declares_##name = std::is_class_v<T> &&                                                \
+                              ((!std::is_final_v<T> && !requires { &name##_probe<T>::name; }) ||   \
+                               (std::is_final_v<T> && requires { &T::name; }));
+
+SMTP_DETAIL_NAME_PROBE(handle_HELO)
+SMTP_DETAIL_NAME_PROBE(handle_EHLO)
+SMTP_DETAIL_NAME_PROBE(handle_NOOP)
+SMTP_DETAIL_NAME_PROBE(handle_QUIT)
+SMTP_DETAIL_NAME_PROBE(handle_RSET)
+SMTP_DETAIL_NAME_PROBE(handle_VRFY)
+SMTP_DETAIL_NAME_PROBE(handle_MAIL)
+SMTP_DETAIL_NAME_PROBE(handle_RCPT)
+SMTP_DETAIL_NAME_PROBE(handle_DATA)
+SMTP_DETAIL_NAME_PROBE(handle_exception)
+#undef SMTP_DETAIL_NAME_PROBE
+
+} // namespace detail
+
+// Each concept is satisfied when H has the hook with a usable signature.
+
+template <class H, class C>
+concept has_handle_HELO =
+    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view name) {
+        { h.handle_HELO(c, s, e, name) } -> detail::returns<reply>;
+    };
+
+/// The aiosmtpd 4-argument form: the server writes its `250-` lines first, the hook may
+/// `push()` more and returns the last line.
+template <class H, class C>
+concept has_handle_EHLO_push =
+    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view name) {
+        { h.handle_EHLO(c, s, e, name) } -> detail::returns<reply>;
+    };
+
+/// The aiosmtpd 5-argument form: the hook gets the planned reply lines and returns the lines to
+/// send; the server makes them one well-formed multi-line reply.
+template <class H, class C>
+concept has_handle_EHLO_lines = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                         std::string_view name, std::vector<std::string> lines) {
+    { h.handle_EHLO(c, s, e, name, std::move(lines)) } -> detail::returns<std::vector<std::string>>;
+};
+
+template <class H, class C>
+concept has_handle_EHLO = has_handle_EHLO_push<H, C> || has_handle_EHLO_lines<H, C>;
+
+template <class H, class C>
+concept has_handle_NOOP =
+    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view arg) {
+        { h.handle_NOOP(c, s, e, arg) } -> detail::returns<reply>;
+    };
+
+template <class H, class C>
+concept has_handle_QUIT = requires(H& h, connection& c, session& s, envelope<C>& e) {
+    { h.handle_QUIT(c, s, e) } -> detail::returns<reply>;
+};
+
+template <class H, class C>
+concept has_handle_RSET = requires(H& h, connection& c, session& s, envelope<C>& e) {
+    { h.handle_RSET(c, s, e) } -> detail::returns<reply>;
+};
+
+template <class H, class C>
+concept has_handle_VRFY =
+    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view address) {
+        { h.handle_VRFY(c, s, e, address) } -> detail::returns<reply>;
+    };
+
+template <class H, class C>
+concept has_handle_MAIL = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                   std::string_view address, std::span<const std::string> opts) {
+    { h.handle_MAIL(c, s, e, address, opts) } -> detail::returns<reply>;
+};
+
+template <class H, class C>
+concept has_handle_RCPT = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                   std::string_view address, std::span<const std::string> opts) {
+    { h.handle_RCPT(c, s, e, address, opts) } -> detail::returns<reply>;
+};
+
+template <class H, class C>
+concept has_handle_DATA = requires(H& h, connection& c, session& s, envelope<C>& e) {
+    { h.handle_DATA(c, s, e) } -> detail::returns<reply>;
+};
+
+template <class H>
+concept has_handle_exception = requires(H& h, const std::exception& error) {
+    { h.handle_exception(error) } -> detail::returns<reply>;
+};
+
+namespace detail {
+
+/// Fails to compile, naming the hook and the expected signature, when H declares a hook that
+/// the server cannot call.
+template <class H, class C>
+consteval bool check_hooks() {
+    static_assert(!declares_handle_HELO<H> || has_handle_HELO<H, C>,
+                  "handle_HELO is declared but cannot be called as "
+                  "smtp::reply handle_HELO(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
+                  "std::string_view hostname) (or returning boost::asio::awaitable<smtp::reply>). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_handle_EHLO<H> || has_handle_EHLO<H, C>,
+                  "handle_EHLO is declared but cannot be called as either "
+                  "smtp::reply handle_EHLO(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
+                  "std::string_view hostname) or std::vector<std::string> handle_EHLO("
+                  "smtp::connection&, smtp::session&, smtp::envelope<C>&, std::string_view "
+                  "hostname, std::vector<std::string> responses) (or their awaitable forms). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!(has_handle_EHLO_push<H, C> && has_handle_EHLO_lines<H, C>),
+                  "handle_EHLO: declare one form only (4 or 5 arguments), not both.");
+    static_assert(!declares_handle_NOOP<H> || has_handle_NOOP<H, C>,
+                  "handle_NOOP is declared but cannot be called as "
+                  "smtp::reply handle_NOOP(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
+                  "std::string_view arg) (or returning boost::asio::awaitable<smtp::reply>). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_handle_QUIT<H> || has_handle_QUIT<H, C>,
+                  "handle_QUIT is declared but cannot be called as "
+                  "smtp::reply handle_QUIT(smtp::connection&, smtp::session&, smtp::envelope<C>&) "
+                  "(or returning boost::asio::awaitable<smtp::reply>). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_handle_RSET<H> || has_handle_RSET<H, C>,
+                  "handle_RSET is declared but cannot be called as "
+                  "smtp::reply handle_RSET(smtp::connection&, smtp::session&, smtp::envelope<C>&) "
+                  "(or returning boost::asio::awaitable<smtp::reply>). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_handle_VRFY<H> || has_handle_VRFY<H, C>,
+                  "handle_VRFY is declared but cannot be called as "
+                  "smtp::reply handle_VRFY(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
+                  "std::string_view address) (or returning boost::asio::awaitable<smtp::reply>). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_handle_MAIL<H> || has_handle_MAIL<H, C>,
+                  "handle_MAIL is declared but cannot be called as "
+                  "smtp::reply handle_MAIL(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
+                  "std::string_view address, std::span<const std::string> options) (or returning "
+                  "boost::asio::awaitable<smtp::reply>). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_handle_RCPT<H> || has_handle_RCPT<H, C>,
+                  "handle_RCPT is declared but cannot be called as "
+                  "smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
+                  "std::string_view address, std::span<const std::string> options) (or returning "
+                  "boost::asio::awaitable<smtp::reply>). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_handle_DATA<H> || has_handle_DATA<H, C>,
+                  "handle_DATA is declared but cannot be called as "
+                  "smtp::reply handle_DATA(smtp::connection&, smtp::session&, smtp::envelope<C>&) "
+                  "(or returning boost::asio::awaitable<smtp::reply>). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_handle_exception<H> || has_handle_exception<H>,
+                  "handle_exception is declared but cannot be called as "
+                  "smtp::reply handle_exception(const std::exception&) (or returning "
+                  "boost::asio::awaitable<smtp::reply>). "
+                  "If two bases define it, define it in the handler or add a using-declaration.");
+    return true;
+}
+
+} // namespace detail
+} // namespace smtp
+
+#endif

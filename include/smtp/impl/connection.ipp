@@ -1,0 +1,117 @@
+#ifndef SMTP_IMPL_CONNECTION_IPP
+#define SMTP_IMPL_CONNECTION_IPP
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+namespace smtp {
+
+namespace detail {
+
+// The peer as the session shows it, for whichever socket family accepted the connection.
+inline peer_address peer_of(const boost::asio::generic::stream_protocol::socket& socket) {
+    peer_address peer;
+    boost::system::error_code ec;
+    auto remote = socket.remote_endpoint(ec);
+    if (ec) return peer;
+    const auto* sa = remote.data();
+    if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+        boost::asio::ip::tcp::endpoint ip;
+        std::memcpy(ip.data(), sa, std::min<std::size_t>(remote.size(), ip.capacity()));
+        ip.resize(remote.size());
+        auto address = ip.address();
+        if (address.is_v6() && address.to_v6().is_v4_mapped())
+            address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped,
+                                                       address.to_v6());
+        peer.family = address.is_v4() ? peer_address::family_type::ipv4
+                                       : peer_address::family_type::ipv6;
+        peer.host = address.to_string();
+        peer.port = ip.port();
+    } else if (sa->sa_family == AF_UNIX) {
+        peer.family = peer_address::family_type::local;
+    }
+    return peer;
+}
+
+} // namespace detail
+
+inline connection::connection(socket_type socket, const smtp::options& opts,
+                              std::string_view hostname)
+    : socket_(std::move(socket)), opts_(opts), hostname_(hostname), timer_(socket_.get_executor()) {
+    session_.peer = detail::peer_of(socket_);
+    if (session_.peer.family != peer_address::family_type::local) {
+        // Replies are written whole, once per batch: Nagle's algorithm would only delay them.
+        boost::system::error_code ignored;
+        socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    }
+}
+
+inline connection::~connection() {
+    alive_.reset();
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+}
+
+inline void connection::arm_timeout(clock::duration d) noexcept {
+    deadline_ = clock::now() + d;
+    if (!watchdog_running_) start_watchdog();
+}
+
+// One timer per connection whose expiry is pushed forward by arm_timeout() without cancelling
+// it (cheaper than a timer operation per read). When the deadline passes while the connection
+// waits on the client, the pending operation is cancelled; while a hook runs, it waits.
+inline void connection::start_watchdog() {
+    watchdog_running_ = true;
+    timer_.expires_at(deadline_);
+    timer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
+        if (alive.expired()) return;
+        watchdog_running_ = false;
+        if (ec && ec != boost::asio::error::operation_aborted) return;
+        if (ec == boost::asio::error::operation_aborted && !socket_.is_open()) return;
+        if (clock::now() < deadline_) {
+            start_watchdog();
+        } else if (io_pending_) {
+            timed_out_ = true;
+            boost::system::error_code ignored;
+            socket_.cancel(ignored);
+        } else if (socket_.is_open()) {
+            deadline_ = clock::now() + opts_.timeout; // a hook is working: not the client's fault
+            start_watchdog();
+        }
+    });
+}
+
+inline boost::asio::awaitable<bool> connection::read_some() {
+    if (timed_out_) co_return false;
+    auto [buffer, size] = input_.prepare(4096);
+    io_pending_ = true;
+    auto [ec, n] = co_await socket_.async_read_some(boost::asio::buffer(buffer, size),
+                                                    boost::asio::as_tuple(boost::asio::use_awaitable));
+    io_pending_ = false;
+    if (ec) co_return false;
+    input_.commit(n);
+    co_return true;
+}
+
+inline boost::asio::awaitable<bool> connection::flush() {
+    if (out_.empty()) co_return true;
+    if (timed_out_) co_return false;
+    io_pending_ = true;
+    auto [ec, n] = co_await boost::asio::async_write(
+        socket_, boost::asio::buffer(out_), boost::asio::as_tuple(boost::asio::use_awaitable));
+    io_pending_ = false;
+    out_.clear();
+    co_return !ec;
+}
+
+inline void connection::close() noexcept {
+    boost::system::error_code ignored;
+    socket_.shutdown(socket_type::shutdown_both, ignored);
+    socket_.close(ignored);
+    timer_.cancel();
+}
+
+} // namespace smtp
+
+#endif

@@ -1,0 +1,362 @@
+#ifndef SMTP_IMPL_SERVER_HPP
+#define SMTP_IMPL_SERVER_HPP
+
+#include <smtp/detail/protocol.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/host_name.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/core/demangle.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <typeinfo>
+
+// Calls a hook that is either a plain function or a coroutine, awaiting only the latter. A
+// macro because `co_await` must appear in the calling coroutine itself.
+#define SMTP_DETAIL_CALL_HOOK(result, call)                                                        \
+    do {                                                                                           \
+        if constexpr (::smtp::detail::is_awaitable_v<decltype(call)>) result = co_await (call);    \
+        else result = (call);                                                                      \
+    } while (false)
+
+namespace smtp {
+
+namespace detail {
+/// A hook that answered with the empty reply: tell the client something rather than hang it
+/// (aiosmtpd sends `500 Error: (AssertionError) ` or nothing at all).
+inline void write_hook_reply(std::string& out, const reply& r) {
+    if (r.empty()) reply::write_to(out, 451, "Error: the handler gave no reply");
+    else r.write_to(out);
+}
+} // namespace detail
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+server<Handler, AuthPolicy, DecodePolicy>::server(Handler handler, smtp::options opts)
+    : handler_(std::move(handler)), opts_(std::move(opts)),
+      hostname_(opts_.hostname.empty() ? boost::asio::ip::host_name() : opts_.hostname) {}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+server<Handler, AuthPolicy, DecodePolicy>::~server() {
+    close();
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::ip::tcp::endpoint
+server<Handler, AuthPolicy, DecodePolicy>::listen(const boost::asio::any_io_executor& executor,
+                                                  const boost::asio::ip::tcp::endpoint& endpoint) {
+    auto acceptor = std::make_unique<boost::asio::ip::tcp::acceptor>(executor);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(boost::asio::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(boost::asio::socket_base::max_listen_connections);
+    auto bound = acceptor->local_endpoint();
+    auto& ref = *acceptor;
+    acceptors_.push_back(std::move(acceptor));
+    boost::asio::co_spawn(executor, accept_loop(ref), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e); // a bug in the accept loop must not pass unseen
+    });
+    return bound;
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+void server<Handler, AuthPolicy, DecodePolicy>::close() noexcept {
+    for (auto& acceptor : acceptors_) {
+        boost::system::error_code ignored;
+        acceptor->close(ignored);
+    }
+    acceptors_.clear();
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<void>
+server<Handler, AuthPolicy, DecodePolicy>::accept_loop(boost::asio::ip::tcp::acceptor& acceptor) {
+    auto executor = acceptor.get_executor();
+    for (;;) {
+        connection::socket_type socket(executor);
+        auto [ec] = co_await acceptor.async_accept(
+            socket, boost::asio::as_tuple(boost::asio::use_awaitable));
+        if (ec == boost::asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec) {
+            // Out of descriptors or the like: back off briefly instead of spinning.
+            boost::asio::steady_timer pause(executor, std::chrono::milliseconds(50));
+            co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+            continue;
+        }
+        boost::asio::co_spawn(executor, serve(std::move(socket)), [](std::exception_ptr e) {
+            // serve() catches what hooks throw; anything else is a bug worth hearing about.
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& error) {
+                std::fprintf(stderr, "smtp: session ended by an exception: %s\n", error.what());
+            } catch (...) {
+                std::fprintf(stderr, "smtp: session ended by an unknown exception\n");
+            }
+        });
+    }
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<void>
+server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket) {
+    connection conn(std::move(socket), opts_, hostname_);
+    envelope_type env;
+    detail::features features{DecodePolicy::eight_bit_mime,
+                              std::span<const std::string_view>(AuthPolicy::names), false};
+    detail::protocol<content_type> proto(opts_, hostname_, features, conn.session_, env, conn.out_);
+    proto.greet();
+    conn.arm_timeout();
+    co_await run(conn, proto, env);
+    co_await conn.flush();
+    conn.close();
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<void>
+server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
+                                               detail::protocol<content_type>& proto,
+                                               envelope_type& env) {
+    // Bounds what a client that pipelines without reading can make the server hold.
+    constexpr std::size_t max_pending_output = 64 * 1024;
+    detail::command cmd;
+    for (;;) {
+        auto event = proto.lines().next(conn.input_.data());
+        conn.input_.consume(event.consumed); // `event.line` stays valid until the next read
+        switch (event.what) {
+        case detail::line_reader::kind::need_more:
+            if (!co_await conn.flush()) co_return;
+            if (!co_await conn.read_some()) {
+                if (conn.timed_out_) {
+                    proto.timed_out();
+                    conn.timed_out_ = false;
+                    conn.arm_timeout(std::chrono::seconds(5)); // for the 421 itself
+                }
+                co_return;
+            }
+            continue;
+        case detail::line_reader::kind::too_long: proto.line_too_long(); break;
+        case detail::line_reader::kind::line: {
+            conn.arm_timeout();
+            detail::step step = proto.on_line(event.line, cmd);
+            if (step == detail::step::close) co_return;
+            if (step == detail::step::replied) break;
+            outcome next = outcome::go_on;
+            std::exception_ptr failure;
+            try {
+                next = co_await dispatch(conn, proto, env, cmd);
+            } catch (const reply& r) {
+                detail::write_hook_reply(conn.out_, r);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            if (failure) {
+                if (cmd.id == detail::verb::data) env.reset(); // a failed DATA ends the transaction
+                co_await report_exception(conn, failure);
+            }
+            if (next == outcome::close) co_return;
+            if (next == outcome::lost) {
+                conn.out_.clear();
+                co_return;
+            }
+            break;
+        }
+        }
+        if (conn.out_.size() > max_pending_output && !co_await conn.flush()) co_return;
+    }
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<void>
+server<Handler, AuthPolicy, DecodePolicy>::report_exception(connection& conn,
+                                                            std::exception_ptr error) {
+    auto describe = [](const std::exception_ptr& e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            return "Error: (" + boost::core::demangle(typeid(x).name()) + ") " + x.what();
+        } catch (...) {
+            return std::string("Error: Cannot describe error");
+        }
+    };
+    if constexpr (has_handle_exception<Handler>) {
+        // The exception object lives as long as `error` holds it, so the hook (which may be a
+        // coroutine, and co_await cannot appear in a catch block) can see it after the catch.
+        const std::exception* what = nullptr;
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& x) {
+            what = &x;
+        } catch (...) {
+        }
+        std::runtime_error unknown("unknown exception");
+        reply r;
+        std::exception_ptr inner;
+        try {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_exception(what ? *what : unknown));
+        } catch (...) {
+            inner = std::current_exception();
+        }
+        if (inner) reply::write_to(conn.out_, 500, describe(inner));
+        else detail::write_hook_reply(conn.out_, r);
+    } else {
+        reply::write_to(conn.out_, 500, describe(error));
+    }
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
+                                                         detail::protocol<content_type>& proto,
+                                                         envelope_type& env,
+                                                         const detail::command& cmd)
+    -> boost::asio::awaitable<outcome> {
+    using detail::step;
+    using detail::verb;
+    session& s = conn.session_;
+    std::string& out = conn.out_;
+    reply r;
+    switch (cmd.id) {
+    case verb::helo:
+        if (proto.check_helo(cmd) != step::proceed) break;
+        if constexpr (has_handle_HELO<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_HELO(conn, s, env, cmd.arg));
+            proto.after_greeting_hook(cmd, r.positive());
+            detail::write_hook_reply(out, r);
+        } else {
+            proto.default_helo(cmd);
+        }
+        break;
+    case verb::ehlo:
+        if (proto.check_helo(cmd) != step::proceed) break;
+        if constexpr (has_handle_EHLO_lines<Handler, content_type>) {
+            std::vector<std::string> lines;
+            SMTP_DETAIL_CALL_HOOK(lines,
+                                  handler_.handle_EHLO(conn, s, env, cmd.arg, proto.ehlo_responses()));
+            proto.after_greeting_hook(cmd, !lines.empty() && reply::parse(lines.front()).positive());
+            proto.write_ehlo_responses(lines);
+        } else if constexpr (has_handle_EHLO_push<Handler, content_type>) {
+            proto.write_ehlo_head();
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_EHLO(conn, s, env, cmd.arg));
+            proto.after_greeting_hook(cmd, r.positive());
+            detail::write_hook_reply(out, r);
+        } else {
+            proto.default_ehlo(cmd);
+        }
+        break;
+    case verb::noop:
+        if constexpr (has_handle_NOOP<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_NOOP(conn, s, env, cmd.arg));
+            detail::write_hook_reply(out, r);
+        } else {
+            proto.write(250, "OK");
+        }
+        break;
+    case verb::quit:
+        if (proto.check_quit(cmd) != step::proceed) break;
+        if constexpr (has_handle_QUIT<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_QUIT(conn, s, env));
+            detail::write_hook_reply(out, r);
+        } else {
+            proto.write(221, "Bye");
+        }
+        co_return outcome::close;
+    case verb::rset:
+        if (proto.check_rset(cmd) != step::proceed) break;
+        if constexpr (has_handle_RSET<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_RSET(conn, s, env));
+            detail::write_hook_reply(out, r);
+        } else {
+            proto.write(250, "OK");
+        }
+        break;
+    case verb::vrfy: {
+        std::string address;
+        if (proto.check_vrfy(cmd, address) != step::proceed) break;
+        if constexpr (has_handle_VRFY<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_VRFY(conn, s, env, address));
+            detail::write_hook_reply(out, r);
+        } else {
+            proto.default_vrfy();
+        }
+        break;
+    }
+    case verb::mail:
+        if (proto.check_mail(cmd, proto.path()) != step::proceed) break;
+        if constexpr (has_handle_MAIL<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_MAIL(
+                                         conn, s, env, proto.path().address,
+                                         std::span<const std::string>(proto.path().options)));
+            detail::write_hook_reply(out, r);
+        } else {
+            proto.default_mail(proto.path());
+        }
+        break;
+    case verb::rcpt:
+        if (proto.check_rcpt(cmd, proto.path()) != step::proceed) break;
+        if constexpr (has_handle_RCPT<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_RCPT(
+                                         conn, s, env, proto.path().address,
+                                         std::span<const std::string>(proto.path().options)));
+            detail::write_hook_reply(out, r);
+        } else {
+            proto.default_rcpt(proto.path());
+        }
+        break;
+    case verb::data:
+        if (proto.check_data(cmd) != step::proceed) break;
+        co_return co_await receive_data(conn, proto, env);
+    case verb::help: proto.help(cmd); break;
+    case verb::expn: proto.expn(); break;
+    case verb::auth: {
+        std::string_view mechanism, initial;
+        if (proto.check_auth(cmd, mechanism, initial) != step::proceed) break;
+        // Unreachable until AuthPolicy offers mechanisms (the AUTH work).
+        proto.write(504, "5.5.4 Unrecognized authentication type");
+        break;
+    }
+    case verb::starttls:
+        if (proto.check_starttls(cmd) != step::proceed) break;
+        proto.write(454, "TLS not available");
+        break;
+    case verb::lhlo:
+    case verb::unknown: break; // answered by on_line()
+    }
+    co_return outcome::go_on;
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
+                                                             detail::protocol<content_type>& proto,
+                                                             envelope_type& env)
+    -> boost::asio::awaitable<outcome> {
+    for (;;) {
+        std::size_t used = proto.feed_data(conn.input_.data());
+        conn.input_.consume(used);
+        if (proto.data().done()) break;
+        if (!co_await conn.flush() || !co_await conn.read_some()) {
+            if (!conn.timed_out_) co_return outcome::lost;
+            env.reset();
+            proto.timed_out();
+            conn.timed_out_ = false;
+            conn.arm_timeout(std::chrono::seconds(5));
+            co_return outcome::close;
+        }
+        conn.arm_timeout(); // the timeout is for silence, not for the size of the message
+    }
+    if (proto.template finish_data<DecodePolicy>() != detail::step::proceed) co_return outcome::go_on;
+    reply r = reply::ok();
+    if constexpr (has_handle_DATA<Handler, content_type>) {
+        session& s = conn.session_;
+        SMTP_DETAIL_CALL_HOOK(r, handler_.handle_DATA(conn, s, env));
+    }
+    env.reset();
+    detail::write_hook_reply(conn.out_, r);
+    co_return outcome::go_on;
+}
+
+} // namespace smtp
+
+#undef SMTP_DETAIL_CALL_HOOK
+
+#endif

@@ -1,0 +1,76 @@
+#ifndef SMTP_OPTIONS_HPP
+#define SMTP_OPTIONS_HPP
+
+#include <smtp/version.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace smtp {
+
+/// Per-verb budgets for `options::command_call_limit` (aiosmtpd's `command_call_limit`).
+///
+/// Every call of a verb, accepted or not, spends one unit of its budget; the call that finds
+/// the budget spent gets `421 4.7.0 <VERB> sent too many times` and the connection closes.
+/// Budgets are per connection and survive RSET, HELO, EHLO and STARTTLS.
+struct call_limits {
+    /// The budget of every verb not listed in `per_verb` (aiosmtpd's `"*"` key, default 20).
+    std::size_t default_limit = 20;
+    /// Budgets for single verbs, e.g. `{{"NOOP", 5}, {"RSET", 10}}`; names are upper case.
+    std::vector<std::pair<std::string, std::size_t>> per_verb = {};
+};
+
+/// Run-time settings of a server, set with designated initialisers:
+///
+/// \code
+/// smtp::options opts{.hostname = "mx.example.com", .data_size_limit = 10 << 20};
+/// \endcode
+///
+/// Defaults are aiosmtpd's `SMTP` class defaults unless stated.
+struct options {
+    /// Name in the greeting, the HELO reply and the first EHLO line. Empty: the machine's host
+    /// name, looked up once when the server is created (aiosmtpd: getfqdn() per connection).
+    std::string hostname = {};
+    /// Second part of the greeting `220 <hostname> <ident>`.
+    std::string ident = "ESMTP smtp " SMTP_VERSION_STRING;
+    /// Idle timeout. On expiry the server answers `421 4.4.2 <hostname> Error: timeout
+    /// exceeded` and closes. It is re-armed at every command and while DATA bytes flow, and does
+    /// not run while a hook is working.
+    std::chrono::milliseconds timeout = std::chrono::seconds(300);
+    /// Largest message accepted, in octets as received (dot-stuffing and CRLFs counted).
+    /// Advertised as `SIZE`; 0 means no limit and no advertisement.
+    std::size_t data_size_limit = 33554432;
+    /// Advertise and accept SMTPUTF8 (RFC 6531); without it non-ASCII arguments get
+    /// `500 Error: strict ASCII mode`.
+    bool enable_smtputf8 = false;
+    /// Longest command line in octets without its CRLF (RFC 5321: 512). In ESMTP mode MAIL
+    /// gets 26 more for SIZE=, and 10 more with SMTPUTF8 (per session, unlike aiosmtpd).
+    std::size_t command_size_limit = 512;
+    /// Longest DATA line in octets including its CRLF (RFC 5321: 1000; aiosmtpd accepts 1001).
+    std::size_t data_line_limit = 1001;
+    /// Longest local part of MAIL and RCPT addresses; 0 means no limit (`553` past it).
+    std::size_t local_part_limit = 0;
+    /// Per-verb call budgets; absent (the default) means none.
+    std::optional<call_limits> command_call_limit = std::nullopt;
+    /// Unrecognised commands allowed per connection; the last one is answered
+    /// `502 5.5.1 Too many unrecognized commands, goodbye.` and closes the connection.
+    std::size_t unknown_command_limit = 5;
+    /// Refuse everything but NOOP, EHLO, LHLO, STARTTLS and QUIT until TLS is active
+    /// (effective only when TLS is configured).
+    bool require_starttls = false;
+    /// Answer HELP, VRFY, MAIL, RCPT and DATA with `530 5.7.0 Authentication required` until the
+    /// client has authenticated.
+    bool auth_required = false;
+    /// Offer and accept AUTH only over TLS.
+    bool auth_require_tls = true;
+    /// Mechanism names removed from those the AuthPolicy offers (matched case-insensitively).
+    std::vector<std::string> auth_exclude_mechanism = {};
+};
+
+} // namespace smtp
+
+#endif

@@ -1,0 +1,102 @@
+#ifndef SMTP_SERVER_HPP
+#define SMTP_SERVER_HPP
+
+#include <smtp/auth.hpp>
+#include <smtp/connection.hpp>
+#include <smtp/decode.hpp>
+#include <smtp/envelope.hpp>
+#include <smtp/hooks.hpp>
+#include <smtp/options.hpp>
+#include <smtp/reply.hpp>
+#include <smtp/session.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace smtp {
+
+namespace detail {
+template <class Content>
+class protocol;
+struct command;
+} // namespace detail
+
+/// An SMTP server: one Handler shared by all connections, its hooks found at compile time.
+///
+/// \tparam Handler      any class; see hooks.hpp for the hooks it may declare.
+/// \tparam AuthPolicy   the SASL mechanisms offered (auth.hpp).
+/// \tparam DecodePolicy what `envelope.content` is (decode.hpp).
+///
+/// The server serves on executors the caller runs (aiosmtpd's unthreaded controller):
+/// \code
+/// boost::asio::io_context io;
+/// smtp::server<smtp::handlers::sink> server{{}, {.hostname = "mx.test"}};
+/// auto endpoint = server.listen(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"), 8025});
+/// io.run();
+/// \endcode
+/// `smtp::controller` runs one on a thread of its own.
+template <class Handler, class AuthPolicy = auth::builtin, class DecodePolicy = decode::bytes>
+class server {
+    static_assert(decode_policy<DecodePolicy>,
+                  "DecodePolicy needs content_type, eight_bit_mime and "
+                  "static smtp::reply decode(std::string_view, content_type&, bool)");
+
+public:
+    using handler_type = Handler;
+    using content_type = typename DecodePolicy::content_type;
+    using envelope_type = envelope<content_type>;
+
+    static_assert(detail::check_hooks<Handler, content_type>());
+
+    explicit server(Handler handler = Handler{}, smtp::options opts = {});
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+    ~server();
+
+    Handler& handler() noexcept { return handler_; }
+    const smtp::options& options() const noexcept { return opts_; }
+    /// The host name in use (options().hostname, or the machine's name when that is empty).
+    const std::string& hostname() const noexcept { return hostname_; }
+
+    /// Binds `endpoint` and accepts connections on `executor` until close(). Returns the bound
+    /// endpoint (with the real port when the port asked for was 0). Throws on bind errors.
+    boost::asio::ip::tcp::endpoint listen(const boost::asio::any_io_executor& executor,
+                                          const boost::asio::ip::tcp::endpoint& endpoint);
+
+    /// Stops accepting; established sessions go on. Call it from the executor's thread, or while
+    /// no thread runs the executor.
+    void close() noexcept;
+
+    /// Serves one connected socket until the session ends. For callers that accept themselves.
+    boost::asio::awaitable<void> serve(connection::socket_type socket);
+
+private:
+    enum class outcome { go_on, close, lost };
+
+    boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
+    boost::asio::awaitable<void> run(connection& conn, detail::protocol<content_type>& proto,
+                                     envelope_type& env);
+    boost::asio::awaitable<outcome> dispatch(connection& conn,
+                                             detail::protocol<content_type>& proto,
+                                             envelope_type& env, const detail::command& cmd);
+    boost::asio::awaitable<outcome> receive_data(connection& conn,
+                                                 detail::protocol<content_type>& proto,
+                                                 envelope_type& env);
+    boost::asio::awaitable<void> report_exception(connection& conn, std::exception_ptr error);
+
+    Handler handler_;
+    smtp::options opts_;
+    std::string hostname_;
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+};
+
+} // namespace smtp
+
+#include <smtp/impl/server.hpp>
+
+#endif

@@ -1,0 +1,47 @@
+#ifndef SMTP_SESSION_HPP
+#define SMTP_SESSION_HPP
+
+#include <any>
+#include <cstdint>
+#include <string>
+
+namespace smtp {
+
+/// The address of a connection's peer.
+struct peer_address {
+    enum class family_type : std::uint8_t { unknown, ipv4, ipv6, local };
+    family_type family = family_type::unknown;
+    /// The IP address in text form ("127.0.0.1", "::1"); the socket path for local sockets.
+    std::string host = {};
+    std::uint16_t port = 0;
+
+    /// Python's repr() of aiosmtpd's `session.peer`: `('127.0.0.1', 40000)`,
+    /// `('::1', 40000, 0, 0)`, or `''` for a local socket. Used by the Debugging handler.
+    std::string python_repr() const {
+        switch (family) {
+        case family_type::ipv4: return "('" + host + "', " + std::to_string(port) + ")";
+        case family_type::ipv6: return "('" + host + "', " + std::to_string(port) + ", 0, 0)";
+        default: return "''";
+        }
+    }
+};
+
+/// What the server knows about one connection. A new session starts with each connection (and,
+/// later, after STARTTLS). Hooks may read and change it.
+struct session {
+    /// The client's address.
+    peer_address peer = {};
+    /// The name the client gave in HELO/EHLO/LHLO. Empty until it has greeted; MAIL, RCPT and
+    /// DATA answer `503 Error: send HELO first` while it is empty.
+    std::string host_name = {};
+    /// True after EHLO (or LHLO), false after HELO.
+    bool extended_smtp = false;
+    /// True once AUTH succeeded.
+    bool authenticated = false;
+    /// What the successful AUTH mechanism or authenticator returned.
+    std::any auth_data = {};
+};
+
+} // namespace smtp
+
+#endif
