@@ -21,7 +21,7 @@ namespace smtp {
 /// \endcode
 struct reply {
     int code = 0;
-    std::string text;
+    std::string text = {};
 
     /// `250 OK`.
     static reply ok() { return {250, "OK"}; }

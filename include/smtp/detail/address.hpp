@@ -30,21 +30,34 @@ namespace address_parsing {
 inline constexpr std::size_t failed = std::string_view::npos;
 
 // FWS as the parser starts it: only space and tab open white space ...
-constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
-
-// ... while `(` opens a comment; together they start CFWS.
-constexpr bool is_cfws_start(char c) noexcept { return is_wsp(c) || c == '('; }
-
-// RFC 5322 specials; with WSP they end an atom. Bytes >= 0x80 are never special.
-constexpr bool is_special(char c) noexcept {
-    switch (c) {
-    case '(': case ')': case '<': case '>': case '@': case ',': case ':': case ';': case '.':
-    case '\\': case '"': case '[': case ']': return true;
-    default: return false;
-    }
+constexpr bool is_wsp(char c) noexcept {
+    return c == ' ' || c == '\t';
 }
 
-constexpr bool is_atom_end(char c) noexcept { return is_special(c) || is_wsp(c); }
+// ... while `(` opens a comment; together they start CFWS.
+constexpr bool is_cfws_start(char c) noexcept {
+    return is_wsp(c) || c == '(';
+}
+
+// Bytes that end an atom: the RFC 5322 specials and WSP. Bytes >= 0x80 never do. (A table,
+// because scanning atoms is most of the work.)
+struct atom_end_table {
+    bool ends[256] = {};
+    constexpr atom_end_table() {
+        for (char c : std::string_view("()<>@,:;.\\\"[] \t"))
+            ends[static_cast<unsigned char>(c)] = true;
+    }
+};
+inline constexpr atom_end_table atom_ends{};
+
+constexpr bool is_atom_end(char c) noexcept {
+    return atom_ends.ends[static_cast<unsigned char>(c)];
+}
+
+// RFC 5322 specials.
+constexpr bool is_special(char c) noexcept {
+    return is_atom_end(c) && !is_wsp(c);
+}
 
 // Python's PHRASE_ENDS without '\': where an (obsolete) local part stops. A backslash is taken
 // into the local part as a "misplaced special" instead.
@@ -53,7 +66,9 @@ constexpr bool is_local_part_end(char c) noexcept {
 }
 
 // Python's DOT_ATOM_ENDS: a local part containing one of these is rendered quoted.
-constexpr bool needs_quoting(char c) noexcept { return is_atom_end(c) && c != '.'; }
+constexpr bool needs_quoting(char c) noexcept {
+    return is_atom_end(c) && c != '.';
+}
 
 // Length of the code point starting at s[i] if Python's str.isspace() is true for it, else 0.
 // The multi-byte lead bytes tested here can never be continuation bytes, so a match at any
@@ -87,13 +102,15 @@ constexpr std::size_t utf8_length(std::string_view s, std::size_t i) noexcept {
     if (c >= 0xC2 && c <= 0xDF) return cont(at(1)) ? 2 : 0;
     if (c >= 0xE0 && c <= 0xEF) {
         // No overlong forms (E0) and no UTF-16 surrogates (ED).
-        const bool first = c == 0xE0 ? cont(at(1), 0xA0) : c == 0xED ? cont(at(1), 0x80, 0x9F)
-                                                                      : cont(at(1));
+        const bool first = c == 0xE0   ? cont(at(1), 0xA0)
+                           : c == 0xED ? cont(at(1), 0x80, 0x9F)
+                                       : cont(at(1));
         return first && cont(at(2)) ? 3 : 0;
     }
     if (c >= 0xF0 && c <= 0xF4) {
-        const bool first = c == 0xF0 ? cont(at(1), 0x90) : c == 0xF4 ? cont(at(1), 0x80, 0x8F)
-                                                                      : cont(at(1));
+        const bool first = c == 0xF0   ? cont(at(1), 0x90)
+                           : c == 0xF4 ? cont(at(1), 0x80, 0x8F)
+                                       : cont(at(1));
         return first && cont(at(2)) && cont(at(3)) ? 4 : 0;
     }
     return 0;
@@ -107,7 +124,6 @@ class output {
 public:
     explicit output(std::string& text) noexcept : text_(text) {}
 
-    std::string& text() noexcept { return text_; }
     bool empty() const noexcept { return text_.empty(); }
 
     void put(char c) {
@@ -132,15 +148,25 @@ public:
         return i + len;
     }
 
+    // Copies the code points of s[begin, end), which must not split one.
     void put(std::string_view s, std::size_t begin, std::size_t end) {
-        while (begin < end) begin = put(s, begin);
+        while (begin < end) {
+            // Plain ASCII (the usual case) goes in one append; the rest one code point at a time.
+            std::size_t plain = begin;
+            while (plain < end && is_plain_ascii(s[plain]))
+                ++plain;
+            text_.append(s.substr(begin, plain - begin));
+            chars_ += plain - begin;
+            begin = plain < end ? put(s, plain) : plain;
+        }
     }
 
     // Renders the text so far (the local part) the way AddrSpec.addr_spec does: quoted, with
     // '\' and '"' escaped, if it contains a character that a dot-atom cannot hold.
     void quote_if_needed() {
         bool quote = false;
-        for (char c : text_) quote = quote || needs_quoting(c);
+        for (std::size_t i = 0; i < text_.size() && !quote; ++i)
+            quote = needs_quoting(text_[i]);
         if (!quote) return;
         // Widen in place from the back: '"' + content with '\' and '"' escaped + '"'.
         std::size_t from = text_.size();
@@ -170,7 +196,7 @@ public:
         at_ = none;
     }
 
-    // Python's len() of the text before the last '@' (all of it is after rpartition's '@').
+    // Python's len() of the text before the last '@'; 0 without one (rpartition's empty head).
     std::size_t chars_before_last_at() const noexcept { return at_ == none ? 0 : at_; }
 
     struct mark {
@@ -186,6 +212,11 @@ public:
     }
 
 private:
+    // Needs no bookkeeping beyond the code point count.
+    static constexpr bool is_plain_ascii(char c) noexcept {
+        return static_cast<unsigned char>(c) < 0x80 && c != '@' && c != '\\' && c != '"';
+    }
+
     static constexpr std::size_t none = std::string_view::npos;
     std::string& text_;
     std::size_t chars_ = 0;      // code points in text_
@@ -244,7 +275,8 @@ public:
 private:
     std::size_t skip_fws(std::size_t i) const noexcept {
         // get_fws() uses str.lstrip(), so once started, FWS eats any Unicode white space.
-        while (std::size_t len = space_length(s_, i)) i += len;
+        while (std::size_t len = space_length(s_, i))
+            i += len;
         return i;
     }
 
@@ -274,7 +306,8 @@ private:
     }
 
     std::size_t skip_atext(std::size_t i) const noexcept {
-        while (i < s_.size() && !is_atom_end(s_[i])) ++i;
+        while (i < s_.size() && !is_atom_end(s_[i]))
+            ++i;
         return i;
     }
 
@@ -316,8 +349,7 @@ private:
                 continue;
             }
             const std::size_t word = skip_cfws(i);
-            if (s_[i] != '\\' &&
-                (word == s_.size() || (s_[word] != '"' && is_special(s_[word])))) {
+            if (s_[i] != '\\' && (word == s_.size() || (s_[word] != '"' && is_special(s_[word])))) {
                 i = word; // CFWS that is not part of a word contributes nothing
                 continue;
             }
@@ -443,17 +475,18 @@ inline std::optional<parsed_address> parse_address(std::string_view text,
                                                    std::size_t local_part_limit = 0) {
     using namespace address_parsing;
     parsed_address result;
+    result.rest = text; // stays a view into the input even when it is empty
     if (text.empty()) return result;
     result.address.reserve(text.size() + 2);
     parser p(text, result.address);
     std::size_t i = 0;
-    while (std::size_t len = space_length(text, i)) i += len; // str.lstrip()
-    const std::size_t end = i < text.size() && text[i] == '<' ? p.angle_addr()
-                                                              : p.addr_spec(0, false);
+    while (std::size_t len = space_length(text, i))
+        i += len; // str.lstrip()
+    const std::size_t end =
+        i < text.size() && text[i] == '<' ? p.angle_addr() : p.addr_spec(0, false);
     if (end == failed) return std::nullopt;
     result.rest = text.substr(end);
-    if (local_part_limit != 0 && p.chars_before_last_at() > local_part_limit)
-        return std::nullopt;
+    if (local_part_limit != 0 && p.chars_before_last_at() > local_part_limit) return std::nullopt;
     return result;
 }
 
