@@ -1,8 +1,9 @@
-#include <boost/test/unit_test.hpp>
 #include <smtp/detail/address.hpp>
 
+#include <boost/test/unit_test.hpp>
+
 #include <cstddef>
-#include <cstdint>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <string>
@@ -264,45 +265,20 @@ constexpr accepted_case non_ascii_cases[] = {
     {"anne\xc3\x8b@example.com"sv, "anne\xc3\x8b@example.com"sv, ""sv},
     {"<\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.\xe5\xb9\xbf\xe5\x91\x8a>"sv,
      "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.\xe5\xb9\xbf\xe5\x91\x8a"sv, ""sv},
-    {"a@b\xc2\xa0"
-     "c"sv,
-     "a@bc"sv, ""sv},
-    {"a \xc2\xa0"
-     "b@c"sv,
-     "\"a b\"@c"sv, ""sv},
-    {"a\xc2\xa0"
-     "b@c"sv,
-     "a\xc2\xa0"
-     "b@c"sv,
-     ""sv},
+    {"a@x\xc2\xa0y"sv, "a@xy"sv, ""sv},
+    {"x \xc2\xa0y@z"sv, "\"x y\"@z"sv, ""sv},
+    {"x\xc2\xa0y@z"sv, "x\xc2\xa0y@z"sv, ""sv},
     {" \xc2\xa0<a@b>"sv, "a@b"sv, ""sv},
     {"anne\xff@example.com"sv, "anne\xff@example.com"sv, ""sv},
-    {"a@[1\xc2\xa0"
-     "2]"sv,
-     "a@[12]"sv, ""sv},
-    {"a@b\x0b"
-     "c"sv,
-     "a@bc"sv, ""sv},
-    {"a@b \x0b"
-     "c"sv,
-     "a@b"sv, "c"sv},
-    {"a\x0b"
-     "b@c"sv,
-     "a\x0b"
-     "b@c"sv,
-     ""sv},
+    {"a@[1\xc2\xa0.2]"sv, "a@[1.2]"sv, ""sv},
+    {"a@x\x0by"sv, "a@xy"sv, ""sv},
+    {"a@x \x0by"sv, "a@x"sv, "y"sv},
+    {"x\x0by@z"sv, "x\x0by@z"sv, ""sv},
     {"a@b\xe3\x80\x80.c"sv, "a@b.c"sv, ""sv},
     {"a\xe2\x80\xa8 b@c"sv, "\"a\xe2\x80\xa8 b\"@c"sv, ""sv},
     {"\xc3\xa9\xc3\xa9@x SIZE=1"sv, "\xc3\xa9\xc3\xa9@x"sv, "SIZE=1"sv},
-    {"a_@[1.2.:3.\xe3\x80\\\x80"
-     "4]"sv,
-     "a_@[1.2.:3.\xe3\x80\x80"
-     "4]"sv,
-     ""sv},
-    {"\xe2\x80\"\x80\"a b\"@c"sv,
-     "\"\xe2\x80\x80"
-     "a b@c\""sv,
-     ""sv},
+    {"a_@[1.2.:3.\xe3\x80\\\x80:4]"sv, "a_@[1.2.:3.\xe3\x80\x80:4]"sv, ""sv},
+    {"\xe2\x80\"\x80\"x y\"@z"sv, "\"\xe2\x80\x80x y@z\""sv, ""sv},
     {"a@b\xe2\xc2\xa0\x80\x80"sv, "a@b\xe2\x80\x80"sv, ""sv},
 };
 
@@ -359,8 +335,8 @@ constexpr limit_case limit_cases[] = {
     {"<\"\"@x>"sv, 2, true},
     {"Fred\\ Bloggs@x"sv, 14, false},
     {"Fred\\ Bloggs@x"sv, 15, true},
-    {"\xe2\x80\"\x80\"a b\"@c"sv, 6, false},
-    {"\xe2\x80\"\x80\"a b\"@c"sv, 7, true},
+    {"\xe2\x80\"\x80\"x y\"@z"sv, 6, false},
+    {"\xe2\x80\"\x80\"x y\"@z"sv, 7, true},
     {"\xff\xfe@x"sv, 1, false},
     {"\xff\xfe@x"sv, 2, true},
     {"a(comment)@x"sv, 1, true},
@@ -418,63 +394,26 @@ void check_invariants(std::string_view input) {
     }
 }
 
-// Pieces that exercise every branch: specials, both WSP, Unicode white space, valid and broken
-// UTF-8, NUL and line ends (a command line may carry bare CR or LF).
-constexpr std::string_view fragments[] = {
-    "a"sv,
-    "anne"sv,
-    "example"sv,
-    "com"sv,
-    "."sv,
-    "."sv,
-    "@"sv,
-    "@"sv,
-    "<"sv,
-    ">"sv,
-    "\""sv,
-    "\""sv,
-    "\\"sv,
-    "\\"sv,
-    "("sv,
-    ")"sv,
-    "["sv,
-    "]"sv,
-    ","sv,
-    ":"sv,
-    ";"sv,
-    " "sv,
-    "  "sv,
-    "\t"sv,
-    "\x0b"sv,
-    "\n"sv,
-    "\r"sv,
-    "\x1c"sv,
-    "\0"sv,
-    "\xc2\xa0"sv,
-    "\xc2\x85"sv,
-    "\xe2\x80\x80"sv,
-    "\xe2\x80\xa8"sv,
-    "\xe3\x80\x80"sv,
-    "\xe1\x9a\x80"sv,
-    "\xe2\x81\x9f"sv,
-    "\xc3\xa9"sv,
-    "\xf0\x9f\x98\x80"sv,
-    "\xff"sv,
-    "\xe2\x80"sv,
-    "\xc2"sv,
-    "\x80"sv,
-    "\xed\xa0\x80"sv,
-    "="sv,
-    "?"sv,
-    "IPv6:"sv,
-    "1.2.3.4"sv,
-    " SIZE=100"sv,
-    "!"sv,
-    "%"sv,
-    "/"sv,
-    "+"sv,
-    "-"sv,
-};
+// Pieces for generated inputs, separated by '|': atext, specials, both WSP and the other ASCII
+// white space, NUL and line ends (a command line may carry a bare CR or LF), Unicode white space,
+// other UTF-8, and bytes that are not UTF-8.
+constexpr std::string_view fragment_list =
+    "a|anne|example|com|1.2.3.4|IPv6:| SIZE=100|!|%|/|+|-|=|?|"
+    ".|.|@|@|<|>|\"|\"|\\|\\|(|)|[|]|,|:|;|"
+    " |  |\t|\x0b|\n|\r|\x1c|\0|"
+    "\xc2\xa0|\xc2\x85|\xe2\x80\x80|\xe2\x80\xa8|\xe3\x80\x80|"
+    "\xe1\x9a\x80|\xe2\x81\x9f|\xc3\xa9|\xf0\x9f\x98\x80|"
+    "\xff|\xe2\x80|\xc2|\x80|\xed\xa0\x80"sv;
+
+std::vector<std::string_view> fragments() {
+    std::vector<std::string_view> out;
+    for (std::string_view rest = fragment_list;;) {
+        const std::size_t bar = rest.find('|');
+        out.push_back(rest.substr(0, bar));
+        if (bar == std::string_view::npos) return out;
+        rest.remove_prefix(bar + 1);
+    }
+}
 
 } // namespace
 
@@ -612,17 +551,17 @@ BOOST_AUTO_TEST_CASE(parse_address_long_inputs_are_linear) {
 BOOST_AUTO_TEST_CASE(parse_address_random_inputs_do_not_crash) {
     std::mt19937 rng(20240611);
     std::uniform_int_distribution<std::size_t> length(0, 24);
-    std::uniform_int_distribution<std::size_t> pick(0, std::size(fragments) - 1);
+    const std::vector<std::string_view> pieces = fragments();
+    std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
     std::uniform_int_distribution<int> byte(0, 255);
     std::string input;
     for (int round = 0; round < 3000; ++round) {
         input.clear();
-        const std::size_t pieces = length(rng);
-        for (std::size_t i = 0; i < pieces; ++i) {
+        for (std::size_t i = length(rng); i > 0; --i) {
             if (round % 4 == 0)
                 input += static_cast<char>(byte(rng)); // raw bytes
             else
-                input += fragments[pick(rng)];
+                input += pieces[pick(rng)];
         }
         check_invariants(input);
     }
@@ -632,7 +571,8 @@ BOOST_AUTO_TEST_CASE(parse_address_mutated_inputs_do_not_crash) {
     const std::vector<std::string_view> seeds = all_table_inputs();
     std::mt19937 rng(5321);
     std::uniform_int_distribution<std::size_t> pick_seed(0, seeds.size() - 1);
-    std::uniform_int_distribution<std::size_t> pick(0, std::size(fragments) - 1);
+    const std::vector<std::string_view> pieces = fragments();
+    std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
     std::uniform_int_distribution<int> edits(1, 4);
     std::string input;
     for (int round = 0; round < 3000; ++round) {
@@ -640,9 +580,9 @@ BOOST_AUTO_TEST_CASE(parse_address_mutated_inputs_do_not_crash) {
         for (int e = edits(rng); e > 0; --e) {
             const std::size_t at = std::uniform_int_distribution<std::size_t>(0, input.size())(rng);
             switch (rng() % 3) {
-            case 0: input.insert(at, fragments[pick(rng)]); break;
+            case 0: input.insert(at, pieces[pick(rng)]); break;
             case 1: input.erase(at, 1 + rng() % 3); break;
-            default: input.replace(at, 1, fragments[pick(rng)]); break;
+            default: input.replace(at, 1, pieces[pick(rng)]); break;
             }
         }
         check_invariants(input);

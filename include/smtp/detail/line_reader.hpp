@@ -32,6 +32,7 @@ public:
 
     /// Looks at the buffered, unconsumed input and tells what it holds.
     event next(std::string_view input) noexcept {
+        if (input.empty()) return {kind::need_more, {}, 0}; // memchr must not see a null pointer
         const char* lf = static_cast<const char*>(std::memchr(input.data(), '\n', input.size()));
         if (draining_) {
             if (!lf) return {kind::need_more, {}, input.size()};
