@@ -22,7 +22,9 @@
 #include <boost/asio/write.hpp>
 
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -66,14 +68,19 @@
 /// | `-h`, `--help` | | help on stdout, exit 0 |
 /// | `-v`, `--version` | | `<prog> <smtp::version_string>` on stdout, exit 0 |
 /// | `-n`, `--nosetuid` | drop privileges | see below |
-/// | `-c`, `--class NAME` | `Debugging` | the handler; the remaining positional arguments are its CLASSARGS |
-/// | `-s`, `--size LIMIT` | no limit | `data_size_limit` (aiosmtpd's CLI: no limit, no SIZE advertised) |
+/// | `-c`, `--class NAME` | `Debugging` | the handler; CLASSARGS are its arguments |
+/// | `-s`, `--size LIMIT` | no limit | `data_size_limit` (no SIZE advertised without it) |
 /// | `-u`, `--smtputf8` | off | `enable_smtputf8` |
 /// | `-d`, `--debug` | 0 | repeatable; see below |
-/// | `-l`, `--listen [HOST][:PORT]` | `localhost:8025` | split at the last colon: `foo` → foo:8025, `:25` → localhost:25; `[::1]:25` also works |
-/// | `--hostname NAME` | the machine's name | `options.hostname` (not in aiosmtpd's CLI) |
-/// | `--timeout SECONDS` | 300 | `options.timeout`, fractions allowed (not in aiosmtpd's CLI) |
-/// | `--command-call-limit N` | none | `options.command_call_limit = smtp::call_limits{N}`; 0 means none (not in aiosmtpd's CLI) |
+/// | `-l`, `--listen [HOST][:PORT]` | `localhost:8025` | where to listen; see below |
+/// | `--hostname NAME` | the machine's | `options.hostname` (new) |
+/// | `--timeout SECONDS` | 300 | `options.timeout`, fractions allowed (new) |
+/// | `--command-call-limit N` | none | `options.command_call_limit = {N}`; 0: none (new) |
+///
+/// "(new)": not in aiosmtpd's command line. `-l` splits at the last colon as aiosmtpd does
+/// (`foo` → foo:8025, `:25` → localhost:25, `::0:25` → ::0 port 25), and also takes
+/// `[::1]:25`. CLASSARGS are all the positional arguments; use `--` before any that begins
+/// with `-`.
 ///
 /// Usage errors (bad option, unknown class, bad CLASSARGS, bad port) print the usage line and
 /// `<prog>: error: <message>` on stderr and exit 2, as argparse's `parser.error`. A port that is
@@ -85,15 +92,17 @@
 /// (setgroups, setgid, setuid) *after* binding, so `-l :25` works; if that fails it exits 1. A
 /// process not running as root is left as it is (aiosmtpd fails there and asks for `-n`).
 ///
-/// **Stopping.** SIGINT or SIGTERM stops accepting, lets handlers already queued run (a reply
-/// being written is finished), closes every connection, and exits 0.
+/// **Stopping.** SIGINT or SIGTERM stops accepting, lets the work already queued run (so a
+/// reply already handed to the socket goes out), closes every connection, and exits 0. A hook
+/// still waiting on something is abandoned, as `smtp::controller::stop()` does.
 ///
 /// **Output.** Nothing on stdout but the handler's (Debugging prints messages there). `-d` logs
 /// to stderr in aiosmtpd's `mail.log` format: `Server is listening on HOST:PORT`, each
 /// connection, each command line received (`>> b'EHLO x'`) and each reply line sent
 /// (`<< b'250 OK'`); `-dd` adds the message lines. AUTH arguments and responses are masked.
 /// The trace relays each connection through a loopback socket pair so that it sees the bytes
-/// exactly as they pass; hooks still see the client's real address in `session.peer`.
+/// exactly as they pass; hooks still see the client's real address in `session.peer` (unless
+/// the handler class is `final`: it cannot be wrapped, and sees the relay's address).
 namespace smtp::cli {
 
 /// The command line as parsed, before it meets the handler list.
@@ -268,8 +277,10 @@ inline void apply(const option_spec& o, std::optional<std::string_view> value, a
     case option_id::smtputf8: out.smtputf8 = true; break;
     case option_id::debug: ++out.debug; break;
     case option_id::listen:
-        if (value) out.listen = std::string(*value);
-        else out.listen.reset(); // `-l` alone: argparse's const None, the default address
+        if (value)
+            out.listen = std::string(*value);
+        else
+            out.listen.reset(); // `-l` alone: argparse's const None, the default address
         break;
     case option_id::hostname:
         if (value->empty()) throw usage_error("argument --hostname: expected a non-empty name");
@@ -300,7 +311,9 @@ inline std::optional<std::string_view> take_value(const option_spec& o,
     return std::nullopt;
 }
 
-inline bool stops_parsing(const arguments& a) { return a.help || a.version; }
+inline bool stops_parsing(const arguments& a) {
+    return a.help || a.version;
+}
 
 } // namespace detail
 
@@ -392,7 +405,8 @@ inline smtp::options make_options(const arguments& args) {
 inline std::string usage(std::string_view prog) {
     std::string indent(prog.size() + 8, ' ');
     std::string out = "usage: ";
-    out.append(prog).append(" [-h] [-v] [-n] [-c CLASS] [-s SIZE] [-u] [-d] [-l [[HOST][:PORT]]]\n");
+    out.append(prog).append(
+        " [-h] [-v] [-n] [-c CLASS] [-s SIZE] [-u] [-d] [-l [[HOST][:PORT]]]\n");
     out.append(indent).append("[--hostname NAME] [--timeout SECONDS] [--command-call-limit N]\n");
     out.append(indent).append("[CLASSARGS ...]\n");
     return out;
@@ -400,7 +414,8 @@ inline std::string usage(std::string_view prog) {
 
 inline std::string help(std::string_view prog, std::span<const std::string_view> classes) {
     std::string names;
-    for (auto name : classes) names.append(names.empty() ? "" : ", ").append(name);
+    for (auto name : classes)
+        names.append(names.empty() ? "" : ", ").append(name);
     std::string out = usage(prog);
     out.append(R"(
 An RFC 5321 SMTP server with extensions.
@@ -476,17 +491,23 @@ inline std::string python_bytes_repr(std::string_view bytes) {
     out.push_back(quote);
     for (char c : bytes) {
         auto u = static_cast<unsigned char>(c);
-        if (c == quote || c == '\\') {
+        switch (c) {
+        case '\t': out.append("\\t"); continue;
+        case '\n': out.append("\\n"); continue;
+        case '\r': out.append("\\r"); continue;
+        case '\\': out.append("\\\\"); continue;
+        default: break;
+        }
+        if (c == quote) {
             out.push_back('\\');
             out.push_back(c);
-        } else if (c == '\t') out.append("\\t");
-        else if (c == '\n') out.append("\\n");
-        else if (c == '\r') out.append("\\r");
-        else if (u < 0x20 || u >= 0x7f) {
+        } else if (u < 0x20 || u >= 0x7f) {
             const char* hex = "0123456789abcdef";
             out.append("\\x").push_back(hex[u >> 4]);
             out.push_back(hex[u & 15]);
-        } else out.push_back(c);
+        } else {
+            out.push_back(c);
+        }
     }
     out.push_back(quote);
     return out;
@@ -513,8 +534,8 @@ inline peer_address peer_from(const tcp::endpoint& endpoint) {
     auto address = endpoint.address();
     if (address.is_v6() && address.to_v6().is_v4_mapped())
         address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-    peer.family = address.is_v4() ? peer_address::family_type::ipv4
-                                   : peer_address::family_type::ipv6;
+    peer.family =
+        address.is_v4() ? peer_address::family_type::ipv4 : peer_address::family_type::ipv6;
     peer.host = address.to_string();
     peer.port = endpoint.port();
     return peer;
@@ -549,22 +570,22 @@ struct handler_layer : Handler {
     handler_layer(std::in_place_t, Handler&& handler) : Handler(std::move(handler)) {}
 };
 
-#define SMTP_CLI_DETAIL_RESTORING_LAYER(name)                                                     \
-    template <class Base>                                                                      \
-    struct restoring_##name : Base {                                                           \
-        template <class Inner>                                                                 \
-        restoring_##name(std::in_place_t tag, Inner&& inner)                                   \
-            : Base(tag, std::forward<Inner>(inner)) {}                                         \
-        template <class... Args>                                                               \
-        auto name(connection& conn, Args&&... args)                                            \
-            -> decltype(std::declval<Base&>().name(conn, std::forward<Args>(args)...)) {       \
-            restore_peer(conn.session());                                                      \
-            return Base::name(conn, std::forward<Args>(args)...);                              \
-        }                                                                                      \
-    };                                                                                         \
-    template <class Base>                                                                      \
-    using restore_##name = std::conditional_t<::smtp::detail::declares_##name<Base>,           \
-                                              restoring_##name<Base>, Base>;
+#define SMTP_CLI_DETAIL_RESTORING_LAYER(name)                                                      \
+    template <class Base>                                                                          \
+    struct restoring_##name : Base {                                                               \
+        template <class Inner>                                                                     \
+        restoring_##name(std::in_place_t tag, Inner&& inner)                                       \
+            : Base(tag, std::forward<Inner>(inner)) {}                                             \
+        template <class... Args>                                                                   \
+        auto name(connection& conn, Args&&... args)                                                \
+            -> decltype(std::declval<Base&>().name(conn, std::forward<Args>(args)...)) {           \
+            restore_peer(conn.session());                                                          \
+            return Base::name(conn, std::forward<Args>(args)...);                                  \
+        }                                                                                          \
+    };                                                                                             \
+    template <class Base>                                                                          \
+    using restore_##name =                                                                         \
+        std::conditional_t<::smtp::detail::declares_##name<Base>, restoring_##name<Base>, Base>;
 
 SMTP_CLI_DETAIL_RESTORING_LAYER(handle_HELO)
 SMTP_CLI_DETAIL_RESTORING_LAYER(handle_EHLO)
@@ -685,13 +706,12 @@ inline asio::awaitable<void> pump(std::shared_ptr<relay> r, bool from_client) {
     std::array<char, 16384> buffer;
     bool write_failed = false;
     for (;;) {
-        auto [ec, n] = co_await from.async_read_some(
-            asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await from.async_read_some(asio::buffer(buffer),
+                                                     asio::as_tuple(asio::use_awaitable));
         if (ec) break;
         r->trace(from_client, std::string_view(buffer.data(), n));
-        auto [write_ec, written] =
-            co_await asio::async_write(to, asio::buffer(buffer.data(), n),
-                                       asio::as_tuple(asio::use_awaitable));
+        auto [write_ec, written] = co_await asio::async_write(to, asio::buffer(buffer.data(), n),
+                                                              asio::as_tuple(asio::use_awaitable));
         if (write_ec) {
             write_failed = true;
             break;
@@ -720,8 +740,8 @@ inline asio::awaitable<bool> connect_pair(tcp::acceptor& pairs, tcp::socket& nea
     // shares the port: the port is what names the client to restore_peer().
     if (!ec) near.bind({asio::ip::address_v4::loopback(), 0}, ec);
     if (ec) co_return false;
-    auto [connect_ec] = co_await near.async_connect(pairs.local_endpoint(ec),
-                                                    asio::as_tuple(asio::use_awaitable));
+    auto [connect_ec] =
+        co_await near.async_connect(pairs.local_endpoint(ec), asio::as_tuple(asio::use_awaitable));
     if (connect_ec) co_return false;
     auto expected = near.local_endpoint(ec);
     for (;;) {
@@ -824,8 +844,10 @@ inline std::unique_ptr<tcp::acceptor> open_acceptor(asio::io_context& io,
 
 inline std::string host_port(std::string_view host, std::uint16_t port) {
     std::string out;
-    if (host.find(':') != std::string_view::npos) out.append("[").append(host).append("]");
-    else out.append(host);
+    if (host.find(':') != std::string_view::npos)
+        out.append("[").append(host).append("]");
+    else
+        out.append(host);
     return out.append(":").append(std::to_string(port));
 }
 
@@ -874,8 +896,8 @@ Handler make_handler(std::span<const std::string> args) {
 
 /// Binds, drops privileges, and serves until SIGINT or SIGTERM.
 template <class Server>
-int serve(typename Server::handler_type handler, const arguments& args,
-          const listen_address& where, std::string_view prog) {
+int serve(typename Server::handler_type handler, const arguments& args, const listen_address& where,
+          std::string_view prog) {
     // Declared before the io_context so that it outlives the sessions the io_context destroys.
     Server server(std::move(handler), make_options(args));
     asio::io_context io(1);
@@ -913,6 +935,12 @@ int serve(typename Server::handler_type handler, const arguments& args,
         log_line("INFO", "Server is listening on " + host_port(where.host, bound.front().port()));
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
+    // A parent may have left them blocked, and a blocked signal would never reach the set.
+    ::sigset_t stop_signals;
+    ::sigemptyset(&stop_signals);
+    ::sigaddset(&stop_signals, SIGINT);
+    ::sigaddset(&stop_signals, SIGTERM);
+    ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         server.close();
@@ -959,6 +987,14 @@ constexpr std::array<std::string_view, sizeof...(Handlers)> handler_names() {
     return {std::string_view(Handlers::cli_name)...};
 }
 
+template <std::size_t N>
+constexpr bool all_distinct(const std::array<std::string_view, N>& names) {
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = i + 1; j < N; ++j)
+            if (names[i] == names[j]) return false;
+    return true;
+}
+
 inline std::string program_name(const char* argv0) {
     std::string_view name = argv0 ? argv0 : "";
     if (auto slash = name.rfind('/'); slash != std::string_view::npos)
@@ -976,6 +1012,7 @@ int run(const arguments& args, std::string_view prog) {
     static_assert((detail::named_handler<Handlers> && ...),
                   "each handler needs `static constexpr const char* cli_name`");
     constexpr auto names = detail::handler_names<Handlers...>();
+    static_assert(detail::all_distinct(names), "two handlers have the same cli_name");
     // A dotted aiosmtpd path names the class by its last part.
     std::string_view wanted = args.handler_class;
     if (auto dot = wanted.rfind('.'); dot != std::string_view::npos) wanted.remove_prefix(dot + 1);
@@ -986,7 +1023,8 @@ int run(const arguments& args, std::string_view prog) {
                   ...);
     if (found) return status;
     std::string available;
-    for (auto name : names) available.append(available.empty() ? "" : ", ").append(name);
+    for (auto name : names)
+        available.append(available.empty() ? "" : ", ").append(name);
     return detail::usage_failure(prog, "unknown handler class '" + args.handler_class +
                                            "' (available: " + available + ")");
 }
@@ -995,7 +1033,8 @@ template <class... Handlers>
 int main(int argc, char** argv) {
     const std::string prog = detail::program_name(argc > 0 ? argv[0] : nullptr);
     std::vector<std::string> args;
-    for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+    for (int i = 1; i < argc; ++i)
+        args.emplace_back(argv[i]);
     arguments parsed;
     try {
         parsed = parse(args);

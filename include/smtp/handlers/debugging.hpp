@@ -39,8 +39,10 @@ class debugging {
 public:
     static constexpr const char* cli_name = "Debugging";
 
-    /// Prints to `stream` (default std::cout); the stream must outlive the handler.
-    explicit debugging(std::ostream& stream = std::cout) : stream_(&stream) {}
+    /// Prints to std::cout.
+    debugging() : stream_(&std::cout) {}
+    /// Prints to `stream`, which must outlive the handler.
+    explicit debugging(std::ostream& stream) : stream_(&stream) {}
 
     /// `-c Debugging [stdout|stderr]`.
     static debugging from_cli(std::span<const std::string> args) {

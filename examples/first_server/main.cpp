@@ -1,0 +1,21 @@
+// The README's first server: accepts mail for example.com only and prints each message.
+#include <smtp/smtp.hpp>
+
+#include <iostream>
+
+struct example_com : smtp::handlers::debugging {
+    smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<>& env,
+                            std::string_view address, std::span<const std::string> options) {
+        if (!address.ends_with("@example.com")) return {550, "5.7.1 Relaying denied"};
+        env.add_recipient(address, options);
+        return smtp::reply::ok();
+    }
+};
+
+int main() {
+    smtp::controller<smtp::server<example_com>> mx{{}, {.hostname = "mx.example.com"},
+                                                   {"127.0.0.1", 8025}};
+    mx.start(); // returns once clients can connect
+    std::cout << "listening on 127.0.0.1:" << mx.port() << ", Enter stops" << std::endl;
+    std::cin.get();
+}

@@ -1,0 +1,9 @@
+// aiosmtpd's command line (`python -m aiosmtpd`) over this library: the same flags and defaults,
+// a handler chosen with `-c` from the list below. `smtpd --help` lists everything.
+#include <smtp/cli.hpp>
+#include <smtp/handlers/debugging.hpp>
+#include <smtp/handlers/sink.hpp>
+
+int main(int argc, char** argv) {
+    return smtp::cli::main<smtp::handlers::debugging, smtp::handlers::sink>(argc, argv);
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what building and testing smtp needs on Debian 12, and nothing when it is all there.
+# Run as root (or through sudo). Extra package names may be passed as arguments.
+set -euo pipefail
+
+packages=(g++ cmake make libboost1.81-dev libboost-test1.81-dev libssl-dev python3 "$@")
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

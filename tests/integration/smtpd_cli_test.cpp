@@ -1,0 +1,587 @@
+// examples/smtpd run as a process: aiosmtpd's command line (`python -m aiosmtpd`) and the
+// options it adds. Every wait is bounded: reads by socket timeouts, process exits by deadlines
+// (a child still running at the end of a test is killed).
+#include <boost/test/unit_test.hpp>
+
+#include "test_client.hpp"
+
+#include <smtp/version.hpp>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifndef SMTPD_PATH
+#define SMTPD_PATH "" // examples not built: every test is skipped
+#endif
+
+namespace {
+
+using namespace std::chrono_literals;
+using smtp_test::test_client;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+/// A child process with stdout and stderr captured through pipes.
+class child_process {
+public:
+    explicit child_process(std::vector<std::string> args) {
+        int out[2], err[2];
+        if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
+            throw std::runtime_error("pipe2 failed");
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_ = ::fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            // Only async-signal-safe calls between fork and exec. Signals the test runner
+            // blocks would stay blocked across exec.
+            sigset_t none;
+            ::sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            int null = ::open("/dev/null", O_RDONLY);
+            ::dup2(null, 0);
+            ::dup2(out[1], 1);
+            ::dup2(err[1], 2);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        ::close(err[1]);
+        out_fd_ = out[0];
+        err_fd_ = err[0];
+        ::fcntl(out_fd_, F_SETFL, O_NONBLOCK);
+        ::fcntl(err_fd_, F_SETFL, O_NONBLOCK);
+    }
+    child_process(const child_process&) = delete;
+    child_process& operator=(const child_process&) = delete;
+    ~child_process() {
+        if (!status_) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+        ::close(out_fd_);
+        ::close(err_fd_);
+    }
+
+    pid_t pid() const { return pid_; }
+    void signal(int number) const { ::kill(pid_, number); }
+
+    /// The exit status (128 + N when killed by signal N), or nothing if still running after
+    /// `timeout`.
+    std::optional<int> wait(milliseconds timeout) {
+        auto deadline = steady_clock::now() + timeout;
+        while (!status_) {
+            int raw = 0;
+            if (::waitpid(pid_, &raw, WNOHANG) == pid_)
+                status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+            else if (steady_clock::now() >= deadline)
+                return std::nullopt;
+            else
+                pump(10ms);
+        }
+        // The pipes hold what it wrote last; they end when every writer is gone.
+        while (!(out_eof_ && err_eof_) && steady_clock::now() < deadline + 2s)
+            pump(10ms);
+        return status_;
+    }
+
+    /// Reads output until `done()` holds; false if it does not within `timeout`.
+    template <class Predicate>
+    bool wait_for_output(Predicate done, milliseconds timeout = 5s) {
+        auto deadline = steady_clock::now() + timeout;
+        while (!done()) {
+            if (steady_clock::now() >= deadline) return false;
+            pump(10ms);
+        }
+        return true;
+    }
+
+    const std::string& out() const { return out_; }
+    const std::string& err() const { return err_; }
+
+private:
+    void pump(milliseconds timeout) {
+        pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+        if (::poll(fds, 2, int(timeout.count())) <= 0) return;
+        read_available(out_fd_, out_, out_eof_);
+        read_available(err_fd_, err_, err_eof_);
+    }
+
+    static void read_available(int fd, std::string& into, bool& eof) {
+        char chunk[4096];
+        for (;;) {
+            ssize_t n = ::read(fd, chunk, sizeof chunk);
+            if (n > 0) into.append(chunk, std::size_t(n));
+            if (n == 0) eof = true;
+            if (n <= 0) return;
+        }
+    }
+
+    pid_t pid_ = -1;
+    int out_fd_ = -1;
+    int err_fd_ = -1;
+    std::string out_, err_;
+    bool out_eof_ = false, err_eof_ = false;
+    std::optional<int> status_;
+};
+
+struct outcome {
+    int status;
+    std::string out, err;
+};
+
+/// Runs smtpd with `args` to its end (at most 10 s).
+outcome run_smtpd(std::vector<std::string> args) {
+    args.insert(args.begin(), SMTPD_PATH);
+    child_process child(std::move(args));
+    auto status = child.wait(10s);
+    BOOST_REQUIRE_MESSAGE(status, "smtpd did not exit; stderr: " << child.err());
+    return {*status, child.out(), child.err()};
+}
+
+/// A port nothing listens on now (smtpd binds it a moment later).
+std::uint16_t free_port() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return probe.local_endpoint().port();
+}
+
+bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+/// smtpd serving on 127.0.0.1:<a free port>, stopped (SIGKILL) at the end if still running.
+struct server_process {
+    explicit server_process(std::vector<std::string> options, bool nosetuid = true,
+                            std::string address = "127.0.0.1")
+        : port(free_port()), child([&] {
+              std::vector<std::string> args{SMTPD_PATH};
+              if (nosetuid) args.push_back("-n");
+              args.push_back("-l");
+              args.push_back(address + ":" + std::to_string(port));
+              args.insert(args.end(), options.begin(), options.end());
+              return args;
+          }()) {}
+
+    /// Connects once the server listens (within 5 s).
+    test_client connect() {
+        auto deadline = steady_clock::now() + 5s;
+        for (;;) {
+            try {
+                return test_client(port, 10s);
+            } catch (const boost::system::system_error&) {
+                if (steady_clock::now() >= deadline || child.wait(0ms))
+                    BOOST_FAIL("smtpd is not listening; stderr: " << child.err());
+                std::this_thread::sleep_for(20ms);
+            }
+        }
+    }
+
+    /// SIGTERM, then the exit status (nothing if it has not exited within 5 s).
+    std::optional<int> terminate(int number = SIGTERM) {
+        child.signal(number);
+        return child.wait(5s);
+    }
+
+    std::uint16_t port;
+    child_process child;
+};
+
+/// A message whose body is `body_size` x's, in lines of at most 76.
+std::string sample_message(std::size_t body_size = 4) {
+    std::string message = "Subject: hello\r\n\r\n";
+    for (std::size_t done = 0; done < body_size; done += 76)
+        message.append(std::min<std::size_t>(76, body_size - done), 'x').append("\r\n");
+    return message + ".\r\n";
+}
+
+/// EHLO, MAIL, RCPT, DATA and the message; returns the reply to the message.
+std::string send_message(test_client& client, const std::string& message) {
+    client.command("EHLO client.test");
+    client.command("MAIL FROM:<a@example.com>");
+    client.command("RCPT TO:<b@example.com>");
+    std::string go_ahead = client.command("DATA");
+    if (!go_ahead.starts_with("354")) return go_ahead;
+    client.send(message);
+    return client.read_reply();
+}
+
+/// The user id of a running process, from /proc.
+std::string uid_of(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.starts_with("Uid:")) return line.substr(line.find_first_not_of(" \t", 4));
+    return {};
+}
+
+bool smtpd_built() {
+    return std::string_view(SMTPD_PATH) != "";
+}
+
+const std::string usage_start = "usage: smtpd [-h]";
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(smtpd_cli,
+                      *boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
+                          return boost::unit_test::assertion_result(smtpd_built());
+                      }))
+
+// ---- arguments --------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(version_prints_program_and_version) {
+    auto r = run_smtpd({"--version"});
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(r.out == std::string("smtpd ") + smtp::version_string + "\n");
+    BOOST_TEST(run_smtpd({"-v"}).out == r.out);
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_options_and_handler_classes) {
+    auto r = run_smtpd({"--help"});
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(r.out.starts_with(usage_start));
+    for (auto part :
+         {"-n, --nosetuid", "-c CLASS, --class CLASS", "-s SIZE, --size SIZE", "-u, --smtputf8",
+          "-d, --debug", "--listen [[HOST][:PORT]]", "--hostname NAME", "--timeout SECONDS",
+          "--command-call-limit N", "Debugging, Sink", "Default: Debugging"})
+        BOOST_TEST(contains(r.out, part), part);
+    BOOST_TEST(r.err.empty());
+}
+
+// argparse stops at -h: later arguments are not looked at.
+BOOST_AUTO_TEST_CASE(help_wins_over_later_bad_arguments) {
+    auto r = run_smtpd({"-h", "--no-such-option", "-s", "x"});
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(r.out.starts_with(usage_start));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_class_exits_2_naming_the_available_ones) {
+    auto r = run_smtpd({"-n", "-c", "Nope"});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.out.empty());
+    BOOST_TEST(r.err.starts_with(usage_start));
+    BOOST_TEST(contains(r.err, "smtpd: error: unknown handler class 'Nope' (available: "
+                               "Debugging, Sink)\n"));
+}
+
+BOOST_AUTO_TEST_CASE(sink_with_an_argument_exits_2) {
+    auto r = run_smtpd({"-n", "-c", "Sink", "foo"});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.err.starts_with(usage_start));
+    BOOST_TEST(contains(r.err, "smtpd: error: Sink handler does not accept arguments\n"));
+}
+
+BOOST_AUTO_TEST_CASE(debugging_with_a_bad_argument_exits_2) {
+    auto r = run_smtpd({"-n", "-c", "Debugging", "foo"});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(r.err.starts_with(usage_start));
+    BOOST_TEST(contains(r.err, "smtpd: error: Debugging usage: [stdout|stderr]\n"));
+}
+
+// aiosmtpd's dotted class paths name the class by their last part.
+BOOST_AUTO_TEST_CASE(dotted_class_path_names_the_class) {
+    auto r = run_smtpd({"-n", "-c", "aiosmtpd.handlers.Sink", "foo"});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(contains(r.err, "smtpd: error: Sink handler does not accept arguments\n"));
+}
+
+// aiosmtpd: parser.error("Invalid port number: <x>"), exit 2. It lets an out-of-range number
+// through to a traceback at bind time; smtpd reports it the same way as a non-number.
+BOOST_AUTO_TEST_CASE(bad_port_exits_2) {
+    for (std::string port : {"x", "99999", "-1", "25x"}) {
+        auto r = run_smtpd({"-n", "-l", "localhost:" + port});
+        BOOST_TEST(r.status == 2, port);
+        BOOST_TEST(r.err.starts_with(usage_start));
+        BOOST_TEST(contains(r.err, "smtpd: error: Invalid port number: " + port + "\n"), port);
+    }
+}
+
+// As aiosmtpd: the handler's arguments are checked before the address.
+BOOST_AUTO_TEST_CASE(bad_handler_arguments_reported_before_bad_port) {
+    auto r = run_smtpd({"-n", "-l", ":x", "-c", "Sink", "foo"});
+    BOOST_TEST(r.status == 2);
+    BOOST_TEST(contains(r.err, "Sink handler does not accept arguments"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_options_exit_2_with_argparse_messages) {
+    struct row {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    for (const auto& [args, message] : std::vector<row>{
+             {{"--no-such-option"}, "unrecognized arguments: --no-such-option"},
+             {{"-x"}, "unrecognized arguments: -x"},
+             {{"-s"}, "argument -s/--size: expected one argument"},
+             {{"-s", "lots"}, "argument -s/--size: invalid non-negative int value: 'lots'"},
+             {{"--timeout", "0"}, "argument --timeout: invalid positive number: '0'"},
+             {{"--command-call-limit", "many"},
+              "argument --command-call-limit: invalid non-negative int value: 'many'"},
+             {{"--h"}, "ambiguous option: --h could match --help, --hostname"},
+             {{"--nosetuid=yes"}, "argument -n/--nosetuid: ignored explicit argument 'yes'"},
+         }) {
+        auto r = run_smtpd(args);
+        BOOST_TEST(r.status == 2, message);
+        BOOST_TEST(contains(r.err, "smtpd: error: " + message + "\n"), r.err);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(address_in_use_exits_1) {
+    server_process first({"-c", "Sink"});
+    first.connect();
+    auto r = run_smtpd({"-n", "-c", "Sink", "-l", "127.0.0.1:" + std::to_string(first.port)});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(
+        contains(r.err, "smtpd: cannot listen on 127.0.0.1:" + std::to_string(first.port) + ": "));
+}
+
+// ---- serving ----------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(debugging_prints_the_message_on_stdout) {
+    server_process smtpd({"-c", "Debugging"});
+    test_client client = smtpd.connect();
+    BOOST_TEST(client.read_reply().starts_with("220 "));
+    BOOST_TEST(send_message(client, sample_message()) == "250 OK\r\n");
+    BOOST_TEST(client.command("QUIT") == "221 Bye\r\n");
+    BOOST_REQUIRE(smtpd.child.wait_for_output([&] { return contains(smtpd.child.out(), "END"); }));
+    BOOST_TEST(smtpd.child.out().starts_with("---------- MESSAGE FOLLOWS ----------\n"
+                                             "Subject: hello\n"
+                                             "X-Peer: ('127.0.0.1', "));
+    BOOST_TEST(contains(smtpd.child.out(), "\n\nxxxx\n------------ END MESSAGE ------------\n"));
+    BOOST_TEST(smtpd.terminate().value_or(-1) == 0);
+    BOOST_TEST(smtpd.child.err().empty()); // no -d: nothing on stderr
+}
+
+BOOST_AUTO_TEST_CASE(debugging_is_the_default_class_and_takes_stderr) {
+    server_process smtpd({"stderr"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(send_message(client, sample_message()) == "250 OK\r\n");
+    BOOST_TEST(smtpd.child.wait_for_output([&] { return contains(smtpd.child.err(), "END"); }));
+    BOOST_TEST(smtpd.child.out().empty());
+}
+
+BOOST_AUTO_TEST_CASE(sink_accepts_and_prints_nothing) {
+    server_process smtpd({"-c", "Sink"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(send_message(client, sample_message()) == "250 OK\r\n");
+    BOOST_TEST(smtpd.terminate().value_or(-1) == 0);
+    BOOST_TEST(smtpd.child.out().empty());
+}
+
+// aiosmtpd's CLI passes size=None: no limit and no SIZE in EHLO unless -s is given.
+BOOST_AUTO_TEST_CASE(no_size_option_means_no_limit) {
+    server_process smtpd({"-c", "Sink"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(!contains(client.command("EHLO client.test"), "SIZE"));
+    BOOST_TEST(send_message(client, sample_message(64 * 1024)) == "250 OK\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(size_is_advertised_and_enforced) {
+    server_process smtpd({"-c", "Sink", "-s", "100"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(contains(client.command("EHLO client.test"), "250-SIZE 100\r\n"));
+    BOOST_TEST(send_message(client, sample_message(10)) == "250 OK\r\n");
+    BOOST_TEST(send_message(client, sample_message(200)).starts_with("552 "));
+}
+
+BOOST_AUTO_TEST_CASE(smtputf8_is_advertised_with_u) {
+    {
+        server_process smtpd({"-c", "Sink", "-u"});
+        test_client client = smtpd.connect();
+        client.read_reply();
+        BOOST_TEST(contains(client.command("EHLO client.test"), "250-SMTPUTF8\r\n"));
+    }
+    server_process smtpd({"-c", "Sink"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(!contains(client.command("EHLO client.test"), "SMTPUTF8"));
+}
+
+BOOST_AUTO_TEST_CASE(hostname_shows_in_greeting_and_ehlo) {
+    server_process smtpd({"-c", "Sink", "--hostname", "mx.cli.test"});
+    test_client client = smtpd.connect();
+    BOOST_TEST(client.read_reply().starts_with("220 mx.cli.test ESMTP"));
+    BOOST_TEST(client.command("EHLO client.test").starts_with("250-mx.cli.test\r\n"));
+}
+
+BOOST_AUTO_TEST_CASE(timeout_answers_421_after_silence) {
+    server_process smtpd({"-c", "Sink", "--timeout", "1"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    auto start = steady_clock::now();
+    BOOST_TEST(client.read_reply().starts_with("421 "));
+    BOOST_TEST(client.closed_by_server());
+    auto waited = steady_clock::now() - start;
+    BOOST_TEST((waited > 800ms && waited < 5s));
+}
+
+BOOST_AUTO_TEST_CASE(command_call_limit_applies_to_every_verb) {
+    server_process smtpd({"-c", "Sink", "--command-call-limit", "2"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(client.command("NOOP") == "250 OK\r\n");
+    BOOST_TEST(client.command("NOOP") == "250 OK\r\n");
+    BOOST_TEST(client.command("NOOP").starts_with("421 "));
+    BOOST_TEST(client.closed_by_server());
+}
+
+BOOST_AUTO_TEST_CASE(ipv6_address_in_brackets) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor probe(io);
+    boost::system::error_code ec;
+    probe.open(boost::asio::ip::tcp::v6(), ec);
+    if (!ec) probe.bind({boost::asio::ip::address_v6::loopback(), 0}, ec);
+    if (ec) {
+        BOOST_TEST_MESSAGE("no IPv6 loopback here: skipped");
+        return;
+    }
+    std::uint16_t port = probe.local_endpoint().port();
+    probe.close();
+    child_process smtpd({SMTPD_PATH, "-n", "-c", "Sink", "-l", "[::1]:" + std::to_string(port)});
+    boost::asio::ip::tcp::socket socket(io);
+    auto deadline = steady_clock::now() + 5s;
+    while (socket.connect({boost::asio::ip::address_v6::loopback(), port}, ec), ec) {
+        socket.close();
+        BOOST_REQUIRE_MESSAGE(steady_clock::now() < deadline, "stderr: " << smtpd.err());
+        std::this_thread::sleep_for(20ms);
+    }
+    timeval tv{5, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char greeting[4] = {};
+    boost::asio::read(socket, boost::asio::buffer(greeting), ec);
+    BOOST_TEST(std::string_view(greeting, 4) == "220 ");
+}
+
+// ---- stopping ---------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(sigterm_closes_connections_and_exits_0) {
+    server_process smtpd({"-c", "Sink"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(client.command("EHLO client.test").starts_with("250-"));
+    BOOST_TEST(smtpd.terminate(SIGTERM).value_or(-1) == 0);
+    BOOST_TEST(client.closed_by_server());
+}
+
+BOOST_AUTO_TEST_CASE(sigint_exits_0) {
+    server_process smtpd({"-c", "Sink"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(smtpd.terminate(SIGINT).value_or(-1) == 0);
+    BOOST_TEST(client.closed_by_server());
+}
+
+// ---- -d -------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(debug_traces_commands_and_replies_on_stderr) {
+    server_process smtpd({"-d", "-c", "Debugging"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(client.command("EHLO client.test").starts_with("250-"));
+    BOOST_TEST(client.command("NOOP") == "250 OK\r\n");
+    BOOST_TEST(client.command("QUIT") == "221 Bye\r\n");
+    const std::string& err = smtpd.child.err();
+    BOOST_REQUIRE(smtpd.child.wait_for_output([&] { return contains(err, "connection lost"); }));
+    std::string port = std::to_string(smtpd.port);
+    BOOST_TEST(contains(err, "INFO:mail.log:Server is listening on 127.0.0.1:" + port + "\n"));
+    BOOST_TEST(contains(err, "INFO:mail.log:Peer: ('127.0.0.1', "));
+    BOOST_TEST(contains(err, ") >> b'EHLO client.test'\n"));
+    BOOST_TEST(contains(err, ") << b'250 OK'\n"));
+    BOOST_TEST(contains(err, ") >> b'QUIT'\n"));
+    BOOST_TEST(contains(err, ") << b'221 Bye'\n"));
+    BOOST_TEST(smtpd.child.out().empty()); // stdout stays the handler's
+}
+
+// The trace relays connections, yet hooks (here Debugging's X-Peer) see the real client.
+BOOST_AUTO_TEST_CASE(debug_keeps_the_client_address_for_hooks) {
+    server_process smtpd({"-d", "-c", "Debugging"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(send_message(client, sample_message()) == "250 OK\r\n");
+    BOOST_REQUIRE(smtpd.child.wait_for_output([&] { return contains(smtpd.child.out(), "END"); }));
+    // The Peer: line of the trace and the X-Peer: line name the same address.
+    const std::string& err = smtpd.child.err();
+    auto at = err.find("Peer: ");
+    BOOST_REQUIRE(at != std::string::npos);
+    std::string peer = err.substr(at + 6, err.find('\n', at) - at - 6);
+    BOOST_TEST(contains(smtpd.child.out(), "X-Peer: " + peer + "\n"), peer);
+}
+
+BOOST_AUTO_TEST_CASE(debug_twice_adds_message_lines_and_masks_auth) {
+    server_process smtpd({"-dd", "-c", "Sink"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(send_message(client, sample_message()) == "250 OK\r\n");
+    client.command("AUTH PLAIN c2VjcmV0");
+    BOOST_TEST(client.command("QUIT") == "221 Bye\r\n");
+    const std::string& err = smtpd.child.err();
+    BOOST_REQUIRE(smtpd.child.wait_for_output([&] { return contains(err, "connection lost"); }));
+    BOOST_TEST(contains(err, ") DATA >> b'Subject: hello'\n"));
+    BOOST_TEST(contains(err, ") DATA >> b'.'\n"));
+    BOOST_TEST(contains(err, ") >> b'AUTH PLAIN ********'\n"));
+    BOOST_TEST(!contains(err, "c2VjcmV0"));
+}
+
+// ---- privileges -------------------------------------------------------------------------
+
+// As root without -n: binds first (a port below 1024 works), then runs as nobody.
+BOOST_AUTO_TEST_CASE(root_binds_then_drops_to_nobody) {
+    if (::geteuid() != 0) {
+        BOOST_TEST_MESSAGE("not root: skipped");
+        return;
+    }
+    // A free privileged port.
+    boost::asio::io_context io;
+    std::uint16_t port = 0;
+    for (std::uint16_t candidate = 1000; candidate > 600 && port == 0; --candidate) {
+        boost::asio::ip::tcp::acceptor probe(io);
+        boost::system::error_code ec;
+        probe.open(boost::asio::ip::tcp::v4(), ec);
+        probe.bind({boost::asio::ip::make_address("127.0.0.1"), candidate}, ec);
+        if (!ec) port = candidate;
+    }
+    BOOST_REQUIRE(port != 0);
+    child_process smtpd({SMTPD_PATH, "-c", "Sink", "-l", "127.0.0.1:" + std::to_string(port)});
+    std::optional<test_client> client;
+    auto deadline = steady_clock::now() + 5s;
+    while (!client) {
+        try {
+            client.emplace(port, 10s);
+        } catch (const boost::system::system_error&) {
+            BOOST_REQUIRE_MESSAGE(steady_clock::now() < deadline && !smtpd.wait(0ms),
+                                  "stderr: " << smtpd.err());
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    BOOST_TEST(client->read_reply().starts_with("220 "));
+    BOOST_TEST(uid_of(smtpd.pid()).starts_with("65534"));
+    smtpd.signal(SIGTERM);
+    BOOST_TEST(smtpd.wait(5s).value_or(-1) == 0); // nobody still handles the signal
+}
+
+BOOST_AUTO_TEST_CASE(nosetuid_keeps_the_user) {
+    server_process smtpd({"-c", "Sink"});
+    smtpd.connect().read_reply();
+    BOOST_TEST(uid_of(smtpd.child.pid()).starts_with(std::to_string(::geteuid())));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
