@@ -80,6 +80,7 @@ SMTP_DETAIL_NAME_PROBE(handle_MAIL)
 SMTP_DETAIL_NAME_PROBE(handle_RCPT)
 SMTP_DETAIL_NAME_PROBE(handle_DATA)
 SMTP_DETAIL_NAME_PROBE(handle_exception)
+SMTP_DETAIL_NAME_PROBE(trace)
 #undef SMTP_DETAIL_NAME_PROBE
 
 } // namespace detail
@@ -155,6 +156,23 @@ concept has_handle_exception = requires(H& h, const std::exception& error) {
     { h.handle_exception(error) } -> detail::returns<reply>;
 };
 
+/// What a `trace` hook is told about.
+enum class trace_event {
+    connected, // a session starts (bytes: empty)
+    command,   // a command line was received (bytes: the line, CRLF included)
+    data,      // message bytes were received after DATA (bytes: as received, still dot-stuffed)
+    reply,     // bytes are about to be written (one or more whole reply lines)
+    closed     // the session ends (bytes: empty)
+};
+
+/// Optional `void trace(const smtp::connection&, smtp::trace_event, std::string_view bytes)`:
+/// sees the raw conversation, for logging (aiosmtpd's `mail.log` debug lines). Absent, it costs
+/// nothing.
+template <class H>
+concept has_trace = requires(H& h, const connection& c, trace_event e, std::string_view bytes) {
+    h.trace(c, e, bytes);
+};
+
 namespace detail {
 
 /// Fails to compile, naming the hook and the expected signature, when H declares a hook that
@@ -217,6 +235,9 @@ consteval bool check_hooks() {
                   "smtp::reply handle_exception(const std::exception&) (or returning "
                   "boost::asio::awaitable<smtp::reply>). "
                   "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_trace<H> || has_trace<H>,
+                  "trace is declared but cannot be called as "
+                  "void trace(const smtp::connection&, smtp::trace_event, std::string_view bytes).");
     return true;
 }
 

@@ -88,6 +88,11 @@ private:
                                                  detail::protocol<content_type>& proto,
                                                  envelope_type& env);
     boost::asio::awaitable<void> report_exception(connection& conn, std::exception_ptr error);
+    /// Writes what is queued (showing it to a `trace` hook first).
+    boost::asio::awaitable<bool> flush(connection& conn);
+    void trace(const connection& conn, trace_event event, std::string_view bytes) {
+        if constexpr (has_trace<Handler>) handler_.trace(conn, event, bytes);
+    }
 
     Handler handler_;
     smtp::options opts_;

@@ -312,6 +312,37 @@ BOOST_AUTO_TEST_CASE(huge_command_line_one_reply) {
     BOOST_TEST(c.command("NOOP") == "250 OK\r\n");
 }
 
+// The optional trace hook sees the raw conversation, in order.
+struct tracer {
+    std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
+    std::shared_ptr<std::string> log = std::make_shared<std::string>();
+    void trace(const smtp::connection&, smtp::trace_event event, std::string_view bytes) {
+        static constexpr const char* names[] = {"connected", "command", "data", "reply", "closed"};
+        std::lock_guard lock(*mutex);
+        log->append(names[int(event)]).append(":").append(bytes).append("|");
+    }
+};
+
+BOOST_AUTO_TEST_CASE(trace_hook_sees_conversation) {
+    running<tracer> r;
+    {
+        auto c = r.connect();
+        send_message(c);
+        BOOST_TEST(c.command("hi\r\n.") == "250 OK\r\n");
+        BOOST_TEST(c.command("QUIT") == "221 Bye\r\n");
+        BOOST_TEST(c.closed_by_server());
+    }
+    r.controller.stop();
+    BOOST_TEST(*r.controller.handler().log ==
+               "connected:|reply:220 mx.test ESMTP smtp " SMTP_VERSION_STRING "\r\n|"
+               "command:EHLO client\r\n|reply:" + ehlo_reply + "|"
+               "command:MAIL FROM:<a@example.com>\r\n|reply:250 OK\r\n|"
+               "command:RCPT TO:<b@example.com>\r\n|reply:250 OK\r\n|"
+               "command:DATA\r\n|reply:354 End data with <CR><LF>.<CR><LF>\r\n|"
+               "data:hi\r\n.\r\n|reply:250 OK\r\n|"
+               "command:QUIT\r\n|reply:221 Bye\r\n|closed:|");
+}
+
 BOOST_AUTO_TEST_CASE(many_sessions_at_once) {
     running<recorder> r;
     std::vector<test_client> clients;

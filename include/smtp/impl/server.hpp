@@ -106,11 +106,19 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket)
     detail::features features{DecodePolicy::eight_bit_mime,
                               std::span<const std::string_view>(AuthPolicy::names), false};
     detail::protocol<content_type> proto(opts_, hostname_, features, conn.session_, env, conn.out_);
+    trace(conn, trace_event::connected, {});
     proto.greet();
     conn.arm_timeout();
     co_await run(conn, proto, env);
-    co_await conn.flush();
+    co_await flush(conn);
     conn.close();
+    trace(conn, trace_event::closed, {});
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<bool> server<Handler, AuthPolicy, DecodePolicy>::flush(connection& conn) {
+    if (!conn.out_.empty()) trace(conn, trace_event::reply, conn.out_);
+    co_return co_await conn.flush();
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
@@ -126,7 +134,7 @@ server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
         conn.input_.consume(event.consumed); // `event.line` stays valid until the next read
         switch (event.what) {
         case detail::line_reader::kind::need_more:
-            if (!co_await conn.flush()) co_return;
+            if (!co_await flush(conn)) co_return;
             if (!co_await conn.read_some()) {
                 if (conn.timed_out_) {
                     proto.timed_out();
@@ -139,6 +147,7 @@ server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
         case detail::line_reader::kind::too_long: proto.line_too_long(); break;
         case detail::line_reader::kind::line: {
             conn.arm_timeout();
+            trace(conn, trace_event::command, event.line);
             detail::step step = proto.on_line(event.line, cmd);
             if (step == detail::step::close) co_return;
             if (step == detail::step::replied) break;
@@ -163,7 +172,7 @@ server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
             break;
         }
         }
-        if (conn.out_.size() > max_pending_output && !co_await conn.flush()) co_return;
+        if (conn.out_.size() > max_pending_output && !co_await flush(conn)) co_return;
     }
 }
 
@@ -332,9 +341,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
     -> boost::asio::awaitable<outcome> {
     for (;;) {
         std::size_t used = proto.feed_data(conn.input_.data());
+        if (used != 0) trace(conn, trace_event::data, conn.input_.data().substr(0, used));
         conn.input_.consume(used);
         if (proto.data().done()) break;
-        if (!co_await conn.flush() || !co_await conn.read_some()) {
+        if (!co_await flush(conn) || !co_await conn.read_some()) {
             if (!conn.timed_out_) co_return outcome::lost;
             env.reset();
             proto.timed_out();
