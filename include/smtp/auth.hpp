@@ -1,28 +1,92 @@
 #ifndef SMTP_AUTH_HPP
 #define SMTP_AUTH_HPP
 
+#include <smtp/reply.hpp>
+
+#include <algorithm>
+#include <any>
 #include <array>
+#include <cstddef>
+#include <optional>
+#include <ostream>
+#include <string>
 #include <string_view>
 
 /// \file
-/// AuthPolicy: which SASL mechanisms the server offers.
+/// SMTP AUTH (RFC 4954): results, credentials, and the AuthPolicy.
 ///
-/// An AuthPolicy is a type with `static constexpr std::array<std::string_view, N> names`, the
-/// mechanism names it offers. The mechanisms themselves arrive with the AUTH work; until then
-/// the default policy offers none, so AUTH is never advertised and `AUTH X` gets
-/// `504 5.5.4 Unrecognized authentication type`.
-namespace smtp::auth {
+/// An **AuthPolicy** is `smtp::auth::mechanisms<M...>`, a compile-time list of mechanism types.
+/// The server offers the policy's mechanisms plus those the handler lists in a member type
+/// `using auth_mechanisms = smtp::auth::mechanisms<...>;`. Names must be unique
+/// (case-insensitively) across both: a duplicate is a compile error.
+///
+/// A **mechanism** is a type with
+/// - `static constexpr std::string_view name`, upper case `[A-Z0-9_-]+`, at most 20 characters;
+/// - `template <class Handler, class Content> static boost::asio::awaitable<smtp::auth_result>
+///   authenticate(Handler&, smtp::connection&, smtp::session&, smtp::envelope<Content>&,
+///   std::optional<std::string> initial_response)` — the initial response already
+///   base64-decoded (absent when the client sent none; `=` is the empty response). It talks to
+///   the client with `connection::challenge()` and returns the outcome.
+///
+/// The built-in PLAIN and LOGIN check the credentials with the handler's optional hook
+/// `authenticate(smtp::connection&, smtp::session&, smtp::envelope<C>&, std::string_view
+/// mechanism, const smtp::login_password&)` returning `auth_result` (or an awaitable of it);
+/// without it every login fails, as with aiosmtpd's default. A handler can replace either
+/// mechanism entirely with `auth_PLAIN` / `auth_LOGIN` hooks of the same shape as
+/// `authenticate` above (minus the Handler parameter).
+namespace smtp {
 
-/// A compile-time list of mechanism types, each with `static constexpr std::string_view name`.
+/// A login name and password, as PLAIN and LOGIN collect them. Printing it never shows the
+/// password.
+struct login_password {
+    std::string login;
+    std::string password;
+
+    friend std::ostream& operator<<(std::ostream& os, const login_password& lp) {
+        return os << "login_password(login='" << lp.login << "', password=...)";
+    }
+};
+
+/// The outcome of an AUTH exchange (aiosmtpd's `AuthResult`).
+///
+/// - success: the session is authenticated, `session.auth_data` becomes `auth_data`, and the
+///   client gets `message` or `235 2.7.0 Authentication successful`.
+/// - failure: the client gets `message` or `535 5.7.8 Authentication credentials invalid`.
+/// - failure with `handled`: the mechanism already sent the final reply (the client cancelled,
+///   say); if in fact nothing was sent, the server still sends 535 — unlike aiosmtpd, a failed
+///   AUTH always gets a reply.
+struct auth_result {
+    bool success = false;
+    bool handled = false;
+    reply message = {};
+    std::any auth_data = {};
+
+    static auth_result accept(std::any data = {}) { return {true, false, {}, std::move(data)}; }
+    static auth_result reject(reply message = {}) { return {false, false, std::move(message), {}}; }
+    /// The mechanism has replied already.
+    static auth_result replied() { return {false, true, {}, {}}; }
+};
+
+namespace auth {
+
+/// True for a valid SASL mechanism name (RFC 4422: upper case, digits, '-' and '_', 1–20).
+constexpr bool valid_mechanism_name(std::string_view name) {
+    if (name.empty() || name.size() > 20) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+}
+
+/// An AuthPolicy: the mechanism types, in a compile-time list.
 template <class... Mechanisms>
 struct mechanisms {
+    static_assert((valid_mechanism_name(Mechanisms::name) && ...),
+                  "an AUTH mechanism name must be 1 to 20 characters of A-Z, 0-9, '-' and '_'");
     static constexpr std::array<std::string_view, sizeof...(Mechanisms)> names = {
         Mechanisms::name...};
 };
 
-/// The default policy.
-using builtin = mechanisms<>;
-
-} // namespace smtp::auth
+} // namespace auth
+} // namespace smtp
 
 #endif

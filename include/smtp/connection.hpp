@@ -2,6 +2,7 @@
 #define SMTP_CONNECTION_HPP
 
 #include <smtp/detail/input_buffer.hpp>
+#include <smtp/hooks.hpp>
 #include <smtp/options.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
@@ -16,6 +17,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,9 +42,24 @@ public:
 
     /// Queues one raw reply line (CRLF is added), as aiosmtpd's `push`: e.g. extra EHLO lines
     /// `250-XFOO` from a 4-argument handle_EHLO. Queued lines go out with the next reply.
-    void push(std::string_view line) { out_.append(line).append("\r\n"); }
+    void push(std::string_view line) {
+        out_.append(line).append("\r\n");
+        if (!line.starts_with("334")) auth_replied_ = true;
+    }
     /// Queues a reply.
-    void push(const reply& r) { r.write_to(out_); }
+    void push(const reply& r) {
+        r.write_to(out_);
+        if (r.code != 334) auth_replied_ = true;
+    }
+
+    /// One step of a SASL exchange (aiosmtpd's `challenge_auth`): sends `334 <challenge>`
+    /// (base64-encoded unless `encode` is false) and reads the client's answer, up to 12,288
+    /// octets (RFC 4954). Returns the decoded answer (`=` is the empty answer), or nothing when
+    /// the client cancelled with `*` (`501 5.7.0 Auth aborted` is sent), the answer is not
+    /// base64 (`501 5.5.2 Can't decode base64`), the line is too long
+    /// (`500 5.5.6 Authentication Exchange line is too long`), or the connection failed.
+    boost::asio::awaitable<std::optional<std::string>> challenge(std::string_view challenge,
+                                                                 bool encode = true);
 
     /// The server's host name (greeting, HELO and EHLO replies).
     std::string_view hostname() const noexcept { return hostname_; }
@@ -55,6 +72,11 @@ public:
 private:
     template <class, class, class>
     friend class server;
+
+    /// Shows an event to the handler's trace hook, when it has one.
+    void trace(trace_event event, std::string_view bytes) const {
+        if (tracer_) tracer_(tracer_context_, *this, event, bytes);
+    }
 
     using clock = std::chrono::steady_clock;
 
@@ -81,6 +103,12 @@ private:
     bool watchdog_running_ = false;
     bool io_pending_ = false;
     bool timed_out_ = false;
+    // Set when a final (non-334) reply was queued since the AUTH exchange began.
+    bool auth_replied_ = false;
+    // The handler's trace hook, type-erased so that this class does not depend on the Handler;
+    // null (and never called) for handlers without one.
+    void (*tracer_)(void*, const connection&, trace_event, std::string_view) = nullptr;
+    void* tracer_context_ = nullptr;
     // Lets the watchdog's completion handler know the connection is gone.
     std::shared_ptr<char> alive_ = std::make_shared<char>();
 };

@@ -1,6 +1,7 @@
 #ifndef SMTP_HOOKS_HPP
 #define SMTP_HOOKS_HPP
 
+#include <smtp/auth.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
@@ -9,6 +10,7 @@
 
 #include <concepts>
 #include <exception>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,6 +83,10 @@ SMTP_DETAIL_NAME_PROBE(handle_RCPT)
 SMTP_DETAIL_NAME_PROBE(handle_DATA)
 SMTP_DETAIL_NAME_PROBE(handle_exception)
 SMTP_DETAIL_NAME_PROBE(trace)
+SMTP_DETAIL_NAME_PROBE(handle_AUTH)
+SMTP_DETAIL_NAME_PROBE(authenticate)
+SMTP_DETAIL_NAME_PROBE(auth_PLAIN)
+SMTP_DETAIL_NAME_PROBE(auth_LOGIN)
 #undef SMTP_DETAIL_NAME_PROBE
 
 } // namespace detail
@@ -154,6 +160,40 @@ concept has_handle_DATA = requires(H& h, connection& c, session& s, envelope<C>&
 template <class H>
 concept has_handle_exception = requires(H& h, const std::exception& error) {
     { h.handle_exception(error) } -> detail::returns<reply>;
+};
+
+/// `handle_AUTH(conn, session, envelope, std::span<const std::string> args)`: replaces the whole
+/// mechanism machinery (aiosmtpd's handle_AUTH). `args` are AUTH's words, `args[0]` the
+/// mechanism as the client spelled it. It runs after AUTH's checks (greeting, TLS, already
+/// authenticated, a known mechanism) and must set `session.authenticated` itself.
+template <class H, class C>
+concept has_handle_AUTH = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                   std::span<const std::string> args) {
+    { h.handle_AUTH(c, s, e, args) } -> detail::returns<reply>;
+};
+
+/// `authenticate(conn, session, envelope, std::string_view mechanism, const login_password&)`:
+/// checks the credentials PLAIN and LOGIN collect (aiosmtpd's `authenticator`), plain or
+/// coroutine. Without it every login fails.
+template <class H, class C>
+concept has_authenticate =
+    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view mechanism,
+             const login_password& credentials) {
+        { h.authenticate(c, s, e, mechanism, credentials) } -> detail::returns<auth_result>;
+    };
+
+/// `auth_PLAIN` / `auth_LOGIN(conn, session, envelope, std::optional<std::string> initial)`:
+/// the handler's own implementation of a built-in mechanism (aiosmtpd's `auth_PLAIN`), with the
+/// initial response already decoded.
+template <class H, class C>
+concept has_auth_PLAIN = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                  std::optional<std::string> initial) {
+    { h.auth_PLAIN(c, s, e, std::move(initial)) } -> detail::returns<auth_result>;
+};
+template <class H, class C>
+concept has_auth_LOGIN = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                  std::optional<std::string> initial) {
+    { h.auth_LOGIN(c, s, e, std::move(initial)) } -> detail::returns<auth_result>;
 };
 
 /// What a `trace` hook is told about.
@@ -235,6 +275,26 @@ consteval bool check_hooks() {
                   "smtp::reply handle_exception(const std::exception&) (or returning "
                   "boost::asio::awaitable<smtp::reply>). "
                   "If two bases define it, define it in the handler or add a using-declaration.");
+    static_assert(!declares_handle_AUTH<H> || has_handle_AUTH<H, C>,
+                  "handle_AUTH is declared but cannot be called as "
+                  "smtp::reply handle_AUTH(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
+                  "std::span<const std::string> args) (or returning "
+                  "boost::asio::awaitable<smtp::reply>).");
+    static_assert(!declares_authenticate<H> || has_authenticate<H, C>,
+                  "authenticate is declared but cannot be called as "
+                  "smtp::auth_result authenticate(smtp::connection&, smtp::session&, "
+                  "smtp::envelope<C>&, std::string_view mechanism, const smtp::login_password&) "
+                  "(or returning boost::asio::awaitable<smtp::auth_result>).");
+    static_assert(!declares_auth_PLAIN<H> || has_auth_PLAIN<H, C>,
+                  "auth_PLAIN is declared but cannot be called as "
+                  "smtp::auth_result auth_PLAIN(smtp::connection&, smtp::session&, "
+                  "smtp::envelope<C>&, std::optional<std::string> initial_response) (or returning "
+                  "boost::asio::awaitable<smtp::auth_result>).");
+    static_assert(!declares_auth_LOGIN<H> || has_auth_LOGIN<H, C>,
+                  "auth_LOGIN is declared but cannot be called as "
+                  "smtp::auth_result auth_LOGIN(smtp::connection&, smtp::session&, "
+                  "smtp::envelope<C>&, std::optional<std::string> initial_response) (or returning "
+                  "boost::asio::awaitable<smtp::auth_result>).");
     static_assert(!declares_trace<H> || has_trace<H>,
                   "trace is declared but cannot be called as "
                   "void trace(const smtp::connection&, smtp::trace_event, std::string_view bytes).");

@@ -24,6 +24,12 @@ struct call_limits {
     std::vector<std::pair<std::string, std::size_t>> per_verb = {};
 };
 
+/// The prompts of AUTH LOGIN.
+enum class login_prompts {
+    aiosmtpd, ///< `User Name\0` and `Password\0`, as aiosmtpd sends them
+    standard  ///< `Username:` and `Password:`, as most servers send and Go's net/smtp needs
+};
+
 /// Run-time settings of a server, set with designated initialisers:
 ///
 /// \code
@@ -69,6 +75,8 @@ struct options {
     bool auth_require_tls = true;
     /// Mechanism names removed from those the AuthPolicy offers (matched case-insensitively).
     std::vector<std::string> auth_exclude_mechanism = {};
+    /// The prompts of the built-in LOGIN mechanism.
+    login_prompts auth_login_prompts = login_prompts::aiosmtpd;
 };
 
 } // namespace smtp

@@ -2,7 +2,9 @@
 #define SMTP_SERVER_HPP
 
 #include <smtp/auth.hpp>
+#include <smtp/auth/builtin.hpp>
 #include <smtp/connection.hpp>
+#include <smtp/detail/mechanism_set.hpp>
 #include <smtp/decode.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/hooks.hpp>
@@ -53,6 +55,9 @@ public:
 
     static_assert(detail::check_hooks<Handler, content_type>());
 
+    /// The AUTH mechanisms offered: the AuthPolicy's, then the handler's `auth_mechanisms`.
+    using mechanisms = detail::server_mechanisms<AuthPolicy, Handler>;
+
     explicit server(Handler handler = Handler{}, smtp::options opts = {});
     server(const server&) = delete;
     server& operator=(const server&) = delete;
@@ -84,15 +89,14 @@ private:
     boost::asio::awaitable<outcome> dispatch(connection& conn,
                                              detail::protocol<content_type>& proto,
                                              envelope_type& env, const detail::command& cmd);
+    boost::asio::awaitable<void> authenticate(connection& conn, envelope_type& env,
+                                              std::string_view mechanism,
+                                              std::string_view initial_response,
+                                              const detail::command& cmd);
     boost::asio::awaitable<outcome> receive_data(connection& conn,
                                                  detail::protocol<content_type>& proto,
                                                  envelope_type& env);
     boost::asio::awaitable<void> report_exception(connection& conn, std::exception_ptr error);
-    /// Writes what is queued (showing it to a `trace` hook first).
-    boost::asio::awaitable<bool> flush(connection& conn);
-    void trace(const connection& conn, trace_event event, std::string_view bytes) {
-        if constexpr (has_trace<Handler>) handler_.trace(conn, event, bytes);
-    }
 
     Handler handler_;
     smtp::options opts_;

@@ -38,8 +38,10 @@ struct session {
     bool extended_smtp = false;
     /// True once AUTH succeeded.
     bool authenticated = false;
-    /// What the successful AUTH mechanism or authenticator returned.
+    /// What the successful AUTH mechanism or authenticator returned (`auth_result::auth_data`).
     std::any auth_data = {};
+    /// The login name, when `auth_data` holds a `login_password` (aiosmtpd's `login_data`).
+    std::string login_data = {};
 };
 
 } // namespace smtp

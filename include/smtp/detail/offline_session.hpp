@@ -21,7 +21,7 @@ public:
     using content_type = typename DecodePolicy::content_type;
 
     explicit offline_session(const options& opts, std::string_view hostname = "mx.test",
-                             features f = {DecodePolicy::eight_bit_mime, {}, false})
+                             features f = {.eight_bit_mime = DecodePolicy::eight_bit_mime})
         : opts_(opts), proto_(opts_, hostname, f, session_, envelope_, out_) {
         proto_.greet();
     }
@@ -43,7 +43,7 @@ public:
                 }
                 continue;
             }
-            auto event = proto_.lines().next(rest);
+            auto event = proto_.next_line(rest);
             rest.remove_prefix(event.consumed);
             if (event.what == line_reader::kind::need_more) break;
             if (event.what == line_reader::kind::too_long) {

@@ -24,9 +24,10 @@ namespace smtp::detail {
 
 /// What the server offers beyond the options, fixed by its policies.
 struct features {
-    bool eight_bit_mime = true;                        // DecodePolicy::eight_bit_mime
-    std::span<const std::string_view> auth_mechanisms; // AuthPolicy::names
-    bool tls_available = false;                        // a TLS context is configured
+    bool eight_bit_mime = true;                             // DecodePolicy::eight_bit_mime
+    std::span<const std::string_view> auth_mechanisms = {}; // the mechanisms' names
+    std::string_view ehlo_auth_line = {};                   // AUTH and the sorted names
+    bool tls_available = false;                             // a TLS context is configured
 };
 
 /// What the connection does after a protocol step.
@@ -48,7 +49,8 @@ public:
     protocol(const options& opts, std::string_view hostname, features f, session& s,
              envelope_type& env, std::string& out)
         : opts_(opts), hostname_(hostname), features_(f), session_(s), envelope_(env), out_(out),
-          lines_(std::max<std::size_t>(1001, opts.command_size_limit + 36)) {
+          line_limit_(std::max<std::size_t>(1001, opts.command_size_limit + 36)),
+          lines_(line_limit_) {
         unknown_budget_ = opts.unknown_command_limit;
         if (opts.command_call_limit) {
             budgets_.fill(opts.command_call_limit->default_limit);
@@ -66,7 +68,14 @@ public:
     std::string_view hostname() const noexcept { return hostname_; }
     session& current_session() noexcept { return session_; }
     envelope_type& current_envelope() noexcept { return envelope_; }
-    line_reader& lines() noexcept { return lines_; }
+    /// Frames the next command line. AUTH lines may be up to 12,288 octets (RFC 4954 §4), the
+    /// others up to aiosmtpd's 1,001.
+    line_reader::event next_line(std::string_view input) noexcept {
+        constexpr std::string_view auth = "AUTH ";
+        bool is_auth = input.size() >= auth.size() && iequals(input.substr(0, auth.size()), auth);
+        lines_.set_max_line(is_auth ? std::max(auth_line_limit + 1, line_limit_) : line_limit_);
+        return lines_.next(input);
+    }
     data_reader& data() noexcept { return data_; }
     bool tls_active() const noexcept { return tls_active_; }
 
@@ -159,9 +168,14 @@ public:
         if (opts_.enable_smtputf8) line(std::string_view("SMTPUTF8"));
         if (features_.tls_available && !tls_active_) line(std::string_view("STARTTLS"));
         if (auth_offered() && !features_.auth_mechanisms.empty()) {
-            std::string auth = "AUTH";
-            for (std::string_view m : offered_mechanisms()) auth.append(" ").append(m);
-            line(std::string_view(auth));
+            if (opts_.auth_exclude_mechanism.empty()) {
+                line(features_.ehlo_auth_line);
+            } else if (auto offered = offered_mechanisms(); !offered.empty()) {
+                // (aiosmtpd sends a bare "AUTH " when every mechanism is excluded)
+                std::string auth = "AUTH";
+                for (std::string_view m : offered) auth.append(" ").append(m);
+                line(std::string_view(auth));
+            }
         }
     }
 
@@ -420,6 +434,10 @@ public:
             write(503, "Already authenticated");
             return step::replied;
         }
+        if (!envelope_.mail_from.empty()) { // RFC 4954 §4; aiosmtpd allows it
+            write(503, "5.5.1 Error: AUTH not permitted during a mail transaction");
+            return step::replied;
+        }
         if (cmd.arg.empty()) {
             write(501, "Not enough value");
             return step::replied;
@@ -461,6 +479,7 @@ public:
     /// The longest command line accepted for `v` (per session; aiosmtpd shares and grows it).
     std::size_t command_limit(verb v) const noexcept {
         std::size_t limit = opts_.command_size_limit;
+        if (v == verb::auth) return std::max(limit, auth_line_limit);
         if (v == verb::mail && session_.extended_smtp) {
             if (opts_.data_size_limit != 0) limit += 26;
             if (opts_.enable_smtputf8) limit += 10;
@@ -577,6 +596,8 @@ private:
     session& session_;
     envelope_type& envelope_;
     std::string& out_;
+    static constexpr std::size_t auth_line_limit = 12288;
+    std::size_t line_limit_;
     line_reader lines_;
     command_parser parser_;
     data_reader data_;

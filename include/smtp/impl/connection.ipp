@@ -4,6 +4,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include <smtp/detail/base64.hpp>
+#include <smtp/detail/command.hpp>
+#include <smtp/detail/line_reader.hpp>
+
 namespace smtp {
 
 namespace detail {
@@ -96,6 +100,7 @@ inline boost::asio::awaitable<bool> connection::read_some() {
 
 inline boost::asio::awaitable<bool> connection::flush() {
     if (out_.empty()) co_return true;
+    trace(trace_event::reply, out_);
     if (timed_out_) co_return false;
     io_pending_ = true;
     auto [ec, n] = co_await boost::asio::async_write(
@@ -103,6 +108,40 @@ inline boost::asio::awaitable<bool> connection::flush() {
     io_pending_ = false;
     out_.clear();
     co_return !ec;
+}
+
+inline boost::asio::awaitable<std::optional<std::string>>
+connection::challenge(std::string_view text, bool encode) {
+    constexpr std::size_t max_response = 12288; // RFC 4954 §4
+    out_.append("334 ").append(encode ? detail::base64_encode(text) : std::string(text));
+    out_.append("\r\n");
+    detail::line_reader lines(max_response + 1); // + the CR of CRLF
+    for (;;) {
+        auto event = lines.next(input_.data());
+        if (event.what == detail::line_reader::kind::need_more) {
+            input_.consume(event.consumed);
+            arm_timeout(); // each step of the exchange gets the full timeout
+            if (!co_await flush() || !co_await read_some()) co_return std::nullopt;
+            continue;
+        }
+        if (event.what == detail::line_reader::kind::too_long) {
+            input_.consume(event.consumed);
+            push(reply{500, "5.5.6 Authentication Exchange line is too long"});
+            co_return std::nullopt;
+        }
+        std::string_view line = detail::strip(event.line);
+        trace(trace_event::command, event.line);
+        std::optional<std::string> decoded;
+        if (line == "*") {
+            input_.consume(event.consumed);
+            push(reply{501, "5.7.0 Auth aborted"});
+            co_return std::nullopt;
+        }
+        decoded = line == "=" ? std::string() : detail::base64_decode(line);
+        input_.consume(event.consumed);
+        if (!decoded) push(reply{501, "5.5.2 Can't decode base64"});
+        co_return decoded;
+    }
 }
 
 inline void connection::close() noexcept {

@@ -1,6 +1,7 @@
 #ifndef SMTP_IMPL_SERVER_HPP
 #define SMTP_IMPL_SERVER_HPP
 
+#include <smtp/detail/call_hook.hpp>
 #include <smtp/detail/protocol.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,14 +13,6 @@
 #include <cstdio>
 #include <exception>
 #include <typeinfo>
-
-// Calls a hook that is either a plain function or a coroutine, awaiting only the latter. A
-// macro because `co_await` must appear in the calling coroutine itself.
-#define SMTP_DETAIL_CALL_HOOK(result, call)                                                        \
-    do {                                                                                           \
-        if constexpr (::smtp::detail::is_awaitable_v<decltype(call)>) result = co_await (call);    \
-        else result = (call);                                                                      \
-    } while (false)
 
 namespace smtp {
 
@@ -103,22 +96,23 @@ boost::asio::awaitable<void>
 server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket) {
     connection conn(std::move(socket), opts_, hostname_);
     envelope_type env;
-    detail::features features{DecodePolicy::eight_bit_mime,
-                              std::span<const std::string_view>(AuthPolicy::names), false};
+    detail::features features{.eight_bit_mime = DecodePolicy::eight_bit_mime,
+                              .auth_mechanisms = mechanisms::names,
+                              .ehlo_auth_line = mechanisms::line.view()};
     detail::protocol<content_type> proto(opts_, hostname_, features, conn.session_, env, conn.out_);
-    trace(conn, trace_event::connected, {});
+    if constexpr (has_trace<Handler>) {
+        conn.tracer_ = [](void* handler, const connection& c, trace_event e, std::string_view b) {
+            static_cast<Handler*>(handler)->trace(c, e, b);
+        };
+        conn.tracer_context_ = &handler_;
+    }
+    conn.trace(trace_event::connected, {});
     proto.greet();
     conn.arm_timeout();
     co_await run(conn, proto, env);
-    co_await flush(conn);
+    co_await conn.flush();
     conn.close();
-    trace(conn, trace_event::closed, {});
-}
-
-template <class Handler, class AuthPolicy, class DecodePolicy>
-boost::asio::awaitable<bool> server<Handler, AuthPolicy, DecodePolicy>::flush(connection& conn) {
-    if (!conn.out_.empty()) trace(conn, trace_event::reply, conn.out_);
-    co_return co_await conn.flush();
+    conn.trace(trace_event::closed, {});
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
@@ -130,11 +124,11 @@ server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
     constexpr std::size_t max_pending_output = 64 * 1024;
     detail::command cmd;
     for (;;) {
-        auto event = proto.lines().next(conn.input_.data());
+        auto event = proto.next_line(conn.input_.data());
         conn.input_.consume(event.consumed); // `event.line` stays valid until the next read
         switch (event.what) {
         case detail::line_reader::kind::need_more:
-            if (!co_await flush(conn)) co_return;
+            if (!co_await conn.flush()) co_return;
             if (!co_await conn.read_some()) {
                 if (conn.timed_out_) {
                     proto.timed_out();
@@ -147,7 +141,7 @@ server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
         case detail::line_reader::kind::too_long: proto.line_too_long(); break;
         case detail::line_reader::kind::line: {
             conn.arm_timeout();
-            trace(conn, trace_event::command, event.line);
+            conn.trace(trace_event::command, event.line);
             detail::step step = proto.on_line(event.line, cmd);
             if (step == detail::step::close) co_return;
             if (step == detail::step::replied) break;
@@ -172,7 +166,7 @@ server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
             break;
         }
         }
-        if (conn.out_.size() > max_pending_output && !co_await flush(conn)) co_return;
+        if (conn.out_.size() > max_pending_output && !co_await conn.flush()) co_return;
     }
 }
 
@@ -320,8 +314,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
     case verb::auth: {
         std::string_view mechanism, initial;
         if (proto.check_auth(cmd, mechanism, initial) != step::proceed) break;
-        // Unreachable until AuthPolicy offers mechanisms (the AUTH work).
-        proto.write(504, "5.5.4 Unrecognized authentication type");
+        co_await authenticate(conn, env, mechanism, initial, cmd);
         break;
     }
     case verb::starttls:
@@ -334,6 +327,68 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
     co_return outcome::go_on;
 }
 
+// AUTH after its checks passed: the handler's handle_AUTH, or the mechanism (the handler's
+// auth_PLAIN/auth_LOGIN replacing a built-in one), then the result applied to the session.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenticate(
+    connection& conn, envelope_type& env, std::string_view mechanism,
+    std::string_view initial_response, const detail::command& cmd) {
+    session& s = conn.session_;
+    conn.auth_replied_ = false;
+    if constexpr (has_handle_AUTH<Handler, content_type>) {
+        std::vector<std::string> args;
+        for (std::string_view rest = cmd.arg; !rest.empty();) {
+            auto end = rest.find_first_of(" \t");
+            args.emplace_back(rest.substr(0, end));
+            rest = detail::strip(rest.substr(end == std::string_view::npos ? rest.size() : end));
+        }
+        reply r;
+        SMTP_DETAIL_CALL_HOOK(r, handler_.handle_AUTH(conn, s, env,
+                                                      std::span<const std::string>(args)));
+        if (!r.empty() || !conn.auth_replied_) detail::write_hook_reply(conn.out_, r);
+        co_return;
+    }
+    // The initial response, decoded before the exchange reads more input over its bytes.
+    std::optional<std::string> initial;
+    if (initial_response == "=") {
+        initial.emplace(); // RFC 4954: an empty initial response (aiosmtpd rejects it)
+    } else if (!initial_response.empty()) {
+        initial = detail::base64_decode(initial_response);
+        if (!initial) {
+            reply::write_to(conn.out_, 501, "5.5.2 Can't decode base64");
+            co_return;
+        }
+    }
+    auth_result result;
+    std::optional<boost::asio::awaitable<auth_result>> exchange;
+    if (mechanism == "PLAIN" && has_auth_PLAIN<Handler, content_type>) {
+        if constexpr (has_auth_PLAIN<Handler, content_type>)
+            SMTP_DETAIL_CALL_HOOK(result, handler_.auth_PLAIN(conn, s, env, std::move(initial)));
+    } else if (mechanism == "LOGIN" && has_auth_LOGIN<Handler, content_type>) {
+        if constexpr (has_auth_LOGIN<Handler, content_type>)
+            SMTP_DETAIL_CALL_HOOK(result, handler_.auth_LOGIN(conn, s, env, std::move(initial)));
+    } else {
+        // The mechanism's coroutine is created here and awaited below (lazily started).
+        mechanisms::visit(mechanism, [&](auto type) {
+            using mechanism_type = typename decltype(type)::type;
+            exchange.emplace(mechanism_type::authenticate(handler_, conn, s, env, std::move(initial)));
+        });
+        if (exchange) result = co_await std::move(*exchange);
+    }
+    if (result.success) {
+        s.authenticated = true;
+        s.auth_data = std::move(result.auth_data);
+        if (const auto* credentials = std::any_cast<login_password>(&s.auth_data))
+            s.login_data = credentials->login;
+        if (result.message.empty()) reply::write_to(conn.out_, 235, "2.7.0 Authentication successful");
+        else result.message.write_to(conn.out_);
+    } else if (!result.message.empty()) {
+        result.message.write_to(conn.out_);
+    } else if (!result.handled || !conn.auth_replied_) {
+        reply::write_to(conn.out_, 535, "5.7.8 Authentication credentials invalid");
+    }
+}
+
 template <class Handler, class AuthPolicy, class DecodePolicy>
 auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
                                                              detail::protocol<content_type>& proto,
@@ -341,10 +396,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
     -> boost::asio::awaitable<outcome> {
     for (;;) {
         std::size_t used = proto.feed_data(conn.input_.data());
-        if (used != 0) trace(conn, trace_event::data, conn.input_.data().substr(0, used));
+        if (used != 0) conn.trace(trace_event::data, conn.input_.data().substr(0, used));
         conn.input_.consume(used);
         if (proto.data().done()) break;
-        if (!co_await flush(conn) || !co_await conn.read_some()) {
+        if (!co_await conn.flush() || !co_await conn.read_some()) {
             if (!conn.timed_out_) co_return outcome::lost;
             env.reset();
             proto.timed_out();
@@ -367,6 +422,5 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
 
 } // namespace smtp
 
-#undef SMTP_DETAIL_CALL_HOOK
 
 #endif
