@@ -57,6 +57,7 @@ public:
 
     /// The AUTH mechanisms offered: the AuthPolicy's, then the handler's `auth_mechanisms`.
     using mechanisms = detail::server_mechanisms<AuthPolicy, Handler>;
+    static_assert(sizeof(mechanisms) > 0); // checks the mechanisms where the server is named
 
     explicit server(Handler handler = Handler{}, smtp::options opts = {});
     server(const server&) = delete;

@@ -5,6 +5,9 @@
 
 #include "test_client.hpp"
 
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+
 #include <smtp/version.hpp>
 
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <istream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -444,6 +448,40 @@ BOOST_AUTO_TEST_CASE(command_call_limit_applies_to_every_verb) {
     BOOST_TEST(client.closed_by_server());
 }
 
+BOOST_AUTO_TEST_CASE(auth_accounts_required_over_plaintext) {
+    server_process smtpd({"-c", "Sink", "--auth", "alice:secret", "--auth", "bob:pa:ss",
+                          "--auth-required", "--no-auth-require-tls"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(contains(client.command("EHLO x"), "250-AUTH LOGIN PLAIN\r\n"));
+    BOOST_TEST(client.command("MAIL FROM:<a@b.c>") == "530 5.7.0 Authentication required\r\n");
+    // "\0bob\0pa:ss": the password is everything after the first colon.
+    BOOST_TEST(client.command("AUTH PLAIN AGJvYgBwYTpzcw==") ==
+               "235 2.7.0 Authentication successful\r\n");
+    BOOST_TEST(client.command("MAIL FROM:<a@b.c>") == "250 OK\r\n");
+    test_client other = smtpd.connect();
+    other.read_reply();
+    other.command("EHLO x");
+    // "\0alice\0wrong"
+    BOOST_TEST(other.command("AUTH PLAIN AGFsaWNlAHdyb25n") ==
+               "535 5.7.8 Authentication credentials invalid\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(auth_needs_tls_by_default) {
+    server_process smtpd({"-c", "Sink", "--auth", "alice:secret"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(!contains(client.command("EHLO x"), "AUTH"));
+    BOOST_TEST(client.command("AUTH PLAIN AGFsaWNlAHNlY3JldA==") ==
+               "538 5.7.11 Encryption required for requested authentication mechanism\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(auth_without_colon_exits_2) {
+    auto result = run_smtpd({"--auth", "alice"});
+    BOOST_TEST(result.status == 2);
+    BOOST_TEST(contains(result.err, "error: argument --auth: expected USER:PASSWORD, got 'alice'"));
+}
+
 BOOST_AUTO_TEST_CASE(ipv6_address_in_brackets) {
     boost::asio::io_context io;
     boost::asio::ip::tcp::acceptor probe(io);
@@ -504,6 +542,9 @@ BOOST_AUTO_TEST_CASE(debug_traces_commands_and_replies_on_stderr) {
     std::string port = std::to_string(smtpd.port);
     BOOST_TEST(contains(err, "INFO:mail.log:Server is listening on 127.0.0.1:" + port + "\n"));
     BOOST_TEST(contains(err, "INFO:mail.log:Peer: ('127.0.0.1', "));
+    BOOST_TEST(contains(err, ") handling connection\n"));
+    BOOST_TEST(contains(err, ") << b'220 "));
+    BOOST_TEST(contains(err, ") << b'250-"));
     BOOST_TEST(contains(err, ") >> b'EHLO client.test'\n"));
     BOOST_TEST(contains(err, ") << b'250 OK'\n"));
     BOOST_TEST(contains(err, ") >> b'QUIT'\n"));
@@ -511,19 +552,39 @@ BOOST_AUTO_TEST_CASE(debug_traces_commands_and_replies_on_stderr) {
     BOOST_TEST(smtpd.child.out().empty()); // stdout stays the handler's
 }
 
-// The trace relays connections, yet hooks (here Debugging's X-Peer) see the real client.
+// The trace wraps the handler, yet its hooks (here Debugging's X-Peer) see the real client:
+// the address and port of the client's own socket, which the Peer: line names too.
 BOOST_AUTO_TEST_CASE(debug_keeps_the_client_address_for_hooks) {
+    namespace asio = boost::asio;
     server_process smtpd({"-d", "-c", "Debugging"});
-    test_client client = smtpd.connect();
-    client.read_reply();
-    BOOST_TEST(send_message(client, sample_message()) == "250 OK\r\n");
+    smtpd.connect(); // waits until it listens
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), smtpd.port});
+    timeval tv{10, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const std::string client =
+        "('127.0.0.1', " + std::to_string(socket.local_endpoint().port()) + ")";
+    asio::streambuf in;
+    auto send = [&](std::string_view bytes) {
+        asio::write(socket, asio::buffer(bytes));
+        std::string line; // the last line of the reply
+        do {
+            asio::read_until(socket, in, "\r\n");
+            std::istream stream(&in);
+            std::getline(stream, line);
+        } while (line.size() > 3 && line[3] == '-');
+        return line;
+    };
+    BOOST_TEST(send("").starts_with("220 "));
+    BOOST_TEST(send("EHLO client.test\r\n").starts_with("250 "));
+    BOOST_TEST(send("MAIL FROM:<a@example.com>\r\n").starts_with("250 "));
+    BOOST_TEST(send("RCPT TO:<b@example.com>\r\n").starts_with("250 "));
+    BOOST_TEST(send("DATA\r\n").starts_with("354 "));
+    BOOST_TEST(send(sample_message()).starts_with("250 "));
     BOOST_REQUIRE(smtpd.child.wait_for_output([&] { return contains(smtpd.child.out(), "END"); }));
-    // The Peer: line of the trace and the X-Peer: line name the same address.
-    const std::string& err = smtpd.child.err();
-    auto at = err.find("Peer: ");
-    BOOST_REQUIRE(at != std::string::npos);
-    std::string peer = err.substr(at + 6, err.find('\n', at) - at - 6);
-    BOOST_TEST(contains(smtpd.child.out(), "X-Peer: " + peer + "\n"), peer);
+    BOOST_TEST(contains(smtpd.child.out(), "X-Peer: " + client + "\n"), client);
+    BOOST_TEST(contains(smtpd.child.err(), "INFO:mail.log:Peer: " + client + "\n"), client);
 }
 
 BOOST_AUTO_TEST_CASE(debug_twice_adds_message_lines_and_masks_auth) {

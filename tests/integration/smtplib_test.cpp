@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "run_command.hpp"
+
 #include <cstdio>
 #include <mutex>
 #include <sstream>
@@ -14,17 +16,6 @@
 // handler: what smtplib sends must arrive as aiosmtpd's Debugging would print it.
 
 namespace {
-
-std::string run_python(const std::string& script, std::uint16_t port, int& status) {
-    std::string command = "timeout 60 python3 " + script + " " + std::to_string(port) + " 2>&1";
-    std::string output;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    BOOST_TEST_REQUIRE(pipe != nullptr);
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-    status = ::pclose(pipe);
-    return output;
-}
 
 // An ostream the server thread writes to while the test thread reads it afterwards.
 struct shared_stream {
@@ -40,12 +31,12 @@ BOOST_AUTO_TEST_CASE(smtplib_sends_through_debugging_handler) {
     smtp::controller<smtp::server<smtp::handlers::debugging>> c{
         smtp::handlers::debugging{stream.out}, {.hostname = "mx.test"}, {"127.0.0.1", 0}};
     c.start();
-    int status = -1;
-    std::string output = run_python(SMTP_TEST_PYTHON_DIR "/smtplib_client.py", c.port(), status);
+    auto python = smtp_test::run_command("python3 " SMTP_TEST_PYTHON_DIR "/smtplib_client.py " +
+                                         std::to_string(c.port()));
     c.stop();
-    BOOST_TEST_INFO("python said: " << output);
-    BOOST_TEST_REQUIRE(status == 0);
-    BOOST_TEST(output == "ok\n");
+    BOOST_TEST_INFO("python said: " << python.output);
+    BOOST_TEST_REQUIRE(python.exit_code == 0);
+    BOOST_TEST(python.output == "ok\n");
     std::string printed = stream.out.str();
     BOOST_TEST_INFO("printed: " << printed);
     // The first message, exactly as aiosmtpd's Debugging prints it (peer port varies).

@@ -33,6 +33,18 @@ boost::asio::awaitable<auth_result> check_login(Handler& handler, connection& co
     co_return result;
 }
 
+/// Splits a decoded PLAIN response, `authzid NUL authcid NUL password`, into the login and
+/// password; nothing unless there are exactly three parts (aiosmtpd's "Can't split").
+inline std::optional<login_password> parse_plain_response(std::string_view value) {
+    auto first = value.find('\0');
+    if (first == std::string_view::npos) return std::nullopt;
+    auto second = value.find('\0', first + 1);
+    if (second == std::string_view::npos || value.find('\0', second + 1) != std::string_view::npos)
+        return std::nullopt;
+    return login_password{std::string(value.substr(first + 1, second - first - 1)),
+                          std::string(value.substr(second + 1))};
+}
+
 /// PLAIN (RFC 4616): `authzid NUL authcid NUL password`, in the initial response or after an
 /// empty `334 ` prompt. The authorization identity is ignored, as in aiosmtpd.
 struct plain {
@@ -46,14 +58,9 @@ struct plain {
             initial = co_await conn.challenge("");
             if (!initial) co_return auth_result::replied();
         }
-        std::string_view value = *initial;
-        auto first = value.find('\0');
-        auto second = first == std::string_view::npos ? first : value.find('\0', first + 1);
-        if (second == std::string_view::npos || value.find('\0', second + 1) != std::string_view::npos)
-            co_return auth_result::reject({501, "5.5.2 Can't split auth value"});
-        login_password credentials{std::string(value.substr(first + 1, second - first - 1)),
-                                   std::string(value.substr(second + 1))};
-        co_return co_await check_login(handler, conn, s, env, name, std::move(credentials));
+        auto credentials = parse_plain_response(*initial);
+        if (!credentials) co_return auth_result::reject({501, "5.5.2 Can't split auth value"});
+        co_return co_await check_login(handler, conn, s, env, name, std::move(*credentials));
     }
 };
 

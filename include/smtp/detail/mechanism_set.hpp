@@ -67,6 +67,8 @@ struct mechanism_set;
 template <class... M>
 struct mechanism_set<auth::mechanisms<M...>> {
     static constexpr std::array<std::string_view, sizeof...(M)> names = {M::name...};
+    static_assert((auth::valid_mechanism_name(M::name) && ...),
+                  "an AUTH mechanism name must be 1 to 20 characters of A-Z, 0-9, '-' and '_'");
     static_assert(names_unique(names),
                   "two AUTH mechanisms have the same name: the AuthPolicy and the handler's "
                   "auth_mechanisms must name each mechanism once (a handler replaces a built-in "

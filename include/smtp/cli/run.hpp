@@ -1,0 +1,258 @@
+#ifndef SMTP_CLI_RUN_HPP
+#define SMTP_CLI_RUN_HPP
+
+#include <smtp/cli/arguments.hpp>
+#include <smtp/cli/credentials.hpp>
+#include <smtp/cli/listen.hpp>
+#include <smtp/cli/privileges.hpp>
+#include <smtp/cli/trace.hpp>
+#include <smtp/controller.hpp>
+#include <smtp/server.hpp>
+#include <smtp/usage_error.hpp>
+#include <smtp/version.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+/// \file
+/// Running the server the command line describes, over a list of handler types: `run()` for
+/// parsed arguments, `main()` for the whole program.
+namespace smtp::cli {
+
+/// Runs the server the arguments describe until SIGINT or SIGTERM; returns the exit status
+/// (0, 1 on bind or privilege errors, 2 on usage errors). Prints errors to stderr.
+///
+/// `args.handler_class` picks one of `Handlers` by its `static constexpr const char* cli_name`
+/// (a dotted aiosmtpd path by its last part; empty: `Debugging` if listed, else the first).
+/// The handler is made by `static Handler from_cli(std::span<const std::string>)` from
+/// `args.handler_args`, or default-constructed when it has no `from_cli` (and then takes no
+/// arguments). With `args.debug > 0` it is served as `detail::traced<Handler>` (trace.hpp); a
+/// `final` handler class cannot be derived from, so it is served untraced, with a warning.
+template <class... Handlers>
+int run(const arguments& args, std::string_view prog = "smtpd");
+
+/// The whole program: parse, `--help`, `--version`, run. The program name is argv[0]'s last
+/// path component.
+template <class... Handlers>
+int main(int argc, char** argv);
+
+} // namespace smtp::cli
+
+namespace smtp::cli::detail {
+
+/// Prints the usage line and `<prog>: error: <message>` on stderr as argparse's
+/// `parser.error`; returns its exit status, 2.
+inline int usage_failure(std::string_view prog, std::string_view message) {
+    std::string text = usage(prog);
+    text.append(prog).append(": error: ").append(message).push_back('\n');
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    return 2;
+}
+
+template <class Handler>
+concept named_handler = requires {
+    { Handler::cli_name } -> std::convertible_to<std::string_view>;
+};
+
+template <class Handler>
+concept has_from_cli = requires(std::span<const std::string> args) {
+    { Handler::from_cli(args) } -> std::convertible_to<Handler>;
+};
+
+template <class Handler>
+Handler make_handler(std::span<const std::string> args) {
+    if constexpr (has_from_cli<Handler>) {
+        return Handler::from_cli(args);
+    } else {
+        if (!args.empty())
+            throw usage_error(std::string("Handler class ") + Handler::cli_name +
+                              " takes no arguments");
+        return Handler{};
+    }
+}
+
+/// Binds, drops privileges, and serves until SIGINT or SIGTERM.
+template <class Server>
+int serve(typename Server::handler_type handler, const arguments& args, const listen_address& where,
+          std::string_view prog) {
+    namespace asio = boost::asio;
+    // Declared before the io_context so that it outlives the sessions the io_context destroys.
+    Server server(std::move(handler), make_options(args));
+    asio::io_context io(1);
+    // The server's acceptors must go before the io_context does.
+    struct closer {
+        Server& server;
+        ~closer() { server.close(); }
+    } close_acceptors{server};
+    std::vector<asio::ip::tcp::endpoint> bound;
+    try {
+        bound = bind_all(listen_endpoints(io, where), [&](const asio::ip::tcp::endpoint& endpoint) {
+            return server.listen(io.get_executor(), endpoint);
+        });
+    } catch (const boost::system::system_error& e) {
+        std::fprintf(stderr, "%.*s: cannot listen on %s: %s\n", int(prog.size()), prog.data(),
+                     host_port(where.host, where.port).c_str(), e.code().message().c_str());
+        return 1;
+    }
+    if (args.setuid) {
+        std::string failure = drop_privileges("nobody");
+        if (!failure.empty()) {
+            std::fprintf(stderr,
+                         "%.*s: Cannot setuid \"nobody\" (%s); try running with -n option.\n",
+                         int(prog.size()), prog.data(), failure.c_str());
+            return 1;
+        }
+    }
+    if (args.debug > 0 && !bound.empty())
+        log_line("INFO", "Server is listening on " + host_port(where.host, bound.front().port()));
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    // A parent may have left them blocked, and a blocked signal would never reach the set.
+    ::sigset_t stop_signals;
+    ::sigemptyset(&stop_signals);
+    ::sigaddset(&stop_signals, SIGINT);
+    ::sigaddset(&stop_signals, SIGTERM);
+    ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        server.close();
+        // Handlers already queued (a finished hook, a reply on its way) run before the stop;
+        // then destroying the io_context closes every connection.
+        asio::post(io, [&io] { io.stop(); });
+    });
+    for (;;) {
+        try {
+            io.run();
+            break;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%.*s: %s\n", int(prog.size()), prog.data(), e.what());
+        }
+    }
+    return 0;
+}
+
+template <class Handler>
+int run_handler(const arguments& args, std::string_view prog) {
+    std::optional<Handler> handler;
+    listen_address where{"localhost", 8025};
+    try {
+        // aiosmtpd's order: the handler's arguments are checked before the address.
+        handler.emplace(make_handler<Handler>(args.handler_args));
+        if (args.listen) where = parse_listen(*args.listen);
+    } catch (const usage_error& e) {
+        return usage_failure(prog, e.what());
+    }
+    if constexpr (std::is_final_v<Handler>) {
+        // Both wrappers derive from the handler; a final class is served as it is.
+        if (args.debug > 0 || !args.auth.empty()) {
+            std::string_view name = Handler::cli_name;
+            std::fprintf(stderr,
+                         "%.*s: warning: handler class %.*s is final: -d and --auth do not apply "
+                         "to it\n",
+                         int(prog.size()), prog.data(), int(name.size()), name.data());
+        }
+        return serve<smtp::server<Handler>>(std::move(*handler), args, where, prog);
+    } else {
+        using accounts = with_credentials<Handler>;
+        accounts served(std::move(*handler), args.auth);
+        if (args.debug > 0)
+            return serve<smtp::server<traced<accounts>>>(
+                traced<accounts>(std::move(served), args.debug), args, where, prog);
+        return serve<smtp::server<accounts>>(std::move(served), args, where, prog);
+    }
+}
+
+template <class... Handlers>
+constexpr std::array<std::string_view, sizeof...(Handlers)> handler_names() {
+    return {std::string_view(Handlers::cli_name)...};
+}
+
+template <std::size_t N>
+constexpr bool all_distinct(const std::array<std::string_view, N>& names) {
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = i + 1; j < N; ++j)
+            if (names[i] == names[j]) return false;
+    return true;
+}
+
+inline std::string program_name(const char* argv0) {
+    std::string_view name = argv0 ? argv0 : "";
+    if (auto slash = name.rfind('/'); slash != std::string_view::npos)
+        name.remove_prefix(slash + 1);
+    return name.empty() ? "smtpd" : std::string(name);
+}
+
+} // namespace smtp::cli::detail
+
+namespace smtp::cli {
+
+template <class... Handlers>
+int run(const arguments& args, std::string_view prog) {
+    static_assert(sizeof...(Handlers) > 0, "smtp::cli needs at least one handler type");
+    static_assert((detail::named_handler<Handlers> && ...),
+                  "each handler needs `static constexpr const char* cli_name`");
+    constexpr auto names = detail::handler_names<Handlers...>();
+    static_assert(detail::all_distinct(names), "two handlers have the same cli_name");
+    // A dotted aiosmtpd path names the class by its last part.
+    std::string_view wanted = args.handler_class;
+    if (auto dot = wanted.rfind('.'); dot != std::string_view::npos) wanted.remove_prefix(dot + 1);
+    if (args.handler_class.empty()) wanted = detail::default_class_name(names);
+    int status = 0;
+    bool found = ((wanted == std::string_view(Handlers::cli_name) &&
+                   (status = detail::run_handler<Handlers>(args, prog), true)) ||
+                  ...);
+    if (found) return status;
+    std::string available;
+    for (auto name : names)
+        available.append(available.empty() ? "" : ", ").append(name);
+    return detail::usage_failure(prog, "unknown handler class '" + args.handler_class +
+                                           "' (available: " + available + ")");
+}
+
+template <class... Handlers>
+int main(int argc, char** argv) {
+    const std::string prog = detail::program_name(argc > 0 ? argv[0] : nullptr);
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i)
+        args.emplace_back(argv[i]);
+    arguments parsed;
+    try {
+        parsed = parse(args);
+    } catch (const usage_error& e) {
+        return detail::usage_failure(prog, e.what());
+    }
+    if (parsed.help) {
+        constexpr auto names = detail::handler_names<Handlers...>();
+        std::cout << help(prog, names) << std::flush;
+        return 0;
+    }
+    if (parsed.version) {
+        std::cout << prog << ' ' << version_string << std::endl;
+        return 0;
+    }
+    return run<Handlers...>(parsed, prog);
+}
+
+} // namespace smtp::cli
+
+#endif
