@@ -6,10 +6,12 @@
 #include <smtp/options.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
+#include <smtp/tls.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -84,6 +86,11 @@ private:
     boost::asio::awaitable<bool> read_some();
     /// Writes what is queued. False on error or timeout.
     boost::asio::awaitable<bool> flush();
+    /// The server side of a TLS handshake on this connection, bounded by the handshake
+    /// timeout. Plaintext received before it is discarded (the STARTTLS injection class of
+    /// bugs, CVE-2024-34083). On success the session's `ssl` facts are filled in.
+    boost::asio::awaitable<bool> start_tls(tls_context& context);
+    bool tls_active() const noexcept { return tls_ != nullptr && tls_ready_; }
     /// Closes the socket (after a final flush by the caller).
     void close() noexcept;
 
@@ -93,6 +100,10 @@ private:
     void start_watchdog();
 
     socket_type socket_;
+    // The TLS layer over socket_, once STARTTLS or an implicit-TLS listener asks for it: one
+    // connection type whose stream upgrades in place.
+    std::unique_ptr<boost::asio::ssl::stream<socket_type&>> tls_;
+    bool tls_ready_ = false;
     const smtp::options& opts_;
     std::string_view hostname_;
     smtp::session session_;

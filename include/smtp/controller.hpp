@@ -25,6 +25,8 @@ namespace smtp {
 struct listen_address {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8025;
+    /// TLS from the first byte (SMTPS); needs `options::tls`.
+    bool implicit_tls = false;
 };
 
 /// Resolves a listen_address to the endpoint to bind.
@@ -69,7 +71,8 @@ public:
         if (thread_.joinable()) throw std::logic_error("smtp::controller already started");
         io_ = std::make_unique<boost::asio::io_context>(1);
         try {
-            endpoint_ = server_.listen(io_->get_executor(), resolve_listen_address(where_));
+            endpoint_ = server_.listen(io_->get_executor(), resolve_listen_address(where_),
+                                       where_.implicit_tls);
         } catch (...) {
             server_.close();
             io_.reset();

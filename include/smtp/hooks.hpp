@@ -87,6 +87,7 @@ SMTP_DETAIL_NAME_PROBE(handle_AUTH)
 SMTP_DETAIL_NAME_PROBE(authenticate)
 SMTP_DETAIL_NAME_PROBE(auth_PLAIN)
 SMTP_DETAIL_NAME_PROBE(auth_LOGIN)
+SMTP_DETAIL_NAME_PROBE(handle_STARTTLS)
 #undef SMTP_DETAIL_NAME_PROBE
 
 } // namespace detail
@@ -196,6 +197,14 @@ concept has_auth_LOGIN = requires(H& h, connection& c, session& s, envelope<C>& 
     { h.auth_LOGIN(c, s, e, std::move(initial)) } -> detail::returns<auth_result>;
 };
 
+/// `handle_STARTTLS(conn, session, envelope) -> bool`: called once a STARTTLS handshake has
+/// succeeded (`session.ssl` is set); false makes every later command but QUIT get
+/// `554 Command refused due to lack of security`. Plain or coroutine (aiosmtpd: plain only).
+template <class H, class C>
+concept has_handle_STARTTLS = requires(H& h, connection& c, session& s, envelope<C>& e) {
+    { h.handle_STARTTLS(c, s, e) } -> detail::returns<bool>;
+};
+
 /// What a `trace` hook is told about.
 enum class trace_event {
     connected, // a session starts (bytes: empty)
@@ -295,6 +304,10 @@ consteval bool check_hooks() {
                   "smtp::auth_result auth_LOGIN(smtp::connection&, smtp::session&, "
                   "smtp::envelope<C>&, std::optional<std::string> initial_response) (or returning "
                   "boost::asio::awaitable<smtp::auth_result>).");
+    static_assert(!declares_handle_STARTTLS<H> || has_handle_STARTTLS<H, C>,
+                  "handle_STARTTLS is declared but cannot be called as "
+                  "bool handle_STARTTLS(smtp::connection&, smtp::session&, smtp::envelope<C>&) "
+                  "(or returning boost::asio::awaitable<bool>).");
     static_assert(!declares_trace<H> || has_trace<H>,
                   "trace is declared but cannot be called as "
                   "void trace(const smtp::connection&, smtp::trace_event, std::string_view bytes).");

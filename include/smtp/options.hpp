@@ -4,6 +4,7 @@
 #include <smtp/version.hpp>
 
 #include <chrono>
+#include <memory>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -11,6 +12,8 @@
 #include <vector>
 
 namespace smtp {
+
+class tls_context; // tls.hpp
 
 /// Per-verb budgets for `options::command_call_limit` (aiosmtpd's `command_call_limit`).
 ///
@@ -65,6 +68,11 @@ struct options {
     /// Unrecognised commands allowed per connection; the last one is answered
     /// `502 5.5.1 Too many unrecognized commands, goodbye.` and closes the connection.
     std::size_t unknown_command_limit = 5;
+    /// Certificates for STARTTLS and implicit-TLS listeners (tls.hpp); none: no TLS, and
+    /// STARTTLS answers `454 TLS not available`.
+    std::shared_ptr<tls_context> tls = nullptr;
+    /// How long a TLS handshake may take before the connection is closed.
+    std::chrono::milliseconds tls_handshake_timeout = std::chrono::seconds(30);
     /// Refuse everything but NOOP, EHLO, LHLO, STARTTLS and QUIT until TLS is active
     /// (effective only when TLS is configured).
     bool require_starttls = false;

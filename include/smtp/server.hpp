@@ -11,6 +11,7 @@
 #include <smtp/options.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
+#include <smtp/tls.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -71,20 +72,27 @@ public:
 
     /// Binds `endpoint` and accepts connections on `executor` until close(). Returns the bound
     /// endpoint (with the real port when the port asked for was 0). Throws on bind errors.
+    /// With `implicit_tls`, TLS starts with the first byte (SMTPS, port 465 style); it needs
+    /// `options().tls`.
     boost::asio::ip::tcp::endpoint listen(const boost::asio::any_io_executor& executor,
-                                          const boost::asio::ip::tcp::endpoint& endpoint);
+                                          const boost::asio::ip::tcp::endpoint& endpoint,
+                                          bool implicit_tls = false);
 
     /// Stops accepting; established sessions go on. Call it from the executor's thread, or while
     /// no thread runs the executor.
     void close() noexcept;
 
     /// Serves one connected socket until the session ends. For callers that accept themselves.
-    boost::asio::awaitable<void> serve(connection::socket_type socket);
+    boost::asio::awaitable<void> serve(connection::socket_type socket, bool implicit_tls = false);
 
 private:
     enum class outcome { go_on, close, lost };
 
-    boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
+    boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
+                                             bool implicit_tls);
+    boost::asio::awaitable<outcome> starttls(connection& conn,
+                                             detail::protocol<content_type>& proto,
+                                             envelope_type& env);
     boost::asio::awaitable<void> run(connection& conn, detail::protocol<content_type>& proto,
                                      envelope_type& env);
     boost::asio::awaitable<outcome> dispatch(connection& conn,

@@ -3,6 +3,7 @@
 
 #include <any>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace smtp {
@@ -26,6 +27,18 @@ struct peer_address {
     }
 };
 
+/// What the TLS layer of a connection says (aiosmtpd's `session.ssl`, which it leaves empty under
+/// implicit TLS).
+struct tls_info {
+    std::string version = {};     ///< "TLSv1.3"
+    std::string cipher = {};      ///< "TLS_AES_256_GCM_SHA384"
+    std::string server_name = {}; ///< the SNI name the client asked for, if any
+    bool peer_certificate = false; ///< the client presented a certificate
+    bool peer_verified = false;    ///< ... and it verified against the configured CAs
+    std::string peer_subject = {}; ///< its subject, one line ("/CN=client")
+    std::string peer_certificate_pem = {};
+};
+
 /// What the server knows about one connection. A new session starts with each connection (and,
 /// later, after STARTTLS). Hooks may read and change it.
 struct session {
@@ -34,6 +47,8 @@ struct session {
     /// The name the client gave in HELO/EHLO/LHLO. Empty until it has greeted; MAIL, RCPT and
     /// DATA answer `503 Error: send HELO first` while it is empty.
     std::string host_name = {};
+    /// Set once TLS is active (after STARTTLS, or from the start on an implicit-TLS listener).
+    std::optional<tls_info> ssl = std::nullopt;
     /// True after EHLO (or LHLO), false after HELO.
     bool extended_smtp = false;
     /// True once AUTH succeeded.

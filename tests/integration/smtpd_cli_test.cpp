@@ -3,6 +3,7 @@
 // (a child still running at the end of a test is killed).
 #include <boost/test/unit_test.hpp>
 
+#include "certificates.hpp"
 #include "test_client.hpp"
 
 #include <boost/asio/read_until.hpp>
@@ -480,6 +481,68 @@ BOOST_AUTO_TEST_CASE(auth_without_colon_exits_2) {
     auto result = run_smtpd({"--auth", "alice"});
     BOOST_TEST(result.status == 2);
     BOOST_TEST(contains(result.err, "error: argument --auth: expected USER:PASSWORD, got 'alice'"));
+}
+
+BOOST_AUTO_TEST_CASE(tls_certificate_requires_starttls) {
+    const auto& certs = smtp_test::certificates::get();
+    server_process smtpd({"-c", "Sink", "-t", certs.mx_cert, "-k", certs.mx_key,
+                          "--auth", "alice:secret"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    std::string ehlo = client.command("EHLO x");
+    BOOST_TEST(contains(ehlo, "250-STARTTLS\r\n"));
+    BOOST_TEST(!contains(ehlo, "AUTH"));
+    BOOST_TEST(client.command("MAIL FROM:<a@b.c>") == "530 Must issue a STARTTLS command first\r\n");
+    BOOST_TEST(client.command("STARTTLS") == "220 Ready to start TLS\r\n");
+    client.start_tls();
+    BOOST_TEST(contains(client.command("EHLO x"), "250-AUTH LOGIN PLAIN\r\n"));
+    BOOST_TEST(client.command("AUTH PLAIN AGFsaWNlAHNlY3JldA==") ==
+               "235 2.7.0 Authentication successful\r\n");
+    BOOST_TEST(client.command("MAIL FROM:<a@b.c>") == "250 OK\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(tls_no_requiretls_allows_plaintext) {
+    const auto& certs = smtp_test::certificates::get();
+    server_process smtpd({"-c", "Sink", "--tlscert", certs.mx_cert, "--tlskey", certs.mx_key,
+                          "--no-requiretls"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    client.command("EHLO x");
+    BOOST_TEST(client.command("MAIL FROM:<a@b.c>") == "250 OK\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(smtps_and_sni) {
+    const auto& certs = smtp_test::certificates::get();
+    server_process smtpd({"-c", "Sink", "-t", certs.mx_cert, "-k", certs.mx_key, "--smtps",
+                          "--sni", "other.test:" + certs.other_cert + ":" + certs.other_key});
+    auto deadline = steady_clock::now() + 5s;
+    for (;;) { // connect() reads nothing; TLS must start first here
+        try {
+            test_client client(smtpd.port, 10s);
+            client.start_tls("other.test");
+            BOOST_TEST(client.server_certificate_subject() == "/CN=other.test");
+            BOOST_TEST(client.read_reply().starts_with("220 "));
+            BOOST_TEST(!contains(client.command("EHLO x"), "STARTTLS"));
+            BOOST_TEST(client.command("MAIL FROM:<a@b.c>") == "250 OK\r\n");
+            break;
+        } catch (const boost::system::system_error&) {
+            BOOST_REQUIRE_MESSAGE(steady_clock::now() < deadline, "smtpd is not listening");
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(tls_bad_arguments_exit_2) {
+    const auto& certs = smtp_test::certificates::get();
+    auto only_cert = run_smtpd({"-t", certs.mx_cert});
+    BOOST_TEST(only_cert.status == 2);
+    BOOST_TEST(contains(only_cert.err, "error: --tlscert and --tlskey must be specified together"));
+    auto missing = run_smtpd({"-t", "/nonexistent.pem", "-k", certs.mx_key});
+    BOOST_TEST(missing.status == 2);
+    BOOST_TEST(contains(missing.err, "error: Cert file /nonexistent.pem not found"));
+    auto smtps = run_smtpd({"--smtps"});
+    BOOST_TEST(smtps.status == 2);
+    BOOST_TEST(contains(smtps.err, "error: --smtps and --sni need --tlscert and --tlskey"));
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_address_in_brackets) {

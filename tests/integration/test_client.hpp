@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 
 #include <sys/socket.h>
@@ -33,7 +34,43 @@ public:
         ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     }
 
-    void send(std::string_view bytes) { boost::asio::write(socket_, boost::asio::buffer(bytes)); }
+    void send(std::string_view bytes) {
+        if (tls_) boost::asio::write(*tls_, boost::asio::buffer(bytes));
+        else boost::asio::write(socket_, boost::asio::buffer(bytes));
+    }
+
+    /// Starts TLS as a client (after STARTTLS, or at once for implicit TLS). `server_name` is
+    /// sent as SNI; `certificate`/`key` (PEM files) are presented when given. Certificates are
+    /// not verified: the tests look at what the server sent instead.
+    void start_tls(const std::string& server_name = {}, const std::string& certificate = {},
+                   const std::string& key = {}) {
+        tls_context_ = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+        tls_context_->set_verify_mode(boost::asio::ssl::verify_none);
+        if (!certificate.empty()) {
+            tls_context_->use_certificate_chain_file(certificate);
+            tls_context_->use_private_key_file(key, boost::asio::ssl::context::pem);
+        }
+        tls_ = std::make_unique<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>>(socket_, *tls_context_);
+        if (!server_name.empty()) ::SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+        tls_->handshake(boost::asio::ssl::stream_base::client);
+    }
+
+    /// The subject of the certificate the server presented (after start_tls).
+    std::string server_certificate_subject() {
+        X509* cert = ::SSL_get1_peer_certificate(tls_->native_handle());
+        if (!cert) return {};
+        char* subject = ::X509_NAME_oneline(::X509_get_subject_name(cert), nullptr, 0);
+        std::string result = subject ? subject : "";
+        ::OPENSSL_free(subject);
+        ::X509_free(cert);
+        return result;
+    }
+
+    /// Closes the TCP connection at once.
+    void abort() {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+    }
 
     /// One line, CRLF included; throws on timeout or end of stream.
     std::string read_line() {
@@ -88,8 +125,10 @@ private:
     void fill() {
         char chunk[4096];
         boost::system::error_code ec;
-        std::size_t n = socket_.read_some(boost::asio::buffer(chunk), ec);
-        if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) {
+        std::size_t n = tls_ ? tls_->read_some(boost::asio::buffer(chunk), ec)
+                             : socket_.read_some(boost::asio::buffer(chunk), ec);
+        if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset ||
+            ec == boost::asio::ssl::error::stream_truncated) {
             eof_ = true;
             throw std::runtime_error("connection closed by server");
         }
@@ -99,6 +138,8 @@ private:
 
     std::unique_ptr<boost::asio::io_context> io_; // on the heap so the client can move
     boost::asio::ip::tcp::socket socket_;
+    std::unique_ptr<boost::asio::ssl::context> tls_context_;
+    std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
     std::string buffer_;
     bool eof_ = false;
 };

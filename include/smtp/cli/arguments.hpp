@@ -2,6 +2,7 @@
 #define SMTP_CLI_ARGUMENTS_HPP
 
 #include <smtp/options.hpp>
+#include <smtp/tls.hpp>
 #include <smtp/usage_error.hpp>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -50,6 +52,15 @@ struct arguments {
     bool auth_required = false;
     /// Cleared by `--no-auth-require-tls`: AUTH allowed over plaintext.
     bool auth_require_tls = true;
+    /// `-t/--tlscert` and `-k/--tlskey`: the certificate chain and key for TLS (PEM).
+    std::string tls_cert = {};
+    std::string tls_key = {};
+    /// Cleared by `--no-requiretls`: with a certificate, STARTTLS is required by default.
+    bool require_tls = true;
+    /// `--smtps`: implicit TLS on the listener instead of STARTTLS.
+    bool smtps = false;
+    /// `--sni NAME:CERT:KEY`, each time given: more certificates, chosen by SNI name.
+    std::vector<std::array<std::string, 3>> sni = {};
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -83,7 +94,12 @@ enum class option_id {
     command_call_limit,
     auth,
     auth_required,
-    no_auth_require_tls
+    no_auth_require_tls,
+    tls_cert,
+    tls_key,
+    no_requiretls,
+    smtps,
+    sni
 };
 enum class value_kind { none, required, optional };
 
@@ -95,7 +111,7 @@ struct option_spec {
     std::string_view display; // how argparse names it in messages: "-s/--size"
 };
 
-inline constexpr std::array<option_spec, 14> option_table{{
+inline constexpr std::array<option_spec, 19> option_table{{
     {option_id::help, 'h', "help", value_kind::none, "-h/--help"},
     {option_id::version, 'v', "version", value_kind::none, "-v/--version"},
     {option_id::nosetuid, 'n', "nosetuid", value_kind::none, "-n/--nosetuid"},
@@ -112,6 +128,11 @@ inline constexpr std::array<option_spec, 14> option_table{{
     {option_id::auth_required, '\0', "auth-required", value_kind::none, "--auth-required"},
     {option_id::no_auth_require_tls, '\0', "no-auth-require-tls", value_kind::none,
      "--no-auth-require-tls"},
+    {option_id::tls_cert, 't', "tlscert", value_kind::required, "-t/--tlscert"},
+    {option_id::tls_key, 'k', "tlskey", value_kind::required, "-k/--tlskey"},
+    {option_id::no_requiretls, '\0', "no-requiretls", value_kind::none, "--no-requiretls"},
+    {option_id::smtps, '\0', "smtps", value_kind::none, "--smtps"},
+    {option_id::sni, '\0', "sni", value_kind::required, "--sni"},
 }};
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -212,6 +233,21 @@ inline void apply(const option_spec& o, std::optional<std::string_view> value, a
     }
     case option_id::auth_required: out.auth_required = true; break;
     case option_id::no_auth_require_tls: out.auth_require_tls = false; break;
+    case option_id::tls_cert: out.tls_cert = std::string(*value); break;
+    case option_id::tls_key: out.tls_key = std::string(*value); break;
+    case option_id::no_requiretls: out.require_tls = false; break;
+    case option_id::smtps: out.smtps = true; break;
+    case option_id::sni: {
+        auto first = value->find(':');
+        auto second = first == std::string_view::npos ? first : value->find(':', first + 1);
+        if (first == 0 || second == std::string_view::npos || second + 1 == value->size())
+            throw usage_error("argument --sni: expected NAME:CERT:KEY, got '" +
+                              std::string(*value) + "'");
+        out.sni.push_back({std::string(value->substr(0, first)),
+                           std::string(value->substr(first + 1, second - first - 1)),
+                           std::string(value->substr(second + 1))});
+        break;
+    }
     }
 }
 
@@ -288,6 +324,23 @@ inline smtp::options make_options(const arguments& args) {
     }
     opts.auth_required = args.auth_required;
     opts.auth_require_tls = args.auth_require_tls;
+    if (!args.tls_cert.empty() || !args.tls_key.empty()) {
+        // aiosmtpd's checks and messages.
+        if (args.tls_cert.empty() || args.tls_key.empty())
+            throw usage_error("--tlscert and --tlskey must be specified together");
+        for (const auto& [file, what] : {std::pair{&args.tls_cert, "Cert"}, {&args.tls_key, "Key"}})
+            if (!std::filesystem::exists(*file))
+                throw usage_error(std::string(what) + " file " + *file + " not found");
+        try {
+            opts.tls = tls_context::from_files(args.tls_cert, args.tls_key);
+            for (const auto& [name, cert, key] : args.sni) opts.tls->add_sni(name, cert, key);
+        } catch (const std::exception& e) {
+            throw usage_error(std::string("cannot load the TLS certificate: ") + e.what());
+        }
+        opts.require_starttls = args.require_tls && !args.smtps;
+    } else if (args.smtps || !args.sni.empty()) {
+        throw usage_error("--smtps and --sni need --tlscert and --tlskey");
+    }
     return opts;
 }
 
@@ -298,6 +351,8 @@ inline std::string usage(std::string_view prog) {
         " [-h] [-v] [-n] [-c CLASS] [-s SIZE] [-u] [-d] [-l [[HOST][:PORT]]]\n");
     out.append(indent).append("[--hostname NAME] [--timeout SECONDS] [--command-call-limit N]\n");
     out.append(indent).append("[--auth USER:PASSWORD] [--auth-required] [--no-auth-require-tls]\n");
+    out.append(indent).append("[-t CERTFILE] [-k KEYFILE] [--no-requiretls] [--smtps]\n");
+    out.append(indent).append("[--sni NAME:CERT:KEY]\n");
     out.append(indent).append("[CLASSARGS ...]\n");
     return out;
 }
@@ -349,6 +404,16 @@ options:
   --no-auth-require-tls
                         Allow AUTH without TLS (by default it is neither
                         offered nor accepted over plaintext).
+  -t CERTFILE, --tlscert CERTFILE
+                        Certificate chain (PEM) for TLS: STARTTLS is offered, and
+                        required unless --no-requiretls.
+  -k KEYFILE, --tlskey KEYFILE
+                        Private key (PEM) of the certificate.
+  --no-requiretls       Do not require STARTTLS before mail commands.
+  --smtps               Implicit TLS on the listener (SMTPS, port 465 style)
+                        instead of STARTTLS.
+  --sni NAME:CERT:KEY   Another certificate, served to clients that ask for NAME;
+                        may be given several times.
 )");
     return out;
 }

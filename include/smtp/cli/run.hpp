@@ -93,11 +93,11 @@ Handler make_handler(std::span<const std::string> args) {
 
 /// Binds, drops privileges, and serves until SIGINT or SIGTERM.
 template <class Server>
-int serve(typename Server::handler_type handler, const arguments& args, const listen_address& where,
-          std::string_view prog) {
+int serve(typename Server::handler_type handler, smtp::options options, const arguments& args,
+          const listen_address& where, std::string_view prog) {
     namespace asio = boost::asio;
     // Declared before the io_context so that it outlives the sessions the io_context destroys.
-    Server server(std::move(handler), make_options(args));
+    Server server(std::move(handler), std::move(options));
     asio::io_context io(1);
     // The server's acceptors must go before the io_context does.
     struct closer {
@@ -107,7 +107,7 @@ int serve(typename Server::handler_type handler, const arguments& args, const li
     std::vector<asio::ip::tcp::endpoint> bound;
     try {
         bound = bind_all(listen_endpoints(io, where), [&](const asio::ip::tcp::endpoint& endpoint) {
-            return server.listen(io.get_executor(), endpoint);
+            return server.listen(io.get_executor(), endpoint, args.smtps);
         });
     } catch (const boost::system::system_error& e) {
         std::fprintf(stderr, "%.*s: cannot listen on %s: %s\n", int(prog.size()), prog.data(),
@@ -155,10 +155,12 @@ template <class Handler>
 int run_handler(const arguments& args, std::string_view prog) {
     std::optional<Handler> handler;
     listen_address where{"localhost", 8025};
+    smtp::options options;
     try {
         // aiosmtpd's order: the handler's arguments are checked before the address.
         handler.emplace(make_handler<Handler>(args.handler_args));
         if (args.listen) where = parse_listen(*args.listen);
+        options = make_options(args); // loads the TLS certificates
     } catch (const usage_error& e) {
         return usage_failure(prog, e.what());
     }
@@ -171,14 +173,17 @@ int run_handler(const arguments& args, std::string_view prog) {
                          "to it\n",
                          int(prog.size()), prog.data(), int(name.size()), name.data());
         }
-        return serve<smtp::server<Handler>>(std::move(*handler), args, where, prog);
+        return serve<smtp::server<Handler>>(std::move(*handler), std::move(options), args, where,
+                                            prog);
     } else {
         using accounts = with_credentials<Handler>;
         accounts served(std::move(*handler), args.auth);
         if (args.debug > 0)
             return serve<smtp::server<traced<accounts>>>(
-                traced<accounts>(std::move(served), args.debug), args, where, prog);
-        return serve<smtp::server<accounts>>(std::move(served), args, where, prog);
+                traced<accounts>(std::move(served), args.debug), std::move(options), args, where,
+                prog);
+        return serve<smtp::server<accounts>>(std::move(served), std::move(options), args, where,
+                                             prog);
     }
 }
 

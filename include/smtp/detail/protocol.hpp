@@ -79,6 +79,16 @@ public:
     data_reader& data() noexcept { return data_; }
     bool tls_active() const noexcept { return tls_active_; }
 
+    /// TLS is now active (after STARTTLS or on an implicit-TLS listener): a new session begins.
+    void tls_started() noexcept {
+        tls_active_ = true;
+        lines_.reset();
+        envelope_.reset();
+    }
+
+    /// handle_STARTTLS refused the TLS session: from now on every command but QUIT gets 554.
+    void refuse_commands() noexcept { refused_ = true; }
+
     void write(int code, std::string_view text) { reply::write_to(out_, code, text); }
     void write(const reply& r) { r.write_to(out_); }
 
@@ -108,6 +118,10 @@ public:
         }
         if (cmd.length > command_limit(cmd.id)) {
             write(500, "Command line too long");
+            return step::replied;
+        }
+        if (refused_ && cmd.id != verb::quit) {
+            write(554, "Command refused due to lack of security");
             return step::replied;
         }
         if (opts_.require_starttls && features_.tls_available && !tls_active_ &&
@@ -603,6 +617,7 @@ private:
     data_reader data_;
     path_request path_;
     bool tls_active_ = false;
+    bool refused_ = false;
     std::size_t unknown_budget_;
     std::array<std::size_t, verb_count> budgets_{};
     std::vector<std::pair<std::string, std::size_t>> unknown_budgets_;

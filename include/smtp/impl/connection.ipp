@@ -5,6 +5,9 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include <smtp/detail/base64.hpp>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <smtp/detail/command.hpp>
 #include <smtp/detail/line_reader.hpp>
 
@@ -60,6 +63,9 @@ inline connection::~connection() {
 inline void connection::arm_timeout(clock::duration d) noexcept {
     deadline_ = clock::now() + d;
     if (!watchdog_running_) start_watchdog();
+    // An earlier deadline than the timer's (a short handshake timeout, say): wake the watchdog,
+    // whose handler re-arms the timer for the new deadline.
+    else if (deadline_ < timer_.expiry()) timer_.cancel();
 }
 
 // One timer per connection whose expiry is pushed forward by arm_timeout() without cancelling
@@ -90,8 +96,9 @@ inline boost::asio::awaitable<bool> connection::read_some() {
     if (timed_out_) co_return false;
     auto [buffer, size] = input_.prepare(4096);
     io_pending_ = true;
-    auto [ec, n] = co_await socket_.async_read_some(boost::asio::buffer(buffer, size),
-                                                    boost::asio::as_tuple(boost::asio::use_awaitable));
+    auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
+    auto [ec, n] = tls_ ? co_await tls_->async_read_some(boost::asio::buffer(buffer, size), token)
+                        : co_await socket_.async_read_some(boost::asio::buffer(buffer, size), token);
     io_pending_ = false;
     if (ec) co_return false;
     input_.commit(n);
@@ -103,8 +110,9 @@ inline boost::asio::awaitable<bool> connection::flush() {
     trace(trace_event::reply, out_);
     if (timed_out_) co_return false;
     io_pending_ = true;
-    auto [ec, n] = co_await boost::asio::async_write(
-        socket_, boost::asio::buffer(out_), boost::asio::as_tuple(boost::asio::use_awaitable));
+    auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
+    auto [ec, n] = tls_ ? co_await boost::asio::async_write(*tls_, boost::asio::buffer(out_), token)
+                        : co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), token);
     io_pending_ = false;
     out_.clear();
     co_return !ec;
@@ -142,6 +150,54 @@ connection::challenge(std::string_view text, bool encode) {
         if (!decoded) push(reply{501, "5.5.2 Can't decode base64"});
         co_return decoded;
     }
+}
+
+namespace detail {
+
+// The facts a handler may want about an established TLS session.
+inline tls_info describe_tls(SSL* ssl) {
+    tls_info info;
+    info.version = ::SSL_get_version(ssl);
+    if (const SSL_CIPHER* cipher = ::SSL_get_current_cipher(ssl))
+        info.cipher = ::SSL_CIPHER_get_name(cipher);
+    if (const char* name = ::SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name))
+        info.server_name = name;
+    if (X509* peer = ::SSL_get1_peer_certificate(ssl)) {
+        info.peer_certificate = true;
+        info.peer_verified = ::SSL_get_verify_result(ssl) == X509_V_OK;
+        if (char* subject = ::X509_NAME_oneline(::X509_get_subject_name(peer), nullptr, 0)) {
+            info.peer_subject = subject;
+            ::OPENSSL_free(subject);
+        }
+        if (BIO* bio = ::BIO_new(::BIO_s_mem())) {
+            if (::PEM_write_bio_X509(bio, peer) == 1) {
+                char* data = nullptr;
+                long size = ::BIO_get_mem_data(bio, &data);
+                info.peer_certificate_pem.assign(data, std::size_t(size));
+            }
+            ::BIO_free(bio);
+        }
+        ::X509_free(peer);
+    }
+    return info;
+}
+
+} // namespace detail
+
+inline boost::asio::awaitable<bool> connection::start_tls(tls_context& context) {
+    input_.clear(); // nothing sent in plaintext may be read as if it came over TLS
+    tls_ = std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_, context.native());
+    arm_timeout(opts_.tls_handshake_timeout);
+    io_pending_ = true;
+    auto [ec] = co_await tls_->async_handshake(boost::asio::ssl::stream_base::server,
+                                               boost::asio::as_tuple(boost::asio::use_awaitable));
+    io_pending_ = false;
+    if (ec) co_return false;
+    tls_ready_ = true;
+    timed_out_ = false;
+    session_.ssl = detail::describe_tls(tls_->native_handle());
+    arm_timeout();
+    co_return true;
 }
 
 inline void connection::close() noexcept {

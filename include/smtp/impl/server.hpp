@@ -38,7 +38,10 @@ server<Handler, AuthPolicy, DecodePolicy>::~server() {
 template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::ip::tcp::endpoint
 server<Handler, AuthPolicy, DecodePolicy>::listen(const boost::asio::any_io_executor& executor,
-                                                  const boost::asio::ip::tcp::endpoint& endpoint) {
+                                                  const boost::asio::ip::tcp::endpoint& endpoint,
+                                                  bool implicit_tls) {
+    if (implicit_tls && !opts_.tls)
+        throw std::invalid_argument("smtp::server::listen: implicit TLS needs options().tls");
     auto acceptor = std::make_unique<boost::asio::ip::tcp::acceptor>(executor);
     acceptor->open(endpoint.protocol());
     acceptor->set_option(boost::asio::socket_base::reuse_address(true));
@@ -47,7 +50,7 @@ server<Handler, AuthPolicy, DecodePolicy>::listen(const boost::asio::any_io_exec
     auto bound = acceptor->local_endpoint();
     auto& ref = *acceptor;
     acceptors_.push_back(std::move(acceptor));
-    boost::asio::co_spawn(executor, accept_loop(ref), [](std::exception_ptr e) {
+    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls), [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e); // a bug in the accept loop must not pass unseen
     });
     return bound;
@@ -64,7 +67,8 @@ void server<Handler, AuthPolicy, DecodePolicy>::close() noexcept {
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<void>
-server<Handler, AuthPolicy, DecodePolicy>::accept_loop(boost::asio::ip::tcp::acceptor& acceptor) {
+server<Handler, AuthPolicy, DecodePolicy>::accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
+                                                       bool implicit_tls) {
     auto executor = acceptor.get_executor();
     for (;;) {
         connection::socket_type socket(executor);
@@ -77,7 +81,8 @@ server<Handler, AuthPolicy, DecodePolicy>::accept_loop(boost::asio::ip::tcp::acc
             co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
             continue;
         }
-        boost::asio::co_spawn(executor, serve(std::move(socket)), [](std::exception_ptr e) {
+        boost::asio::co_spawn(executor, serve(std::move(socket), implicit_tls),
+                              [](std::exception_ptr e) {
             // serve() catches what hooks throw; anything else is a bug worth hearing about.
             if (!e) return;
             try {
@@ -93,12 +98,14 @@ server<Handler, AuthPolicy, DecodePolicy>::accept_loop(boost::asio::ip::tcp::acc
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<void>
-server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket) {
+server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
+                                                 bool implicit_tls) {
     connection conn(std::move(socket), opts_, hostname_);
     envelope_type env;
     detail::features features{.eight_bit_mime = DecodePolicy::eight_bit_mime,
                               .auth_mechanisms = mechanisms::names,
-                              .ehlo_auth_line = mechanisms::line.view()};
+                              .ehlo_auth_line = mechanisms::line.view(),
+                              .tls_available = opts_.tls != nullptr};
     detail::protocol<content_type> proto(opts_, hostname_, features, conn.session_, env, conn.out_);
     if constexpr (has_trace<Handler>) {
         conn.tracer_ = [](void* handler, const connection& c, trace_event e, std::string_view b) {
@@ -107,6 +114,15 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket)
         conn.tracer_context_ = &handler_;
     }
     conn.trace(trace_event::connected, {});
+    if (implicit_tls) {
+        // SMTPS: the handshake comes first; a client that fails it hears nothing more.
+        if (!opts_.tls || !co_await conn.start_tls(*opts_.tls)) {
+            conn.close();
+            conn.trace(trace_event::closed, {});
+            co_return;
+        }
+        proto.tls_started();
+    }
     proto.greet();
     conn.arm_timeout();
     co_await run(conn, proto, env);
@@ -319,10 +335,32 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
     }
     case verb::starttls:
         if (proto.check_starttls(cmd) != step::proceed) break;
-        proto.write(454, "TLS not available");
-        break;
+        co_return co_await starttls(conn, proto, env);
     case verb::lhlo:
     case verb::unknown: break; // answered by on_line()
+    }
+    co_return outcome::go_on;
+}
+
+// STARTTLS after its checks passed: 220, the handshake, and a new session (RFC 3207 §4.2: the
+// client must greet again). A failed handshake closes the connection without a reply.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+auto server<Handler, AuthPolicy, DecodePolicy>::starttls(connection& conn,
+                                                         detail::protocol<content_type>& proto,
+                                                         envelope_type& env)
+    -> boost::asio::awaitable<outcome> {
+    proto.write(220, "Ready to start TLS");
+    if (!co_await conn.flush() || !co_await conn.start_tls(*opts_.tls)) co_return outcome::lost;
+    session& s = conn.session_;
+    session fresh;
+    fresh.peer = std::move(s.peer);
+    fresh.ssl = std::move(s.ssl);
+    s = std::move(fresh);
+    proto.tls_started();
+    if constexpr (has_handle_STARTTLS<Handler, content_type>) {
+        bool accepted = false;
+        SMTP_DETAIL_CALL_HOOK(accepted, handler_.handle_STARTTLS(conn, s, env));
+        if (!accepted) proto.refuse_commands();
     }
     co_return outcome::go_on;
 }

@@ -1,0 +1,109 @@
+#ifndef SMTP_TLS_HPP
+#define SMTP_TLS_HPP
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <openssl/ssl.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace smtp {
+
+/// The server side of TLS: a certificate and key, more of them chosen by the name the client
+/// asks for (SNI), and optionally client certificates checked against a CA.
+///
+/// Set `options::tls` to one to offer STARTTLS (RFC 3207) and to serve implicit TLS listeners:
+/// \code
+/// auto tls = smtp::tls_context::from_files("mx.pem", "mx.key");
+/// tls->add_sni("mail.example.org", "org.pem", "org.key");
+/// smtp::options opts{.tls = tls};
+/// \endcode
+/// Contexts are shared between connections and threads; configure them before serving.
+class tls_context {
+public:
+    /// TLS 1.2 and later, with the certificate chain and key in PEM files.
+    static std::shared_ptr<tls_context> from_files(const std::string& certificate_chain,
+                                                   const std::string& private_key) {
+        auto ctx = std::shared_ptr<tls_context>(new tls_context());
+        configure(ctx->default_, certificate_chain, private_key);
+        ::SSL_CTX_set_tlsext_servername_callback(ctx->default_.native_handle(), &on_server_name);
+        ::SSL_CTX_set_tlsext_servername_arg(ctx->default_.native_handle(), ctx.get());
+        return ctx;
+    }
+
+    /// Serves `certificate_chain` to clients that ask for `host_name` (matched
+    /// case-insensitively); others get the default certificate.
+    void add_sni(std::string host_name, const std::string& certificate_chain,
+                 const std::string& private_key) {
+        for (char& c : host_name)
+            if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+        auto [it, fresh] = by_name_.try_emplace(std::move(host_name), boost::asio::ssl::context::tls_server);
+        configure(it->second, certificate_chain, private_key);
+        apply_client_verification(it->second);
+    }
+
+    /// Asks clients for a certificate and verifies it against the CAs in `ca_file` (PEM).
+    /// With `required`, a client without a valid certificate cannot complete the handshake;
+    /// otherwise `session.ssl->peer_verified` tells whether it had one.
+    void verify_clients(const std::string& ca_file, bool required = false) {
+        ca_file_ = ca_file;
+        require_client_certificate_ = required;
+        apply_client_verification(default_);
+        for (auto& [name, ctx] : by_name_) apply_client_verification(ctx);
+    }
+
+    /// The default context (for further OpenSSL settings: ciphers, session tickets, ...).
+    boost::asio::ssl::context& native() noexcept { return default_; }
+
+private:
+    tls_context() : default_(boost::asio::ssl::context::tls_server) {}
+
+    static void configure(boost::asio::ssl::context& ctx, const std::string& chain,
+                          const std::string& key) {
+        ctx.set_options(boost::asio::ssl::context::default_workarounds |
+                        boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
+                        boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1 |
+                        boost::asio::ssl::context::single_dh_use);
+        ctx.use_certificate_chain_file(chain);
+        ctx.use_private_key_file(key, boost::asio::ssl::context::pem);
+    }
+
+    void apply_client_verification(boost::asio::ssl::context& ctx) {
+        if (ca_file_.empty()) return;
+        ctx.load_verify_file(ca_file_);
+        // Verify when a certificate comes; without `required`, accept clients that send none
+        // (and those whose certificate fails: the session says it was not verified).
+        ctx.set_verify_mode(boost::asio::ssl::verify_peer |
+                            (require_client_certificate_ ? boost::asio::ssl::verify_fail_if_no_peer_cert
+                                                         : 0));
+        if (!require_client_certificate_)
+            ctx.set_verify_callback([](bool, boost::asio::ssl::verify_context&) { return true; });
+        // Client CA names in the CertificateRequest, so clients pick the right certificate.
+        ::SSL_CTX_set_client_CA_list(ctx.native_handle(), ::SSL_load_client_CA_file(ca_file_.c_str()));
+    }
+
+    // OpenSSL calls this with the name the client asked for, before choosing a certificate.
+    static int on_server_name(SSL* ssl, int*, void* arg) {
+        auto* self = static_cast<tls_context*>(arg);
+        const char* name = ::SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        if (!name) return SSL_TLSEXT_ERR_OK;
+        std::string lower(name);
+        for (char& c : lower)
+            if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+        auto it = self->by_name_.find(lower);
+        if (it != self->by_name_.end()) ::SSL_set_SSL_CTX(ssl, it->second.native_handle());
+        return SSL_TLSEXT_ERR_OK;
+    }
+
+    boost::asio::ssl::context default_;
+    std::map<std::string, boost::asio::ssl::context, std::less<>> by_name_;
+    std::string ca_file_;
+    bool require_client_certificate_ = false;
+};
+
+} // namespace smtp
+
+#endif
