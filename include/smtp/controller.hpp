@@ -20,8 +20,9 @@
 
 namespace smtp {
 
-/// Where a controller listens: a host (an IP address, "localhost" for 127.0.0.1, or "" for
-/// every address) and a port (0 picks a free one; read it back with `controller::port()`).
+/// Where a controller listens: a host (an IP address, "localhost" for 127.0.0.1, "" for every
+/// address, or "unix:/path" for a UNIX domain socket) and a port (0 picks a free one; read it
+/// back with `controller::port()`).
 struct listen_address {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8025;
@@ -71,8 +72,11 @@ public:
         if (thread_.joinable()) throw std::logic_error("smtp::controller already started");
         io_ = std::make_unique<boost::asio::io_context>(1);
         try {
-            endpoint_ = server_.listen(io_->get_executor(), resolve_listen_address(where_),
-                                       where_.implicit_tls);
+            if (where_.host.starts_with("unix:"))
+                server_.listen_local(io_->get_executor(), where_.host.substr(5), where_.implicit_tls);
+            else
+                endpoint_ = server_.listen(io_->get_executor(), resolve_listen_address(where_),
+                                           where_.implicit_tls);
         } catch (...) {
             server_.close();
             io_.reset();

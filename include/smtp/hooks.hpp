@@ -88,6 +88,8 @@ SMTP_DETAIL_NAME_PROBE(authenticate)
 SMTP_DETAIL_NAME_PROBE(auth_PLAIN)
 SMTP_DETAIL_NAME_PROBE(auth_LOGIN)
 SMTP_DETAIL_NAME_PROBE(handle_STARTTLS)
+SMTP_DETAIL_NAME_PROBE(handle_DATA_recipient)
+SMTP_DETAIL_NAME_PROBE(handle_PROXY)
 #undef SMTP_DETAIL_NAME_PROBE
 
 } // namespace detail
@@ -205,6 +207,24 @@ concept has_handle_STARTTLS = requires(H& h, connection& c, session& s, envelope
     { h.handle_STARTTLS(c, s, e) } -> detail::returns<bool>;
 };
 
+/// `handle_DATA_recipient(conn, session, envelope, std::string_view recipient)`: in LMTP, the
+/// reply for one accepted recipient, called once per recipient in RCPT order after DATA. Without
+/// it, handle_DATA's reply (or 250 OK) goes to every recipient.
+template <class H, class C>
+concept has_handle_DATA_recipient = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                             std::string_view recipient) {
+    { h.handle_DATA_recipient(c, s, e, recipient) } -> detail::returns<reply>;
+};
+
+/// `handle_PROXY(conn, session, envelope, const smtp::proxy_data&) -> bool`: accepts or refuses
+/// a connection after its PROXY header (false closes it without a reply). Without it, every
+/// valid header from a trusted sender is accepted (aiosmtpd refuses all).
+template <class H, class C>
+concept has_handle_PROXY = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                    const proxy_data& data) {
+    { h.handle_PROXY(c, s, e, data) } -> detail::returns<bool>;
+};
+
 /// What a `trace` hook is told about.
 enum class trace_event {
     connected, // a session starts (bytes: empty)
@@ -308,6 +328,15 @@ consteval bool check_hooks() {
                   "handle_STARTTLS is declared but cannot be called as "
                   "bool handle_STARTTLS(smtp::connection&, smtp::session&, smtp::envelope<C>&) "
                   "(or returning boost::asio::awaitable<bool>).");
+    static_assert(!declares_handle_DATA_recipient<H> || has_handle_DATA_recipient<H, C>,
+                  "handle_DATA_recipient is declared but cannot be called as "
+                  "smtp::reply handle_DATA_recipient(smtp::connection&, smtp::session&, "
+                  "smtp::envelope<C>&, std::string_view recipient) (or returning "
+                  "boost::asio::awaitable<smtp::reply>).");
+    static_assert(!declares_handle_PROXY<H> || has_handle_PROXY<H, C>,
+                  "handle_PROXY is declared but cannot be called as "
+                  "bool handle_PROXY(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
+                  "const smtp::proxy_data&) (or returning boost::asio::awaitable<bool>).");
     static_assert(!declares_trace<H> || has_trace<H>,
                   "trace is declared but cannot be called as "
                   "void trace(const smtp::connection&, smtp::trace_event, std::string_view bytes).");

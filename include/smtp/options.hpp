@@ -85,6 +85,15 @@ struct options {
     std::vector<std::string> auth_exclude_mechanism = {};
     /// The prompts of the built-in LOGIN mechanism.
     login_prompts auth_login_prompts = login_prompts::aiosmtpd;
+    /// Speak LMTP (RFC 2033) instead of SMTP: LHLO instead of HELO/EHLO, and after DATA one
+    /// reply per accepted recipient.
+    bool lmtp = false;
+    /// Expect a PROXY protocol header (HAProxy's v1 or v2) before the greeting, within this
+    /// time; absent: no PROXY protocol. A connection without a valid header is closed.
+    std::optional<std::chrono::milliseconds> proxy_protocol_timeout = std::nullopt;
+    /// Where PROXY headers may come from: addresses or networks ("10.0.0.0/8", "::1"). Empty:
+    /// from anywhere (aiosmtpd's behaviour). A connection from elsewhere is closed unread.
+    std::vector<std::string> proxy_trusted = {};
 };
 
 } // namespace smtp

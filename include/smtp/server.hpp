@@ -4,6 +4,7 @@
 #include <smtp/auth.hpp>
 #include <smtp/auth/builtin.hpp>
 #include <smtp/connection.hpp>
+#include <smtp/detail/cidr.hpp>
 #include <smtp/detail/mechanism_set.hpp>
 #include <smtp/decode.hpp>
 #include <smtp/envelope.hpp>
@@ -16,6 +17,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 
 #include <memory>
 #include <string>
@@ -60,6 +62,8 @@ public:
     using mechanisms = detail::server_mechanisms<AuthPolicy, Handler>;
     static_assert(sizeof(mechanisms) > 0); // checks the mechanisms where the server is named
 
+    /// Throws std::invalid_argument when `opts.proxy_trusted` holds something that is not an
+    /// address or network.
     explicit server(Handler handler = Handler{}, smtp::options opts = {});
     server(const server&) = delete;
     server& operator=(const server&) = delete;
@@ -78,6 +82,11 @@ public:
                                           const boost::asio::ip::tcp::endpoint& endpoint,
                                           bool implicit_tls = false);
 
+    /// Listens on a UNIX domain socket at `path` (aiosmtpd's UnixSocketController). A stale
+    /// socket file there is replaced; the file is removed again by close().
+    void listen_local(const boost::asio::any_io_executor& executor, const std::string& path,
+                      bool implicit_tls = false);
+
     /// Stops accepting; established sessions go on. Call it from the executor's thread, or while
     /// no thread runs the executor.
     void close() noexcept;
@@ -88,8 +97,9 @@ public:
 private:
     enum class outcome { go_on, close, lost };
 
-    boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
-                                             bool implicit_tls);
+    template <class Acceptor>
+    boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls);
+    boost::asio::awaitable<bool> accept_proxy_header(connection& conn, envelope_type& env);
     boost::asio::awaitable<outcome> starttls(connection& conn,
                                              detail::protocol<content_type>& proto,
                                              envelope_type& env);
@@ -105,12 +115,16 @@ private:
     boost::asio::awaitable<outcome> receive_data(connection& conn,
                                                  detail::protocol<content_type>& proto,
                                                  envelope_type& env);
-    boost::asio::awaitable<void> report_exception(connection& conn, std::exception_ptr error);
+    /// The reply for a hook that threw: handle_exception's, or `500 Error: (<type>) <what>`.
+    boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
 
     Handler handler_;
     smtp::options opts_;
     std::string hostname_;
+    std::vector<detail::cidr> proxy_trusted_;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+    std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> local_acceptors_;
+    std::vector<std::string> local_paths_;
 };
 
 } // namespace smtp

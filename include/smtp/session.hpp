@@ -1,6 +1,8 @@
 #ifndef SMTP_SESSION_HPP
 #define SMTP_SESSION_HPP
 
+#include <smtp/proxy_protocol.hpp>
+
 #include <any>
 #include <cstdint>
 #include <optional>
@@ -49,6 +51,12 @@ struct session {
     std::string host_name = {};
     /// Set once TLS is active (after STARTTLS, or from the start on an implicit-TLS listener).
     std::optional<tls_info> ssl = std::nullopt;
+    /// What the PROXY protocol header said (with `options::proxy_protocol_timeout`). `peer` is
+    /// then the original client, and `proxy_peer` the proxy that connected. Kept across STARTTLS
+    /// (aiosmtpd loses it: its #287).
+    std::optional<proxy_data> proxy = std::nullopt;
+    /// The address the connection really came from, when a PROXY header replaced `peer`.
+    std::optional<peer_address> proxy_peer = std::nullopt;
     /// True after EHLO (or LHLO), false after HELO.
     bool extended_smtp = false;
     /// True once AUTH succeeded.

@@ -3,13 +3,21 @@
 
 // Everything a program that runs an SMTP server needs, in one include.
 #include <smtp/auth.hpp>
+#include <smtp/client.hpp>
+#include <smtp/client/sendmail.hpp>
 #include <smtp/connection.hpp>
 #include <smtp/controller.hpp>
 #include <smtp/decode.hpp>
 #include <smtp/envelope.hpp>
+#include <smtp/handlers/async_message.hpp>
+#include <smtp/handlers/chain.hpp>
 #include <smtp/handlers/debugging.hpp>
+#include <smtp/handlers/mailbox.hpp>
+#include <smtp/handlers/message.hpp>
+#include <smtp/handlers/proxy.hpp>
 #include <smtp/handlers/sink.hpp>
 #include <smtp/hooks.hpp>
+#include <smtp/message.hpp>
 #include <smtp/options.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/server.hpp>

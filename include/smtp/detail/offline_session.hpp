@@ -38,8 +38,8 @@ public:
                 in_data_ = false;
                 if (proto_.template finish_data<DecodePolicy>() == step::proceed) {
                     delivered_.push_back(envelope_.original_content);
+                    proto_.write_data_reply(reply::ok());
                     envelope_.reset();
-                    proto_.write(250, "OK");
                 }
                 continue;
             }

@@ -134,6 +134,15 @@ public:
             out_.append("421 4.7.0 ").append(cmd.name).append(" sent too many times\r\n");
             return step::close;
         }
+        if (opts_.lmtp) {
+            // RFC 2033 §4.1: LHLO replaces HELO and EHLO (which are real, if refused,
+            // commands: aiosmtpd answers them without spending the unknown-command budget).
+            if (cmd.id == verb::helo || cmd.id == verb::ehlo) {
+                out_.append("500 Error: command \"").append(cmd.name).append("\" not recognized\r\n");
+                return step::replied;
+            }
+            if (cmd.id == verb::lhlo) cmd.id = verb::ehlo;
+        }
         if (cmd.id == verb::unknown || cmd.id == verb::lhlo) {
             if (unknown_budget_ <= 1) {
                 write(502, "5.5.1 Too many unrecognized commands, goodbye.");
@@ -343,22 +352,32 @@ public:
         switch (data_.result()) {
         case data_reader::outcome::ok: break;
         case data_reader::outcome::line_too_long:
-            write(500, "Line too long (see RFC5321 4.5.3.1.6)");
+            write_data_reply({500, "Line too long (see RFC5321 4.5.3.1.6)"});
             envelope_.reset();
             return step::replied;
         case data_reader::outcome::too_much_data:
-            write(552, "Error: Too much mail data");
+            write_data_reply({552, "Error: Too much mail data"});
             envelope_.reset();
             return step::replied;
         }
         reply error = DecodePolicy::decode(std::string_view(envelope_.original_content),
                                            envelope_.content, opts_.enable_smtputf8);
         if (!error.empty()) {
-            write(error);
+            write_data_reply(error);
             envelope_.reset(); // aiosmtpd keeps it, and the next MAIL is "nested"
             return step::replied;
         }
         return step::proceed;
+    }
+
+    /// The reply to a whole message: once in SMTP, once per accepted recipient in LMTP
+    /// (RFC 2033 §4.2; aiosmtpd sends one, which LMTP clients wait on forever: its #517).
+    void write_data_reply(const reply& r) {
+        std::size_t count = opts_.lmtp ? envelope_.rcpt_tos.size() : 1;
+        for (std::size_t i = 0; i < count; ++i) {
+            if (r.empty()) write(451, "Error: the handler gave no reply");
+            else write(r);
+        }
     }
 
     // --- the small commands ------------------------------------------------------------------
@@ -410,7 +429,7 @@ public:
             for (char& c : name)
                 if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
             verb v = verb_from_name(name);
-            std::string_view syntax = help_syntax(v);
+            std::string_view syntax = listed_in_help(v) ? help_syntax(v) : std::string_view{};
             if (!syntax.empty()) {
                 out_.append("250 Syntax: ").append(syntax);
                 if (session_.extended_smtp && (v == verb::mail || v == verb::rcpt))
@@ -421,11 +440,9 @@ public:
             code = 501;
         }
         out_.append(code == 250 ? "250" : "501").append(" Supported commands:");
-        for (std::string_view name : {"AUTH", "DATA", "EHLO", "HELO", "HELP", "MAIL", "NOOP", "QUIT",
-                                      "RCPT", "RSET", "STARTTLS", "VRFY"}) {
-            if (name == "STARTTLS" && !features_.tls_available) continue;
-            out_.append(" ").append(name);
-        }
+        for (std::string_view name : {"AUTH", "DATA", "EHLO", "HELO", "HELP", "LHLO", "MAIL",
+                                      "NOOP", "QUIT", "RCPT", "RSET", "STARTTLS", "VRFY"})
+            if (listed_in_help(verb_from_name(name))) out_.append(" ").append(name);
         out_.append("\r\n");
     }
 
@@ -545,15 +562,31 @@ private:
                                       : "Syntax: RCPT TO: <address>";
     }
 
+    /// HELP lists the commands of the protocol spoken: LHLO in LMTP, HELO and EHLO in SMTP;
+    /// STARTTLS when TLS is configured; never EXPN (as aiosmtpd).
+    bool listed_in_help(verb v) const noexcept {
+        switch (v) {
+        case verb::helo:
+        case verb::ehlo: return !opts_.lmtp;
+        case verb::lhlo: return opts_.lmtp;
+        case verb::starttls: return features_.tls_available;
+        case verb::expn:
+        case verb::unknown: return false;
+        default: return true;
+        }
+    }
+
     static std::string_view help_syntax(verb v) noexcept {
         switch (v) {
         case verb::helo: return "HELO hostname";
         case verb::ehlo: return "EHLO hostname";
+        case verb::lhlo: return "LHLO hostname";
         case verb::noop: return "NOOP [ignored]";
         case verb::quit: return "QUIT";
         case verb::auth: return "AUTH <mechanism>";
         case verb::help: return "HELP [command]";
         case verb::vrfy: return "VRFY <address>";
+        case verb::starttls: return "STARTTLS";
         case verb::mail: return "MAIL FROM: <address>";
         case verb::rcpt: return "RCPT TO: <address>";
         case verb::rset: return "RSET";

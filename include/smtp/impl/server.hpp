@@ -2,6 +2,7 @@
 #define SMTP_IMPL_SERVER_HPP
 
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/proxy_protocol.hpp>
 #include <smtp/detail/protocol.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -11,6 +12,7 @@
 #include <boost/core/demangle.hpp>
 
 #include <cstdio>
+#include <unistd.h>
 #include <exception>
 #include <typeinfo>
 
@@ -28,7 +30,9 @@ inline void write_hook_reply(std::string& out, const reply& r) {
 template <class Handler, class AuthPolicy, class DecodePolicy>
 server<Handler, AuthPolicy, DecodePolicy>::server(Handler handler, smtp::options opts)
     : handler_(std::move(handler)), opts_(std::move(opts)),
-      hostname_(opts_.hostname.empty() ? boost::asio::ip::host_name() : opts_.hostname) {}
+      hostname_(opts_.hostname.empty() ? boost::asio::ip::host_name() : opts_.hostname) {
+    for (const auto& network : opts_.proxy_trusted) proxy_trusted_.emplace_back(network);
+}
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
 server<Handler, AuthPolicy, DecodePolicy>::~server() {
@@ -57,18 +61,36 @@ server<Handler, AuthPolicy, DecodePolicy>::listen(const boost::asio::any_io_exec
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
-void server<Handler, AuthPolicy, DecodePolicy>::close() noexcept {
-    for (auto& acceptor : acceptors_) {
-        boost::system::error_code ignored;
-        acceptor->close(ignored);
-    }
-    acceptors_.clear();
+void server<Handler, AuthPolicy, DecodePolicy>::listen_local(
+    const boost::asio::any_io_executor& executor, const std::string& path, bool implicit_tls) {
+    if (implicit_tls && !opts_.tls)
+        throw std::invalid_argument("smtp::server::listen_local: implicit TLS needs options().tls");
+    ::unlink(path.c_str()); // a socket file left by an earlier run would make bind fail
+    auto acceptor = std::make_unique<boost::asio::local::stream_protocol::acceptor>(
+        executor, boost::asio::local::stream_protocol::endpoint(path));
+    auto& ref = *acceptor;
+    local_acceptors_.push_back(std::move(acceptor));
+    local_paths_.push_back(path);
+    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+    });
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
+void server<Handler, AuthPolicy, DecodePolicy>::close() noexcept {
+    boost::system::error_code ignored;
+    for (auto& acceptor : acceptors_) acceptor->close(ignored);
+    for (auto& acceptor : local_acceptors_) acceptor->close(ignored);
+    for (const auto& path : local_paths_) ::unlink(path.c_str()); // aiosmtpd leaves them behind
+    acceptors_.clear();
+    local_acceptors_.clear();
+    local_paths_.clear();
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+template <class Acceptor>
 boost::asio::awaitable<void>
-server<Handler, AuthPolicy, DecodePolicy>::accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
-                                                       bool implicit_tls) {
+server<Handler, AuthPolicy, DecodePolicy>::accept_loop(Acceptor& acceptor, bool implicit_tls) {
     auto executor = acceptor.get_executor();
     for (;;) {
         connection::socket_type socket(executor);
@@ -114,6 +136,11 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
         conn.tracer_context_ = &handler_;
     }
     conn.trace(trace_event::connected, {});
+    if (opts_.proxy_protocol_timeout && !co_await accept_proxy_header(conn, env)) {
+        conn.close(); // no reply: the peer is a proxy, or pretends to be one (as aiosmtpd)
+        conn.trace(trace_event::closed, {});
+        co_return;
+    }
     if (implicit_tls) {
         // SMTPS: the handshake comes first; a client that fails it hears nothing more.
         if (!opts_.tls || !co_await conn.start_tls(*opts_.tls)) {
@@ -171,8 +198,8 @@ server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
                 failure = std::current_exception();
             }
             if (failure) {
-                if (cmd.id == detail::verb::data) env.reset(); // a failed DATA ends the transaction
-                co_await report_exception(conn, failure);
+                reply r = co_await failure_reply(failure);
+                detail::write_hook_reply(conn.out_, r);
             }
             if (next == outcome::close) co_return;
             if (next == outcome::lost) {
@@ -187,9 +214,8 @@ server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
-boost::asio::awaitable<void>
-server<Handler, AuthPolicy, DecodePolicy>::report_exception(connection& conn,
-                                                            std::exception_ptr error) {
+boost::asio::awaitable<reply>
+server<Handler, AuthPolicy, DecodePolicy>::failure_reply(std::exception_ptr error) {
     auto describe = [](const std::exception_ptr& e) {
         try {
             std::rethrow_exception(e);
@@ -217,10 +243,10 @@ server<Handler, AuthPolicy, DecodePolicy>::report_exception(connection& conn,
         } catch (...) {
             inner = std::current_exception();
         }
-        if (inner) reply::write_to(conn.out_, 500, describe(inner));
-        else detail::write_hook_reply(conn.out_, r);
+        if (inner) co_return reply{500, describe(inner)};
+        co_return r;
     } else {
-        reply::write_to(conn.out_, 500, describe(error));
+        co_return reply{500, describe(error)};
     }
 }
 
@@ -342,6 +368,45 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
     co_return outcome::go_on;
 }
 
+// The PROXY protocol header that must precede everything else when the option is on: from a
+// trusted sender, complete within its timeout, valid, and accepted by handle_PROXY. The session's
+// peer becomes the original client.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<bool>
+server<Handler, AuthPolicy, DecodePolicy>::accept_proxy_header(connection& conn,
+                                                               envelope_type& env) {
+    session& s = conn.session_;
+    if (!proxy_trusted_.empty() &&
+        std::none_of(proxy_trusted_.begin(), proxy_trusted_.end(),
+                     [&](const detail::cidr& network) { return network.contains(s.peer.host); }))
+        co_return false;
+    conn.arm_timeout(*opts_.proxy_protocol_timeout);
+    detail::proxy_parser parser;
+    for (;;) {
+        conn.input_.consume(parser.feed(conn.input_.data()));
+        if (parser.done()) break;
+        if (!co_await conn.read_some()) co_return false;
+    }
+    const proxy_data& header = parser.result();
+    if (!header.valid()) co_return false;
+    if constexpr (has_handle_PROXY<Handler, content_type>) {
+        bool accepted = false;
+        SMTP_DETAIL_CALL_HOOK(accepted, handler_.handle_PROXY(conn, s, env, header));
+        if (!accepted) co_return false;
+    }
+    // v1 has no command; a v2 LOCAL header (a health check) speaks for the proxy itself.
+    bool relayed = header.version == 1 || header.command == proxy_command::proxy;
+    if (relayed && (header.family == proxy_family::inet || header.family == proxy_family::inet6)) {
+        s.proxy_peer = s.peer;
+        s.peer = peer_address{header.family == proxy_family::inet ? peer_address::family_type::ipv4
+                                                                 : peer_address::family_type::ipv6,
+                              header.src_addr, header.src_port};
+    }
+    s.proxy = header;
+    conn.arm_timeout();
+    co_return true;
+}
+
 // STARTTLS after its checks passed: 220, the handshake, and a new session (RFC 3207 §4.2: the
 // client must greet again). A failed handshake closes the connection without a reply.
 template <class Handler, class AuthPolicy, class DecodePolicy>
@@ -355,6 +420,8 @@ auto server<Handler, AuthPolicy, DecodePolicy>::starttls(connection& conn,
     session fresh;
     fresh.peer = std::move(s.peer);
     fresh.ssl = std::move(s.ssl);
+    fresh.proxy = std::move(s.proxy); // what the proxy said still holds (aiosmtpd loses it)
+    fresh.proxy_peer = std::move(s.proxy_peer);
     s = std::move(fresh);
     proto.tls_started();
     if constexpr (has_handle_STARTTLS<Handler, content_type>) {
@@ -448,13 +515,41 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
         conn.arm_timeout(); // the timeout is for silence, not for the size of the message
     }
     if (proto.template finish_data<DecodePolicy>() != detail::step::proceed) co_return outcome::go_on;
+    session& s = conn.session_;
+    if constexpr (has_handle_DATA_recipient<Handler, content_type>) {
+        if (opts_.lmtp) {
+            // One reply per recipient; one recipient's failure is that recipient's reply.
+            for (const std::string& recipient : env.rcpt_tos) {
+                reply r;
+                std::exception_ptr failure;
+                try {
+                    SMTP_DETAIL_CALL_HOOK(r, handler_.handle_DATA_recipient(conn, s, env, recipient));
+                } catch (const reply& thrown) {
+                    r = thrown;
+                } catch (...) {
+                    failure = std::current_exception();
+                }
+                if (failure) r = co_await failure_reply(failure);
+                detail::write_hook_reply(conn.out_, r);
+            }
+            env.reset();
+            co_return outcome::go_on;
+        }
+    }
     reply r = reply::ok();
     if constexpr (has_handle_DATA<Handler, content_type>) {
-        session& s = conn.session_;
-        SMTP_DETAIL_CALL_HOOK(r, handler_.handle_DATA(conn, s, env));
+        std::exception_ptr failure;
+        try {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_DATA(conn, s, env));
+        } catch (const reply& thrown) {
+            r = thrown;
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) r = co_await failure_reply(failure);
     }
-    env.reset();
-    detail::write_hook_reply(conn.out_, r);
+    proto.write_data_reply(r); // in LMTP, once per recipient
+    env.reset();                // whatever the outcome: a failed DATA ends the transaction
     co_return outcome::go_on;
 }
 

@@ -1,0 +1,77 @@
+#ifndef SMTP_HANDLERS_DETAIL_OFFLOAD_HPP
+#define SMTP_HANDLERS_DETAIL_OFFLOAD_HPP
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace smtp::handlers::detail {
+
+/// Runs `work()` on `pool` and resumes the calling coroutine on its own executor with the
+/// result (or the exception), so blocking work does not hold up the caller's thread.
+///
+/// Unlike `co_spawn(pool, ..., use_awaitable)`, the work never touches the caller once the
+/// caller is gone: when the caller's io_context is destroyed while the work runs (a server
+/// stopped mid-delivery), the result is dropped instead of being posted to a dead io_context.
+template <class Work>
+boost::asio::awaitable<std::invoke_result_t<Work&>> offload(boost::asio::thread_pool& pool,
+                                                           Work work) {
+    using result_type = std::invoke_result_t<Work&>;
+    static_assert(!std::is_void_v<result_type>, "offload: the work must return a value");
+    using channel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+    struct state {
+        std::mutex mutex;
+        channel* waiting = nullptr; // the caller's channel, null once the caller is gone
+        std::optional<result_type> result;
+        std::exception_ptr error;
+    };
+
+    channel done(co_await boost::asio::this_coro::executor, 1);
+    auto shared = std::make_shared<state>();
+    shared->waiting = &done;
+    // Declared after `done`, so destroyed before it: from then on the work leaves it alone.
+    struct detach {
+        state& s;
+        ~detach() {
+            std::lock_guard lock(s.mutex);
+            s.waiting = nullptr;
+        }
+    } guard{*shared};
+
+    boost::asio::post(pool, [shared, work = std::move(work)]() mutable {
+        std::optional<result_type> result;
+        std::exception_ptr error;
+        try {
+            result.emplace(work());
+        } catch (...) {
+            error = std::current_exception();
+        }
+        std::lock_guard lock(shared->mutex);
+        shared->result = std::move(result);
+        shared->error = error;
+        if (shared->waiting) shared->waiting->try_send(boost::system::error_code{});
+    });
+
+    co_await done.async_receive(boost::asio::as_tuple(boost::asio::use_awaitable));
+    std::lock_guard lock(shared->mutex);
+    if (shared->error) std::rethrow_exception(shared->error);
+    if (!shared->result)
+        throw boost::system::system_error(boost::asio::error::operation_aborted, "offload");
+    co_return std::move(*shared->result);
+}
+
+} // namespace smtp::handlers::detail
+
+#endif

@@ -1,0 +1,105 @@
+#ifndef SMTP_HANDLERS_MESSAGE_HPP
+#define SMTP_HANDLERS_MESSAGE_HPP
+
+#include <smtp/envelope.hpp>
+#include <smtp/message.hpp>
+#include <smtp/reply.hpp>
+#include <smtp/session.hpp>
+
+#include <string>
+#include <type_traits>
+
+namespace smtp {
+class connection;
+}
+
+namespace smtp::handlers {
+
+namespace detail {
+
+/// The class a CRTP mixin calls back into: `Derived`, or `Self` when `Derived` is void (a
+/// built-in handler used as it is).
+template <class Derived, class Self>
+using most_derived = std::conditional_t<std::is_void_v<Derived>, Self, Derived>;
+
+/// aiosmtpd's `Message.prepare_message`: the content parsed, then `X-Peer`, `X-MailFrom` and
+/// `X-RcptTo` appended (existing fields of those names are kept).
+template <class Message, class Content>
+Message prepare_message(const session& s, const envelope<Content>& env) {
+    using traits = message_traits<Message>;
+    Message m = traits::parse(env.original_content);
+    traits::add_header(m, "X-Peer", s.peer.python_repr());
+    traits::add_header(m, "X-MailFrom", env.mail_from);
+    std::string rcpt_tos;
+    for (const auto& r : env.rcpt_tos) rcpt_tos.append(rcpt_tos.empty() ? "" : ", ").append(r);
+    traits::add_header(m, "X-RcptTo", rcpt_tos);
+    return m;
+}
+
+template <class Derived, class Message>
+concept has_handle_message = requires(Derived& d, Message& m) { d.handle_message(m); };
+
+} // namespace detail
+
+/// aiosmtpd's `Message` handler, as a CRTP base: each message is parsed into a `Message` by
+/// `prepare_message` and handed to the derived class's synchronous `handle_message`.
+///
+/// \code
+/// struct printer : smtp::handlers::message<printer> {
+///     void handle_message(smtp::message& m) { std::cout << m.get("Subject").value_or(""); }
+/// };
+/// smtp::server<printer> server;
+/// \endcode
+///
+/// - `handle_message(Message&)` (or `const Message&`, or by value) returns `void` (the client
+///   gets `250 OK`) or an `smtp::reply` to send instead. It runs on the connection's thread, so
+///   it must not block for long: use `async_message` for slow work. What it throws goes to the
+///   server's exception handling, as from any hook.
+/// - `prepare_message(session, envelope)` parses `envelope.original_content` and appends
+///   `X-Peer: <repr of session.peer>`, `X-MailFrom: <mail_from>` and
+///   `X-RcptTo: <rcpt_tos joined by ", ">`, exactly as aiosmtpd does. Define it in the derived
+///   class to change that (call `message::prepare_message` inside it to extend it).
+/// - `Message` is `smtp::message` unless another type is named; any type `message_traits` can
+///   parse and extend works (message.hpp).
+///
+/// The calls into the derived class are static: no virtual function, no indirection.
+template <class Derived, class Message = smtp::message>
+class message {
+    static_assert(message_like<Message>,
+                  "smtp::handlers::message: Message needs static Message parse(std::string_view) "
+                  "and add_header(std::string_view, std::string_view), or a specialization of "
+                  "smtp::message_traits<Message>");
+
+public:
+    using message_type = Message;
+
+    /// The hook: prepare_message, then handle_message.
+    template <class Content>
+    reply handle_DATA(connection&, session& s, envelope<Content>& env) {
+        auto& self = static_cast<Derived&>(*this);
+        Message m = self.prepare_message(s, env);
+        static_assert(detail::has_handle_message<Derived, Message>,
+                      "smtp::handlers::message<Derived>: Derived must define "
+                      "void handle_message(Message&) (or return smtp::reply)");
+        using result = decltype(self.handle_message(m));
+        if constexpr (std::is_void_v<result>) {
+            self.handle_message(m);
+            return reply::ok();
+        } else {
+            static_assert(std::is_convertible_v<result, reply>,
+                          "smtp::handlers::message: handle_message must return void or "
+                          "smtp::reply; a coroutine handle_message needs async_message");
+            return self.handle_message(m);
+        }
+    }
+
+    /// The message a DATA transaction makes (see above).
+    template <class Content>
+    Message prepare_message(const session& s, const envelope<Content>& env) {
+        return detail::prepare_message<Message>(s, env);
+    }
+};
+
+} // namespace smtp::handlers
+
+#endif
