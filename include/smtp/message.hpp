@@ -102,11 +102,25 @@ private:
 /// \endcode
 template <class Message>
 struct message_traits {
-    static Message parse(std::string_view bytes) { return Message::parse(bytes); }
-    static void add_header(Message& m, std::string_view name, std::string_view value) {
+    static Message parse(std::string_view bytes)
+        requires requires {
+            { Message::parse(bytes) } -> std::convertible_to<Message>;
+        }
+    {
+        return Message::parse(bytes);
+    }
+    static void add_header(Message& m, std::string_view name, std::string_view value)
+        requires requires { m.add_header(name, value); }
+    {
         m.add_header(name, value);
     }
-    static std::string to_bytes(const Message& m) { return m.to_string(); }
+    static std::string to_bytes(const Message& m)
+        requires requires {
+            { m.to_string() } -> std::convertible_to<std::string>;
+        }
+    {
+        return m.to_string();
+    }
 };
 
 /// What the message handlers need of a `Message` type.

@@ -4,6 +4,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "certificates.hpp"
+#include "child_process.hpp"
+#include "run_command.hpp"
 #include "test_client.hpp"
 
 #include <boost/asio/read_until.hpp>
@@ -22,6 +24,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <optional>
@@ -36,115 +39,10 @@
 namespace {
 
 using namespace std::chrono_literals;
+using smtp_test::child_process;
 using smtp_test::test_client;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
-
-/// A child process with stdout and stderr captured through pipes.
-class child_process {
-public:
-    explicit child_process(std::vector<std::string> args) {
-        int out[2], err[2];
-        if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
-            throw std::runtime_error("pipe2 failed");
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_ = ::fork();
-        if (pid_ < 0) throw std::runtime_error("fork failed");
-        if (pid_ == 0) {
-            // Only async-signal-safe calls between fork and exec. Signals the test runner
-            // blocks would stay blocked across exec.
-            sigset_t none;
-            ::sigemptyset(&none);
-            ::sigprocmask(SIG_SETMASK, &none, nullptr);
-            int null = ::open("/dev/null", O_RDONLY);
-            ::dup2(null, 0);
-            ::dup2(out[1], 1);
-            ::dup2(err[1], 2);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(out[1]);
-        ::close(err[1]);
-        out_fd_ = out[0];
-        err_fd_ = err[0];
-        ::fcntl(out_fd_, F_SETFL, O_NONBLOCK);
-        ::fcntl(err_fd_, F_SETFL, O_NONBLOCK);
-    }
-    child_process(const child_process&) = delete;
-    child_process& operator=(const child_process&) = delete;
-    ~child_process() {
-        if (!status_) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-        ::close(out_fd_);
-        ::close(err_fd_);
-    }
-
-    pid_t pid() const { return pid_; }
-    void signal(int number) const { ::kill(pid_, number); }
-
-    /// The exit status (128 + N when killed by signal N), or nothing if still running after
-    /// `timeout`.
-    std::optional<int> wait(milliseconds timeout) {
-        auto deadline = steady_clock::now() + timeout;
-        while (!status_) {
-            int raw = 0;
-            if (::waitpid(pid_, &raw, WNOHANG) == pid_)
-                status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-            else if (steady_clock::now() >= deadline)
-                return std::nullopt;
-            else
-                pump(10ms);
-        }
-        // The pipes hold what it wrote last; they end when every writer is gone.
-        while (!(out_eof_ && err_eof_) && steady_clock::now() < deadline + 2s)
-            pump(10ms);
-        return status_;
-    }
-
-    /// Reads output until `done()` holds; false if it does not within `timeout`.
-    template <class Predicate>
-    bool wait_for_output(Predicate done, milliseconds timeout = 5s) {
-        auto deadline = steady_clock::now() + timeout;
-        while (!done()) {
-            if (steady_clock::now() >= deadline) return false;
-            pump(10ms);
-        }
-        return true;
-    }
-
-    const std::string& out() const { return out_; }
-    const std::string& err() const { return err_; }
-
-private:
-    void pump(milliseconds timeout) {
-        pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
-        if (::poll(fds, 2, int(timeout.count())) <= 0) return;
-        read_available(out_fd_, out_, out_eof_);
-        read_available(err_fd_, err_, err_eof_);
-    }
-
-    static void read_available(int fd, std::string& into, bool& eof) {
-        char chunk[4096];
-        for (;;) {
-            ssize_t n = ::read(fd, chunk, sizeof chunk);
-            if (n > 0) into.append(chunk, std::size_t(n));
-            if (n == 0) eof = true;
-            if (n <= 0) return;
-        }
-    }
-
-    pid_t pid_ = -1;
-    int out_fd_ = -1;
-    int err_fd_ = -1;
-    std::string out_, err_;
-    bool out_eof_ = false, err_eof_ = false;
-    std::optional<int> status_;
-};
 
 struct outcome {
     int status;
@@ -543,6 +441,36 @@ BOOST_AUTO_TEST_CASE(tls_bad_arguments_exit_2) {
     auto smtps = run_smtpd({"--smtps"});
     BOOST_TEST(smtps.status == 2);
     BOOST_TEST(contains(smtps.err, "error: --smtps and --sni need --tlscert and --tlskey"));
+}
+
+BOOST_AUTO_TEST_CASE(lmtp_on_a_unix_socket) {
+    std::string path = "/tmp/smtpd-cli-test-" + std::to_string(::getpid()) + ".sock";
+    child_process smtpd({SMTPD_PATH, "-n", "-c", "Sink", "--lmtp", "-l", "unix:" + path});
+    auto deadline = steady_clock::now() + 5s;
+    while (!std::filesystem::exists(path)) {
+        BOOST_REQUIRE_MESSAGE(steady_clock::now() < deadline, "no socket; stderr: " << smtpd.err());
+        std::this_thread::sleep_for(20ms);
+    }
+    auto python = smtp_test::run_command("python3 " SMTP_TEST_PYTHON_DIR "/lmtp_client.py " +
+                                         path + " a@example.com b@example.com");
+    BOOST_TEST_INFO("python said: " << python.output);
+    BOOST_TEST(python.output == "a@example.com 250 OK\nb@example.com 250 OK\n");
+    smtpd.signal(SIGTERM);
+    BOOST_TEST(smtpd.wait(5s).value_or(-1) == 0);
+    BOOST_TEST(!std::filesystem::exists(path));
+}
+
+BOOST_AUTO_TEST_CASE(proxy_protocol_flags) {
+    server_process smtpd({"-c", "Sink", "--proxy-protocol", "2", "--proxy-trusted", "127.0.0.0/8"});
+    test_client client = smtpd.connect();
+    client.send("PROXY TCP4 192.0.2.1 198.51.100.1 40000 25\r\n");
+    BOOST_TEST(client.read_reply().starts_with("220 "));
+    test_client bad = smtpd.connect();
+    bad.send("EHLO x\r\n");
+    BOOST_TEST(bad.read_to_end().empty());
+    auto typo = run_smtpd({"--proxy-protocol", "2", "--proxy-trusted", "10.0.0.0/99"});
+    BOOST_TEST(typo.status == 2);
+    BOOST_TEST(contains(typo.err, "argument --proxy-trusted: not an address or network"));
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_address_in_brackets) {

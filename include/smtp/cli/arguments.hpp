@@ -1,6 +1,7 @@
 #ifndef SMTP_CLI_ARGUMENTS_HPP
 #define SMTP_CLI_ARGUMENTS_HPP
 
+#include <smtp/detail/cidr.hpp>
 #include <smtp/options.hpp>
 #include <smtp/tls.hpp>
 #include <smtp/usage_error.hpp>
@@ -61,6 +62,12 @@ struct arguments {
     bool smtps = false;
     /// `--sni NAME:CERT:KEY`, each time given: more certificates, chosen by SNI name.
     std::vector<std::array<std::string, 3>> sni = {};
+    /// `--lmtp`: speak LMTP instead of SMTP.
+    bool lmtp = false;
+    /// `--proxy-protocol SECONDS`: a PROXY header must come first, within this time.
+    std::optional<std::chrono::milliseconds> proxy_protocol = std::nullopt;
+    /// `--proxy-trusted CIDR`, each time given: where PROXY headers may come from.
+    std::vector<std::string> proxy_trusted = {};
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -99,7 +106,10 @@ enum class option_id {
     tls_key,
     no_requiretls,
     smtps,
-    sni
+    sni,
+    lmtp,
+    proxy_protocol,
+    proxy_trusted
 };
 enum class value_kind { none, required, optional };
 
@@ -111,7 +121,7 @@ struct option_spec {
     std::string_view display; // how argparse names it in messages: "-s/--size"
 };
 
-inline constexpr std::array<option_spec, 19> option_table{{
+inline constexpr std::array<option_spec, 22> option_table{{
     {option_id::help, 'h', "help", value_kind::none, "-h/--help"},
     {option_id::version, 'v', "version", value_kind::none, "-v/--version"},
     {option_id::nosetuid, 'n', "nosetuid", value_kind::none, "-n/--nosetuid"},
@@ -133,6 +143,9 @@ inline constexpr std::array<option_spec, 19> option_table{{
     {option_id::no_requiretls, '\0', "no-requiretls", value_kind::none, "--no-requiretls"},
     {option_id::smtps, '\0', "smtps", value_kind::none, "--smtps"},
     {option_id::sni, '\0', "sni", value_kind::required, "--sni"},
+    {option_id::lmtp, '\0', "lmtp", value_kind::none, "--lmtp"},
+    {option_id::proxy_protocol, '\0', "proxy-protocol", value_kind::required, "--proxy-protocol"},
+    {option_id::proxy_trusted, '\0', "proxy-trusted", value_kind::required, "--proxy-trusted"},
 }};
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -237,6 +250,17 @@ inline void apply(const option_spec& o, std::optional<std::string_view> value, a
     case option_id::tls_key: out.tls_key = std::string(*value); break;
     case option_id::no_requiretls: out.require_tls = false; break;
     case option_id::smtps: out.smtps = true; break;
+    case option_id::lmtp: out.lmtp = true; break;
+    case option_id::proxy_protocol: out.proxy_protocol = parse_seconds(*value, o); break;
+    case option_id::proxy_trusted:
+        try {
+            smtp::detail::cidr{*value}; // checked now, so a typo is a usage error
+        } catch (const std::invalid_argument&) {
+            throw usage_error("argument --proxy-trusted: not an address or network: '" +
+                              std::string(*value) + "'");
+        }
+        out.proxy_trusted.emplace_back(*value);
+        break;
     case option_id::sni: {
         auto first = value->find(':');
         auto second = first == std::string_view::npos ? first : value->find(':', first + 1);
@@ -324,6 +348,11 @@ inline smtp::options make_options(const arguments& args) {
     }
     opts.auth_required = args.auth_required;
     opts.auth_require_tls = args.auth_require_tls;
+    opts.lmtp = args.lmtp;
+    opts.proxy_protocol_timeout = args.proxy_protocol;
+    opts.proxy_trusted = args.proxy_trusted;
+    if (!args.proxy_trusted.empty() && !args.proxy_protocol)
+        throw usage_error("--proxy-trusted needs --proxy-protocol");
     if (!args.tls_cert.empty() || !args.tls_key.empty()) {
         // aiosmtpd's checks and messages.
         if (args.tls_cert.empty() || args.tls_key.empty())
@@ -352,7 +381,8 @@ inline std::string usage(std::string_view prog) {
     out.append(indent).append("[--hostname NAME] [--timeout SECONDS] [--command-call-limit N]\n");
     out.append(indent).append("[--auth USER:PASSWORD] [--auth-required] [--no-auth-require-tls]\n");
     out.append(indent).append("[-t CERTFILE] [-k KEYFILE] [--no-requiretls] [--smtps]\n");
-    out.append(indent).append("[--sni NAME:CERT:KEY]\n");
+    out.append(indent).append("[--sni NAME:CERT:KEY] [--lmtp] [--proxy-protocol SECONDS]\n");
+    out.append(indent).append("[--proxy-trusted CIDR]\n");
     out.append(indent).append("[CLASSARGS ...]\n");
     return out;
 }
@@ -390,7 +420,8 @@ options:
                         not given, then port 8025 is used. If only :PORT is
                         given, then localhost is used for the hostname. If
                         neither are given, localhost:8025 is used. An IPv6
-                        address with a port is written [ADDRESS]:PORT.
+                        address with a port is written [ADDRESS]:PORT, and a
+                        UNIX domain socket unix:/PATH.
   --hostname NAME       The host name in the greeting and the HELO and EHLO
                         replies. Default: the machine's name.
   --timeout SECONDS     Close connections idle this long (after a 421 reply).
@@ -414,6 +445,12 @@ options:
                         instead of STARTTLS.
   --sni NAME:CERT:KEY   Another certificate, served to clients that ask for NAME;
                         may be given several times.
+  --lmtp                Speak LMTP (RFC 2033) instead of SMTP.
+  --proxy-protocol SECONDS
+                        Expect a PROXY protocol header (v1 or v2) first, within
+                        SECONDS; connections without a valid one are closed.
+  --proxy-trusted CIDR  Accept PROXY headers only from this address or network;
+                        may be given several times. Default: from anywhere.
 )");
     return out;
 }

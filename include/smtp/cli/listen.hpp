@@ -37,6 +37,10 @@ namespace smtp::cli {
 inline listen_address parse_listen(std::string_view spec) {
     constexpr std::uint16_t default_port = 8025;
     constexpr std::string_view default_host = "localhost";
+    if (spec.starts_with("unix:")) { // a UNIX domain socket (not in aiosmtpd's CLI)
+        if (spec.size() == 5) throw usage_error("Invalid listen address: " + std::string(spec));
+        return listen_address{std::string(spec), 0};
+    }
     std::string_view host, port;
     bool has_port = false;
     if (spec.starts_with('[') && spec.find(']') != std::string_view::npos) {

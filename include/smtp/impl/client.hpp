@@ -104,8 +104,10 @@ inline void client::arm() {
 
 inline void client::disarm() noexcept {
     ++state_->generation;
-    boost::system::error_code ignored;
-    state_->timer.cancel(ignored);
+    try {
+        state_->timer.cancel();
+    } catch (...) { // only a broken reactor throws here; the generation already disarms it
+    }
 }
 
 inline void client::fail(boost::system::error_code ec, const char* what) {
