@@ -107,7 +107,8 @@ struct client_state;
 /// co_await c.ehlo("me.example.org");               // HELO when EHLO is refused
 /// co_await c.starttls(tls_context);                // when offered; EHLOs again
 /// co_await c.login("user", "secret");              // PLAIN, else LOGIN
-/// auto result = co_await c.send("me@example.org", {"you@example.com"}, message);
+/// std::vector<std::string> to{"you@example.com"};
+/// auto result = co_await c.send("me@example.org", to, message);
 /// for (const auto& r : result.refused()) std::cerr << r.address << ": " << r.reply.text;
 /// co_await c.quit();
 /// \endcode

@@ -94,6 +94,24 @@ struct options {
     /// Where PROXY headers may come from: addresses or networks ("10.0.0.0/8", "::1"). Empty:
     /// from anywhere (aiosmtpd's behaviour). A connection from elsewhere is closed unread.
     std::vector<std::string> proxy_trusted = {};
+
+    // Limits (0 means none). aiosmtpd has none of these.
+
+    /// Connections served at once; one more is answered `421 <hostname> Too many connections,
+    /// try again later` and closed (as Postfix and node's smtp-server do).
+    std::size_t max_connections = 0;
+    /// Connections at once from one client address.
+    std::size_t max_connections_per_client = 0;
+    /// Recipients per message; one more gets `452 4.5.3 Error: too many recipients`
+    /// (RFC 5321 §4.5.3.1.8: the client sends the rest in another transaction).
+    std::size_t max_recipients = 0;
+    /// Messages per connection; the MAIL after that many gets `421 4.7.0 <hostname> Error: too
+    /// many messages in this session` and the connection closes.
+    std::size_t max_messages_per_connection = 0;
+    /// Wait this long before the greeting; a client that speaks first (a spam bot, typically)
+    /// gets `554 5.5.1 Error: talking before the greeting` and is closed, as Postfix's
+    /// postscreen does. Zero: greet at once.
+    std::chrono::milliseconds greeting_delay = std::chrono::milliseconds(0);
 };
 
 } // namespace smtp

@@ -19,7 +19,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -94,8 +97,12 @@ public:
     /// Serves one connected socket until the session ends. For callers that accept themselves.
     boost::asio::awaitable<void> serve(connection::socket_type socket, bool implicit_tls = false);
 
+    /// Sessions being served now.
+    std::size_t connection_count_now() const noexcept { return connections_.load(); }
+
 private:
     enum class outcome { go_on, close, lost };
+    struct connection_count;
 
     template <class Acceptor>
     boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls);
@@ -122,6 +129,9 @@ private:
     smtp::options opts_;
     std::string hostname_;
     std::vector<detail::cidr> proxy_trusted_;
+    std::atomic<std::size_t> connections_{0};
+    std::mutex clients_mutex_;
+    std::unordered_map<std::string, std::size_t> clients_; // sessions per client address
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
     std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> local_acceptors_;
     std::vector<std::string> local_paths_;

@@ -2,18 +2,63 @@
 #define SMTP_DETAIL_INPUT_BUFFER_HPP
 
 #include <cstddef>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace smtp::detail {
 
+/// Blocks of memory for receive buffers, kept per thread so that a connection can give its
+/// buffer back while it waits for the client and take one again when bytes arrive — without a
+/// heap allocation in steady state, and without idle connections holding memory.
+class buffer_pool {
+public:
+    static constexpr std::size_t block_size = 16 * 1024;
+
+    static std::unique_ptr<char[]> take() {
+        auto& free = blocks();
+        if (free.empty()) return std::make_unique_for_overwrite<char[]>(block_size);
+        auto block = std::move(free.back());
+        free.pop_back();
+        return block;
+    }
+
+    static void give_back(std::unique_ptr<char[]> block) {
+        auto& free = blocks();
+        if (free.size() < max_kept) free.push_back(std::move(block));
+    }
+
+private:
+    static constexpr std::size_t max_kept = 256; // bounds what a burst leaves behind
+    static std::vector<std::unique_ptr<char[]>>& blocks() {
+        thread_local std::vector<std::unique_ptr<char[]>> free;
+        return free;
+    }
+};
+
 /// A connection's receive buffer: bytes read from the socket and not yet consumed.
 ///
-/// Memory is taken on first use and grows only as far as the longest line needs, so an idle
-/// connection costs little; consumed bytes are reclaimed by moving the rest to the front.
+/// Its memory comes from the thread's buffer_pool and goes back there whenever the buffer is
+/// empty and the connection waits (release()), so an idle connection holds none. A line longer
+/// than a pool block grows the buffer past it; such memory is freed, not pooled.
 class input_buffer {
 public:
+    input_buffer() = default;
+    input_buffer(const input_buffer&) = delete;
+    input_buffer& operator=(const input_buffer&) = delete;
+    ~input_buffer() { release(); }
+
+    /// Gives the memory back to the pool when nothing is buffered.
+    void release() noexcept {
+        if (!storage_ || begin_ != end_) return;
+        if (capacity_ == buffer_pool::block_size) buffer_pool::give_back(std::move(storage_));
+        storage_.reset();
+        capacity_ = 0;
+        begin_ = end_ = 0;
+    }
+
     /// The unconsumed bytes.
     std::string_view data() const noexcept { return {storage_.get() + begin_, end_ - begin_}; }
     std::size_t size() const noexcept { return end_ - begin_; }
@@ -33,6 +78,10 @@ public:
             std::memmove(storage_.get(), storage_.get() + begin_, end_ - begin_);
             end_ -= begin_;
             begin_ = 0;
+        }
+        if (!storage_ && min_free <= buffer_pool::block_size) {
+            storage_ = buffer_pool::take();
+            capacity_ = buffer_pool::block_size;
         }
         if (capacity_ - end_ < min_free) {
             std::size_t grown = std::max(capacity_ * 2, end_ + min_free);

@@ -94,8 +94,11 @@ private:
             break;
         }
         case verb::mail:
-            if (proto_.check_mail(cmd_, proto_.path()) == step::proceed)
-                proto_.default_mail(proto_.path());
+            switch (proto_.check_mail(cmd_, proto_.path())) {
+            case step::proceed: proto_.default_mail(proto_.path()); break;
+            case step::close: open_ = false; break;
+            case step::replied: break;
+            }
             break;
         case verb::rcpt:
             if (proto_.check_rcpt(cmd_, proto_.path()) == step::proceed)

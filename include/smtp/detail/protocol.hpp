@@ -256,6 +256,12 @@ public:
 
     step check_mail(const command& cmd, path_request& req) {
         if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
+        if (opts_.max_messages_per_connection != 0 &&
+            messages_ >= opts_.max_messages_per_connection) {
+            out_.append("421 4.7.0 ").append(hostname_).append(
+                " Error: too many messages in this session\r\n");
+            return step::close;
+        }
         std::string_view rest;
         if (!parse_path_argument(cmd, "FROM:", mail_syntax(), req, rest)) return step::replied;
         if (!envelope_.mail_from.empty()) {
@@ -304,6 +310,10 @@ public:
         }
         std::string_view rest;
         if (!parse_path_argument(cmd, "TO:", rcpt_syntax(), req, rest)) return step::replied;
+        if (opts_.max_recipients != 0 && envelope_.rcpt_tos.size() >= opts_.max_recipients) {
+            write(452, "4.5.3 Error: too many recipients");
+            return step::replied;
+        }
         split_parameters(rest, req.options);
         switch (check_rcpt_parameters(req.options)) {
         case rcpt_parameters_status::ok: break;
@@ -370,9 +380,13 @@ public:
         return step::proceed;
     }
 
+    /// Counts a message towards options::max_messages_per_connection.
+    void message_accepted() noexcept { ++messages_; }
+
     /// The reply to a whole message: once in SMTP, once per accepted recipient in LMTP
     /// (RFC 2033 §4.2; aiosmtpd sends one, which LMTP clients wait on forever: its #517).
     void write_data_reply(const reply& r) {
+        if (r.positive()) message_accepted();
         std::size_t count = opts_.lmtp ? envelope_.rcpt_tos.size() : 1;
         for (std::size_t i = 0; i < count; ++i) {
             if (r.empty()) write(451, "Error: the handler gave no reply");
@@ -651,6 +665,7 @@ private:
     path_request path_;
     bool tls_active_ = false;
     bool refused_ = false;
+    std::size_t messages_ = 0; // accepted in this connection
     std::size_t unknown_budget_;
     std::array<std::size_t, verb_count> budgets_{};
     std::vector<std::pair<std::string, std::size_t>> unknown_budgets_;

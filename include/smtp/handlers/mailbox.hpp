@@ -90,12 +90,14 @@ public:
     /// what `delivery_failed` says.
     boost::asio::awaitable<reply> handle_message(Message& m) {
         auto& self = static_cast<detail::most_derived<Derived, basic_mailbox>&>(*this);
+        // The work owns copies of what it needs: it may outlive this call (see offload). It is
+        // a named variable because GCC 12 mishandles a temporary lambda in a co_await.
+        auto work = [bytes = message_traits<Message>::to_bytes(m), directory = directory_,
+                     crlf = crlf_] {
+            return detail::maildir_deliver(directory, crlf ? bytes : detail::to_lf(bytes));
+        };
         try {
-            // The work owns copies of what it needs: it may outlive this call (see offload).
-            co_await detail::offload(*pool_, [bytes = message_traits<Message>::to_bytes(m),
-                                              directory = directory_, crlf = crlf_] {
-                return detail::maildir_deliver(directory, crlf ? bytes : detail::to_lf(bytes));
-            });
+            co_await detail::offload(*pool_, std::move(work));
         } catch (const std::system_error& e) {
             co_return self.delivery_failed(e);
         }

@@ -57,8 +57,8 @@ struct proxy_options {
 /// | refused every recipient, at least one temporarily (4xx) | `451` with the first temporary refusal's text: the client retries |
 /// | refused every recipient permanently (5xx) | `554` with the first refusal's text |
 /// | refused MAIL FROM or the message | its code if valid after DATA (450, 451, 452, 550, 552, 554), else 451 for 4xx and 554 for 5xx, with its text |
-/// | could not be reached, timed out, broke the protocol | `451 4.4.1 Upstream server unavailable, try again later` |
-/// | refused the session (greeting, EHLO, STARTTLS, AUTH) | `451 4.4.0 Upstream server refused the session, try again later` |
+/// | could not be reached, timed out, the connection failed | `451 4.4.1 Upstream server unavailable, try again later` |
+/// | refused the session (greeting, EHLO, STARTTLS, AUTH) or broke the protocol | `451 4.4.0 Upstream session failed, try again later` |
 ///
 /// A handler that wants the refusals (to log them, or to send its own bounces) derives from
 /// `proxy` and defines handle_DATA with `relay` and `summarize`.
@@ -88,9 +88,8 @@ public:
                                               envelope<Content>& env) {
         try {
             co_return summarize(co_await relay(conn, s, env));
-        } catch (const client_error& e) {
-            if (e.server_reply().empty()) co_return unavailable();
-            co_return reply{451, "4.4.0 Upstream server refused the session, try again later"};
+        } catch (const client_error&) {
+            co_return reply{451, "4.4.0 Upstream session failed, try again later"};
         } catch (const boost::system::system_error&) {
             co_return unavailable();
         }

@@ -136,10 +136,36 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
         conn.tracer_context_ = &handler_;
     }
     conn.trace(trace_event::connected, {});
+    connection_count counted(*this);
+    auto refuse = [&](std::string_view line) -> boost::asio::awaitable<void> {
+        conn.out_.append(line);
+        co_await conn.flush();
+        conn.close();
+        conn.trace(trace_event::closed, {});
+    };
+    if (opts_.max_connections != 0 && counted.total > opts_.max_connections) {
+        co_await refuse("421 " + hostname_ + " Too many connections, try again later\r\n");
+        co_return;
+    }
     if (opts_.proxy_protocol_timeout && !co_await accept_proxy_header(conn, env)) {
         conn.close(); // no reply: the peer is a proxy, or pretends to be one (as aiosmtpd)
         conn.trace(trace_event::closed, {});
         co_return;
+    }
+    // After the PROXY header, so that the limit is on the original client.
+    if (opts_.max_connections_per_client != 0 &&
+        counted.count_client(conn.session_.peer.host) > opts_.max_connections_per_client) {
+        co_await refuse("421 " + hostname_ + " Too many connections, try again later\r\n");
+        co_return;
+    }
+    if (opts_.greeting_delay.count() > 0 && !implicit_tls) {
+        boost::asio::steady_timer pause(conn.socket_.get_executor(), opts_.greeting_delay);
+        co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        boost::system::error_code ec;
+        if (!conn.input_.empty() || conn.socket_.available(ec) > 0) {
+            co_await refuse("554 5.5.1 Error: talking before the greeting\r\n");
+            co_return;
+        }
     }
     if (implicit_tls) {
         // SMTPS: the handshake comes first; a client that fails it hears nothing more.
@@ -157,6 +183,32 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
     conn.close();
     conn.trace(trace_event::closed, {});
 }
+
+// Counts a session in the server's totals for as long as it lives.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+struct server<Handler, AuthPolicy, DecodePolicy>::connection_count {
+    server& owner;
+    std::size_t total;
+    std::string client;
+
+    explicit connection_count(server& s) : owner(s), total(++s.connections_) {}
+    connection_count(const connection_count&) = delete;
+    connection_count& operator=(const connection_count&) = delete;
+
+    /// Counts the session for `host` too; returns that client's sessions now.
+    std::size_t count_client(const std::string& host) {
+        std::lock_guard lock(owner.clients_mutex_);
+        client = host;
+        return ++owner.clients_[client];
+    }
+    ~connection_count() {
+        --owner.connections_;
+        if (client.empty()) return;
+        std::lock_guard lock(owner.clients_mutex_);
+        if (auto it = owner.clients_.find(client); it != owner.clients_.end() && --it->second == 0)
+            owner.clients_.erase(it);
+    }
+};
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<void>
@@ -327,7 +379,8 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
         break;
     }
     case verb::mail:
-        if (proto.check_mail(cmd, proto.path()) != step::proceed) break;
+        if (step checked = proto.check_mail(cmd, proto.path()); checked != step::proceed)
+            co_return checked == step::close ? outcome::close : outcome::go_on;
         if constexpr (has_handle_MAIL<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_MAIL(
                                          conn, s, env, proto.path().address,
@@ -519,6 +572,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
     if constexpr (has_handle_DATA_recipient<Handler, content_type>) {
         if (opts_.lmtp) {
             // One reply per recipient; one recipient's failure is that recipient's reply.
+            bool any_accepted = false;
             for (const std::string& recipient : env.rcpt_tos) {
                 reply r;
                 std::exception_ptr failure;
@@ -530,8 +584,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
                     failure = std::current_exception();
                 }
                 if (failure) r = co_await failure_reply(failure);
+                any_accepted = any_accepted || r.positive();
                 detail::write_hook_reply(conn.out_, r);
             }
+            if (any_accepted) proto.message_accepted();
             env.reset();
             co_return outcome::go_on;
         }
