@@ -98,6 +98,16 @@ inline std::vector<boost::asio::ip::tcp::endpoint> listen_endpoints(boost::asio:
     }
     auto address = ip::make_address(where.host, ec);
     if (!ec) return {{address, where.port}};
+    if (where.host == "localhost") {
+        // The loopback addresses themselves: "localhost" must work on a machine whose resolver
+        // does not know it (a bare container or chroot has no /etc/hosts).
+        std::vector<ip::tcp::endpoint> loopback{{ip::address_v4::loopback(), where.port}};
+        ip::tcp::socket probe(io);
+        probe.open(ip::tcp::v6(), ec);
+        if (!ec) probe.bind({ip::address_v6::loopback(), 0}, ec);
+        if (!ec) loopback.emplace_back(ip::address_v6::loopback(), where.port);
+        return loopback;
+    }
     ip::tcp::resolver resolver(io);
     auto results =
         resolver.resolve(where.host, std::to_string(where.port),
