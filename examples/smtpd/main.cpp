@@ -2,8 +2,11 @@
 // a handler chosen with `-c` from the list below. `smtpd --help` lists everything.
 #include <smtp/cli.hpp>
 #include <smtp/handlers/debugging.hpp>
+#include <smtp/handlers/mailbox.hpp>
+#include <smtp/handlers/proxy.hpp>
 #include <smtp/handlers/sink.hpp>
 
 int main(int argc, char** argv) {
-    return smtp::cli::main<smtp::handlers::debugging, smtp::handlers::sink>(argc, argv);
+    return smtp::cli::main<smtp::handlers::debugging, smtp::handlers::sink, smtp::handlers::mailbox,
+                           smtp::handlers::proxy>(argc, argv);
 }

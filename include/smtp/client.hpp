@@ -201,7 +201,7 @@ private:
     boost::asio::awaitable<reply> exchange(std::string_view line);
     boost::asio::awaitable<void> write(std::string_view bytes);
     boost::asio::awaitable<reply> read_reply();
-    boost::asio::awaitable<void> reset_transaction(const reply& last);
+    boost::asio::awaitable<void> reset_transaction(int last_code);
     void arm();
     void disarm() noexcept;
     [[noreturn]] void fail(boost::system::error_code ec, const char* what);

@@ -100,25 +100,31 @@ private:
 ///     static std::string to_bytes(const mime::entity& m) { return m.str(); } // for mailbox
 /// };
 /// \endcode
+namespace detail {
+template <class M>
+concept has_parse = requires(std::string_view bytes) {
+    { M::parse(bytes) } -> std::convertible_to<M>;
+};
+template <class M>
+concept has_add_header = requires(M& m, std::string_view text) {
+    m.add_header(text, text);
+};
+template <class M>
+concept has_to_string = requires(const M& m) {
+    { m.to_string() } -> std::convertible_to<std::string>;
+};
+} // namespace detail
+
 template <class Message>
 struct message_traits {
-    static Message parse(std::string_view bytes)
-        requires requires {
-            { Message::parse(bytes) } -> std::convertible_to<Message>;
-        }
-    {
+    static Message parse(std::string_view bytes) requires detail::has_parse<Message> {
         return Message::parse(bytes);
     }
-    static void add_header(Message& m, std::string_view name, std::string_view value)
-        requires requires { m.add_header(name, value); }
-    {
+    static void add_header(Message& m, std::string_view name,
+                           std::string_view value) requires detail::has_add_header<Message> {
         m.add_header(name, value);
     }
-    static std::string to_bytes(const Message& m)
-        requires requires {
-            { m.to_string() } -> std::convertible_to<std::string>;
-        }
-    {
+    static std::string to_bytes(const Message& m) requires detail::has_to_string<Message> {
         return m.to_string();
     }
 };
@@ -174,8 +180,10 @@ inline std::string message::field::value() const {
     }
     auto blank = [](char c) { return c == ' ' || c == '\t'; };
     std::size_t begin = 0, end = out.size();
-    while (begin < end && blank(out[begin])) ++begin;
-    while (end > begin && blank(out[end - 1])) --end;
+    while (begin < end && blank(out[begin]))
+        ++begin;
+    while (end > begin && blank(out[end - 1]))
+        --end;
     return out.substr(begin, end - begin);
 }
 
@@ -253,10 +261,12 @@ inline std::size_t message::remove_header(std::string_view name) {
 
 inline std::string message::to_string() const {
     std::size_t size = body_.size() + 2;
-    for (const auto& f : fields_) size += f.name.size() + f.raw_value.size() + 3;
+    for (const auto& f : fields_)
+        size += f.name.size() + f.raw_value.size() + 3;
     std::string out;
     out.reserve(size);
-    for (const auto& f : fields_) out.append(f.name).append(":").append(f.raw_value).append("\r\n");
+    for (const auto& f : fields_)
+        out.append(f.name).append(":").append(f.raw_value).append("\r\n");
     out.append("\r\n").append(body_);
     return out;
 }

@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(unknown_class_exits_2_naming_the_available_ones) {
     BOOST_TEST(r.out.empty());
     BOOST_TEST(r.err.starts_with(usage_start));
     BOOST_TEST(contains(r.err, "smtpd: error: unknown handler class 'Nope' (available: "
-                               "Debugging, Sink)\n"));
+                               "Debugging, Sink, Mailbox, Proxy)\n"));
 }
 
 BOOST_AUTO_TEST_CASE(sink_with_an_argument_exits_2) {

@@ -61,9 +61,12 @@ public:
         std::vector<std::string> names;
         for (const auto& [keyword, parameters] : entries_) {
             std::string list;
-            if (keyword == "AUTH") list = parameters;
-            else if (keyword.starts_with("AUTH=")) list = keyword.substr(5) + " " + parameters;
-            else continue;
+            if (keyword == "AUTH")
+                list = parameters;
+            else if (keyword.starts_with("AUTH="))
+                list = keyword.substr(5) + " " + parameters;
+            else
+                continue;
             std::string_view rest = list;
             while (!rest.empty()) {
                 std::size_t space = rest.find(' ');
@@ -72,7 +75,8 @@ public:
                     if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
                 if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end())
                     names.push_back(std::move(name));
-                rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+                rest =
+                    space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
             }
         }
         return names;

@@ -22,7 +22,8 @@ public:
 
     /// Feeds one line, without its line ending.
     status feed(std::string_view line) {
-        if (line.size() < 3 || !is_code(line) || (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
+        if (line.size() < 3 || !is_code(line) ||
+            (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
             return status::invalid;
         int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
         if (lines_ != 0 && code != reply_.code) return status::invalid;

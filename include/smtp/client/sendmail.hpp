@@ -62,9 +62,9 @@ inline send_result sendmail(std::string_view host, std::uint16_t port, std::stri
                             const std::vector<std::string>& recipients, std::string_view content,
                             const sendmail_options& options = {}) {
     boost::asio::io_context io(1);
-    auto result = boost::asio::co_spawn(
-        io, async_sendmail(host, port, from, recipients, content, options),
-        boost::asio::use_future);
+    auto result =
+        boost::asio::co_spawn(io, async_sendmail(host, port, from, recipients, content, options),
+                              boost::asio::use_future);
     io.run();
     return result.get();
 }

@@ -62,6 +62,8 @@ template <class... Handlers>
 class chain {
     template <class Content>
     static constexpr bool any_async = (detail::async_data_hook<Handlers, Content> || ...);
+    template <class Content>
+    using data_reply = std::conditional_t<any_async<Content>, boost::asio::awaitable<reply>, reply>;
 
 public:
     chain() = default;
@@ -77,38 +79,40 @@ public:
         return std::get<I>(handlers_);
     }
 
-    /// The hook when every member's handle_DATA is a plain function.
+    /// The hook: a plain function returning `smtp::reply` when every member's handle_DATA is
+    /// one, else a coroutine returning `boost::asio::awaitable<smtp::reply>`.
     template <class Content>
-        requires(!any_async<Content>)
-    reply handle_DATA(connection& conn, session& s, envelope<Content>& env) {
+    data_reply<Content> handle_DATA(connection& conn, session& s, envelope<Content>& env) {
         static_assert((detail::check_chain_member<Handlers, Content>() && ...));
-        reply last = reply::ok();
-        std::apply(
-            [&](auto&... h) {
-                // Left to right, stopping at the first failure (&& short-circuits).
-                (void)(run_one(h, conn, s, env, last) && ...);
-            },
-            handlers_);
-        return last;
-    }
-
-    /// The hook when a member's handle_DATA is a coroutine.
-    template <class Content>
-        requires(any_async<Content>)
-    boost::asio::awaitable<reply> handle_DATA(connection& conn, session& s,
-                                              envelope<Content>& env) {
-        static_assert((detail::check_chain_member<Handlers, Content>() && ...));
-        reply last = reply::ok();
-        co_await run_from<0>(conn, s, env, last);
-        co_return last;
+        if constexpr (any_async<Content>) {
+            return run_async(conn, s, env);
+        } else {
+            reply last = reply::ok();
+            std::apply(
+                [&](auto&... h) {
+                    // Left to right, stopping at the first failure (&& short-circuits).
+                    (void)(run_one(h, conn, s, env, last) && ...);
+                },
+                handlers_);
+            return last;
+        }
     }
 
 private:
     template <class H, class Content>
     static bool run_one(H& h, connection& conn, session& s, envelope<Content>& env, reply& last) {
-        if constexpr (has_handle_DATA<H, Content>) last = h.handle_DATA(conn, s, env);
-        else last = reply::ok();
+        if constexpr (has_handle_DATA<H, Content>)
+            last = h.handle_DATA(conn, s, env);
+        else
+            last = reply::ok();
         return last.positive();
+    }
+
+    template <class Content>
+    boost::asio::awaitable<reply> run_async(connection& conn, session& s, envelope<Content>& env) {
+        reply last = reply::ok();
+        co_await run_from<0>(conn, s, env, last);
+        co_return last;
     }
 
     template <std::size_t I, class Content>
@@ -117,8 +121,10 @@ private:
         if constexpr (I < sizeof...(Handlers)) {
             auto& h = std::get<I>(handlers_);
             using H = std::remove_reference_t<decltype(h)>;
-            if constexpr (detail::async_data_hook<H, Content>) last = co_await h.handle_DATA(conn, s, env);
-            else run_one(h, conn, s, env, last);
+            if constexpr (detail::async_data_hook<H, Content>)
+                last = co_await h.handle_DATA(conn, s, env);
+            else
+                run_one(h, conn, s, env, last);
             if (!last.positive()) co_return;
             co_await run_from<I + 1>(conn, s, env, last);
         }

@@ -79,11 +79,16 @@ public:
         detail::make_maildir(directory_);
     }
 
-    /// `-c Mailbox DIR`, with aiosmtpd's errors.
+    /// `-c Mailbox DIR`, with aiosmtpd's errors (and a usage error when DIR cannot be created).
     static basic_mailbox from_cli(std::span<const std::string> args) {
         if (args.empty()) throw usage_error("The directory for the maildir is required");
         if (args.size() > 1) throw usage_error("Too many arguments for Mailbox handler");
-        return basic_mailbox(args[0]);
+        try {
+            return basic_mailbox(args[0]);
+        } catch (const std::filesystem::filesystem_error& e) {
+            // aiosmtpd fails with a traceback here; a usage error says what is wrong.
+            throw usage_error("Cannot create the maildir " + args[0] + ": " + e.code().message());
+        }
     }
 
     /// Delivers the message off the connection's thread; 250 once it is safely in new/, else
@@ -116,7 +121,8 @@ public:
     /// Writes `bytes` as one message, synchronously, on the calling thread; returns its name in
     /// new/ (the key Python's `mailbox.Maildir` uses). Throws std::system_error.
     std::string deliver(std::string_view bytes) const {
-        return detail::maildir_deliver(directory_, crlf_ ? std::string(bytes) : detail::to_lf(bytes));
+        return detail::maildir_deliver(directory_,
+                                       crlf_ ? std::string(bytes) : detail::to_lf(bytes));
     }
 
     /// aiosmtpd's `reset()`: removes every message from new/ and cur/.

@@ -31,13 +31,16 @@ Message prepare_message(const session& s, const envelope<Content>& env) {
     traits::add_header(m, "X-Peer", s.peer.python_repr());
     traits::add_header(m, "X-MailFrom", env.mail_from);
     std::string rcpt_tos;
-    for (const auto& r : env.rcpt_tos) rcpt_tos.append(rcpt_tos.empty() ? "" : ", ").append(r);
+    for (const auto& r : env.rcpt_tos)
+        rcpt_tos.append(rcpt_tos.empty() ? "" : ", ").append(r);
     traits::add_header(m, "X-RcptTo", rcpt_tos);
     return m;
 }
 
 template <class Derived, class Message>
-concept has_handle_message = requires(Derived& d, Message& m) { d.handle_message(m); };
+concept has_handle_message = requires(Derived& d, Message& m) {
+    d.handle_message(m);
+};
 
 } // namespace detail
 

@@ -48,17 +48,22 @@ struct proxy_options {
 /// (`smtp::client`): other connections go on while it runs.
 ///
 /// Unlike aiosmtpd, which answers `250 OK` whatever happened, the reply tells the truth where
-/// SMTP lets it (RFC 5321 §4.2.5, §6.1):
+/// SMTP lets it (RFC 5321 §3.3, §4.2.5, §6.1). What the next server did, and the reply:
 ///
-/// | what the next server did | reply |
-/// |---|---|
-/// | took the message for every recipient | `250 OK` |
-/// | took it for some recipients, refused others | `250 OK (N of M recipients refused upstream)`: the message went to the others, and one reply cannot refuse part of a transaction; the refusals are lost to the client (see `relay` to handle them) |
-/// | refused every recipient, at least one temporarily (4xx) | `451` with the first temporary refusal's text: the client retries |
-/// | refused every recipient permanently (5xx) | `554` with the first refusal's text |
-/// | refused MAIL FROM or the message | its code if valid after DATA (450, 451, 452, 550, 552, 554), else 451 for 4xx and 554 for 5xx, with its text |
-/// | could not be reached, timed out, the connection failed | `451 4.4.1 Upstream server unavailable, try again later` |
-/// | refused the session (greeting, EHLO, STARTTLS, AUTH) or broke the protocol | `451 4.4.0 Upstream session failed, try again later` |
+/// - took the message for every recipient: `250 OK`;
+/// - took it for some recipients and refused others: `250 OK (N of M recipients refused
+///   upstream)`. The message went to the others, and one reply to DATA cannot refuse part of a
+///   transaction, so these refusals do not reach the client (`relay` gives them to a handler
+///   that wants them);
+/// - refused every recipient, at least one of them temporarily (4xx): `451` with the first
+///   temporary refusal's text, so that the client tries again later;
+/// - refused every recipient permanently (5xx): `554` with the first refusal's text;
+/// - refused MAIL FROM or the message: its code when that is valid after DATA (450, 451, 452,
+///   550, 552, 554), else 451 for 4xx and 554 for 5xx, with its text;
+/// - could not be reached, timed out, or the connection failed:
+///   `451 4.4.1 Upstream server unavailable, try again later`;
+/// - refused the session (greeting, EHLO, STARTTLS, AUTH) or broke the protocol:
+///   `451 4.4.0 Upstream session failed, try again later`.
 ///
 /// A handler that wants the refusals (to log them, or to send its own bounces) derives from
 /// `proxy` and defines handle_DATA with `relay` and `summarize`.
@@ -101,12 +106,12 @@ public:
     template <class Content>
     boost::asio::awaitable<send_result> relay(connection& conn, const session& s,
                                               const envelope<Content>& env) {
-        sendmail_options options{
-            .helo_name = opts_.helo_name.empty() ? std::string(conn.hostname()) : opts_.helo_name,
-            .tls = opts_.tls.get(),
-            .require_tls = opts_.require_tls,
-            .credentials = opts_.credentials,
-            .client = opts_.client};
+        sendmail_options options{.helo_name = opts_.helo_name.empty() ? std::string(conn.hostname())
+                                                                      : opts_.helo_name,
+                                 .tls = opts_.tls.get(),
+                                 .require_tls = opts_.require_tls,
+                                 .credentials = opts_.credentials,
+                                 .client = opts_.client};
         std::string data = add_peer(env.original_content, s.peer.host);
         co_return co_await async_sendmail(host_, port_, env.mail_from, env.rcpt_tos, data, options);
     }
@@ -131,7 +136,8 @@ public:
         if (!result.data.positive()) return after_data(result.data);
         if (refused == 0) return reply::ok();
         return {250, "OK (" + std::to_string(refused) + " of " +
-                         std::to_string(result.recipients.size()) + " recipients refused upstream)"};
+                         std::to_string(result.recipients.size()) +
+                         " recipients refused upstream)"};
     }
 
     /// aiosmtpd's header insertion: `X-Peer: <peer_host>` before the first line that is only a
@@ -142,11 +148,11 @@ public:
         bool found = false;
         for (std::size_t pos = 0; pos < content.size();) {
             std::size_t end = content.find_first_of("\r\n", pos);
-            std::size_t next = end == std::string_view::npos ? content.size()
-                               : (content[end] == '\r' && end + 1 < content.size() &&
-                                  content[end + 1] == '\n')
-                                   ? end + 2
-                                   : end + 1;
+            std::size_t next =
+                end == std::string_view::npos ? content.size()
+                : (content[end] == '\r' && end + 1 < content.size() && content[end + 1] == '\n')
+                    ? end + 2
+                    : end + 1;
             last_start = pos;
             if (end == pos) { // a line that is only its ending
                 at = pos;
@@ -175,7 +181,12 @@ private:
     // A refusal of MAIL or of the message, as a reply to the end of our DATA.
     static reply after_data(const reply& r) {
         switch (r.code) {
-        case 450: case 451: case 452: case 550: case 552: case 554: return r;
+        case 450:
+        case 451:
+        case 452:
+        case 550:
+        case 552:
+        case 554: return r;
         default:
             if (r.text.empty()) return unavailable();
             return {r.code >= 500 ? 554 : 451, r.text};

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <tuple>
 
 namespace smtp {
 
@@ -72,11 +73,17 @@ inline client::client(executor_type executor, client_options options)
     : executor_(std::move(executor)), options_(options),
       state_(std::make_shared<detail::client_state>(executor_)) {}
 
-inline client::~client() { close(); }
+inline client::~client() {
+    close();
+}
 
-inline bool client::is_open() const noexcept { return state_ && state_->socket.is_open(); }
+inline bool client::is_open() const noexcept {
+    return state_ && state_->socket.is_open();
+}
 
-inline bool client::tls_active() const noexcept { return state_ && state_->tls != nullptr; }
+inline bool client::tls_active() const noexcept {
+    return state_ && state_->tls != nullptr;
+}
 
 inline void client::close() noexcept {
     if (!state_) return;
@@ -134,15 +141,21 @@ inline boost::asio::awaitable<void> client::open(std::string_view host, std::uin
         asio::ip::tcp::resolver resolver(executor_);
         state_->resolving = &resolver;
         arm();
-        auto [resolve_ec, results] = co_await resolver.async_resolve(
-            host_, std::to_string(port), asio::as_tuple(asio::use_awaitable));
+        const std::string service = std::to_string(port);
+        auto [resolve_ec, results] =
+            co_await resolver.async_resolve(host_, service, asio::as_tuple(asio::use_awaitable));
         state_->resolving = nullptr;
         disarm();
         if (resolve_ec) fail(resolve_ec, "resolve");
-        for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+        for (const auto& entry : results)
+            endpoints.push_back(entry.endpoint());
     }
     arm();
-    auto [connect_ec, endpoint] = co_await asio::async_connect(state_->socket, endpoints,
+    // Once the deadline has passed, the addresses not tried yet are skipped: the watchdog closed
+    // the socket, and async_connect would otherwise open it again for the next address.
+    auto not_late = [st = state_.get()](const boost::system::error_code&,
+                                        const asio::ip::tcp::endpoint&) { return !st->timed_out; };
+    auto [connect_ec, endpoint] = co_await asio::async_connect(state_->socket, endpoints, not_late,
                                                                asio::as_tuple(asio::use_awaitable));
     disarm();
     if (connect_ec) fail(connect_ec, "connect");
@@ -192,12 +205,16 @@ inline boost::asio::awaitable<void> client::write(std::string_view bytes) {
     if (!is_open()) throw boost::system::system_error(asio::error::not_connected, "smtp::client");
     auto& st = *state_;
     arm();
-    auto [ec, n] = st.tls ? co_await asio::async_write(*st.tls, asio::buffer(bytes),
-                                                       asio::as_tuple(asio::use_awaitable))
-                          : co_await asio::async_write(st.socket, asio::buffer(bytes),
-                                                       asio::as_tuple(asio::use_awaitable));
+    // Two statements, not one conditional expression: GCC 12 miscompiles some co_await
+    // expressions with temporaries, so each co_await here stands alone.
+    boost::system::error_code ec;
+    if (st.tls)
+        std::tie(ec, std::ignore) = co_await asio::async_write(*st.tls, asio::buffer(bytes),
+                                                               asio::as_tuple(asio::use_awaitable));
+    else
+        std::tie(ec, std::ignore) = co_await asio::async_write(st.socket, asio::buffer(bytes),
+                                                               asio::as_tuple(asio::use_awaitable));
     disarm();
-    (void)n;
     if (ec) fail(ec, "write");
 }
 
@@ -227,10 +244,14 @@ inline boost::asio::awaitable<reply> client::read_reply() {
         }
         char chunk[4096];
         arm();
-        auto [ec, n] = st.tls ? co_await st.tls->async_read_some(
-                                    asio::buffer(chunk), asio::as_tuple(asio::use_awaitable))
-                              : co_await st.socket.async_read_some(
-                                    asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+        boost::system::error_code ec;
+        std::size_t n = 0;
+        if (st.tls)
+            std::tie(ec, n) = co_await st.tls->async_read_some(asio::buffer(chunk),
+                                                               asio::as_tuple(asio::use_awaitable));
+        else
+            std::tie(ec, n) = co_await st.socket.async_read_some(
+                asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
         disarm();
         if (ec) fail(ec, "read");
         st.input.append(chunk, n);
@@ -253,7 +274,8 @@ inline boost::asio::awaitable<reply> client::command(std::string_view line) {
 
 inline boost::asio::awaitable<reply> client::ehlo(std::string_view name) {
     helo_name_.assign(name);
-    reply r = co_await exchange("EHLO " + helo_name_);
+    const std::string ehlo_line = "EHLO " + helo_name_;
+    reply r = co_await exchange(ehlo_line);
     if (r.positive()) {
         extensions_ = smtp::extensions::parse(r);
         extended_ = true;
@@ -261,7 +283,8 @@ inline boost::asio::awaitable<reply> client::ehlo(std::string_view name) {
     }
     // RFC 5321 §3.2: a server that does not know EHLO answers 500, 501, 502 or 550.
     if (r.code < 500) throw client_error("EHLO", r);
-    reply h = co_await exchange("HELO " + helo_name_);
+    const std::string helo_line = "HELO " + helo_name_;
+    reply h = co_await exchange(helo_line);
     if (!h.positive()) throw client_error("HELO", h);
     extensions_ = {};
     extended_ = false;
@@ -282,7 +305,8 @@ inline boost::asio::awaitable<bool> client::starttls(boost::asio::ssl::context& 
     co_return true;
 }
 
-inline boost::asio::awaitable<void> client::login(std::string_view user, std::string_view password) {
+inline boost::asio::awaitable<void> client::login(std::string_view user,
+                                                  std::string_view password) {
     auto mechanisms = extensions_.auth_mechanisms();
     auto offered = [&](std::string_view name) {
         return std::find(mechanisms.begin(), mechanisms.end(), name) != mechanisms.end();
@@ -292,14 +316,17 @@ inline boost::asio::awaitable<void> client::login(std::string_view user, std::st
         token.push_back('\0');
         token.append(user).push_back('\0');
         token.append(password);
-        reply r = co_await exchange("AUTH PLAIN " + detail::base64_encode(token));
+        const std::string line = "AUTH PLAIN " + detail::base64_encode(token);
+        reply r = co_await exchange(line);
         if (r.code != 235) throw client_error("AUTH PLAIN", r);
         co_return;
     }
     if (offered("LOGIN")) {
+        const std::string user_line = detail::base64_encode(user);
+        const std::string password_line = detail::base64_encode(password);
         reply r = co_await exchange("AUTH LOGIN");
-        if (r.code == 334) r = co_await exchange(detail::base64_encode(user));
-        if (r.code == 334) r = co_await exchange(detail::base64_encode(password));
+        if (r.code == 334) r = co_await exchange(user_line);
+        if (r.code == 334) r = co_await exchange(password_line);
         if (r.code != 235) throw client_error("AUTH LOGIN", r);
         co_return;
     }
@@ -308,9 +335,9 @@ inline boost::asio::awaitable<void> client::login(std::string_view user, std::st
                                                : "the server does not offer AUTH");
 }
 
-inline boost::asio::awaitable<void> client::reset_transaction(const reply& last) {
+inline boost::asio::awaitable<void> client::reset_transaction(int last_code) {
     // After a 421 the server is closing: nothing to reset.
-    if (last.code == 421) {
+    if (last_code == 421) {
         close();
         co_return;
     }
@@ -330,20 +357,23 @@ client::send(std::string_view from, const std::vector<std::string>& recipients,
             !detail::has_parameter(parameters, "BODY"))
             mail += " BODY=8BITMIME";
         bool ascii = detail::is_ascii(from);
-        for (const auto& r : recipients) ascii = ascii && detail::is_ascii(r);
+        for (const auto& r : recipients)
+            ascii = ascii && detail::is_ascii(r);
         if (!ascii && extensions_.has("SMTPUTF8") && !detail::has_parameter(parameters, "SMTPUTF8"))
             mail += " SMTPUTF8";
     }
-    for (const auto& p : parameters) mail.append(" ").append(p);
+    for (const auto& p : parameters)
+        mail.append(" ").append(p);
 
     result.mail = co_await exchange(mail);
     if (!result.mail.positive()) {
-        co_await reset_transaction(result.mail);
+        co_await reset_transaction(result.mail.code);
         co_return result;
     }
     bool any_accepted = false;
     for (const auto& r : recipients) {
-        reply answer = co_await exchange("RCPT TO:" + detail::angle_address(r));
+        const std::string line = "RCPT TO:" + detail::angle_address(r);
+        reply answer = co_await exchange(line);
         any_accepted = any_accepted || answer.positive();
         bool closing = answer.code == 421;
         result.recipients.push_back({r, std::move(answer)});
@@ -353,13 +383,18 @@ client::send(std::string_view from, const std::vector<std::string>& recipients,
         }
     }
     if (!any_accepted) {
-        co_await reset_transaction(result.recipients.empty() ? reply{} : result.recipients.back().reply);
+        int last_code = result.recipients.empty() ? 0 : result.recipients.back().reply.code;
+        co_await reset_transaction(last_code);
         co_return result;
     }
     reply go = co_await exchange("DATA");
+    if (go.code != 354 && go.code < 400) { // a server that skips 354 is not speaking SMTP
+        close();
+        throw client_error("DATA", go, "expected 354");
+    }
     if (go.code != 354) {
         result.data = std::move(go);
-        co_await reset_transaction(result.data);
+        co_await reset_transaction(result.data.code);
         co_return result;
     }
     co_await write(message.wire);

@@ -24,8 +24,8 @@ inline void make_maildir(const std::filesystem::path& dir) {
     for (const char* sub : {"", "tmp", "new", "cur"}) {
         std::filesystem::path p = *sub ? dir / sub : dir;
         if (::mkdir(p.c_str(), 0700) != 0 && errno != EEXIST)
-            throw std::filesystem::filesystem_error("cannot create the maildir", p,
-                                                    std::error_code(errno, std::generic_category()));
+            throw std::filesystem::filesystem_error(
+                "cannot create the maildir", p, std::error_code(errno, std::generic_category()));
     }
 }
 
@@ -36,9 +36,12 @@ inline const std::string& maildir_hostname() {
         if (::gethostname(buffer, sizeof buffer - 1) != 0) return std::string("localhost");
         std::string escaped;
         for (char c : std::string_view(buffer)) {
-            if (c == '/') escaped.append("\\057");
-            else if (c == ':') escaped.append("\\072");
-            else escaped.push_back(c);
+            if (c == '/')
+                escaped.append("\\057");
+            else if (c == ':')
+                escaped.append("\\072");
+            else
+                escaped.push_back(c);
         }
         return escaped;
     }();

@@ -27,7 +27,7 @@ namespace smtp::handlers::detail {
 /// stopped mid-delivery), the result is dropped instead of being posted to a dead io_context.
 template <class Work>
 boost::asio::awaitable<std::invoke_result_t<Work&>> offload(boost::asio::thread_pool& pool,
-                                                           Work work) {
+                                                            Work work) {
     using result_type = std::invoke_result_t<Work&>;
     static_assert(!std::is_void_v<result_type>, "offload: the work must return a value");
     using channel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
