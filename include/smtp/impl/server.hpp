@@ -143,8 +143,11 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
         conn.close();
         conn.trace(trace_event::closed, {});
     };
+    // (Replies are named locals: g++ 12 may destroy a temporary argument of a coroutine called
+    // in a co_await expression too early.)
     if (opts_.max_connections != 0 && counted.total > opts_.max_connections) {
-        co_await refuse("421 " + hostname_ + " Too many connections, try again later\r\n");
+        const std::string too_many = "421 " + hostname_ + " Too many connections, try again later\r\n";
+        co_await refuse(too_many);
         co_return;
     }
     if (opts_.proxy_protocol_timeout && !co_await accept_proxy_header(conn, env)) {
@@ -155,7 +158,8 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
     // After the PROXY header, so that the limit is on the original client.
     if (opts_.max_connections_per_client != 0 &&
         counted.count_client(conn.session_.peer.host) > opts_.max_connections_per_client) {
-        co_await refuse("421 " + hostname_ + " Too many connections, try again later\r\n");
+        const std::string too_many = "421 " + hostname_ + " Too many connections, try again later\r\n";
+        co_await refuse(too_many);
         co_return;
     }
     if (opts_.greeting_delay.count() > 0 && !implicit_tls) {
