@@ -18,10 +18,10 @@
 
 #include <algorithm>
 #include <csignal>
-#include <pthread.h>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <pthread.h>
 #include <thread>
 #include <vector>
 
@@ -76,13 +76,15 @@ int main(int argc, char** argv) {
 
     sink_server server{{}, bench_options};
     std::vector<std::unique_ptr<asio::io_context>> ios;
-    for (int i = 0; i < threads; ++i) ios.push_back(std::make_unique<asio::io_context>(1));
+    for (int i = 0; i < threads; ++i)
+        ios.push_back(std::make_unique<asio::io_context>(1));
     asio::ip::tcp::acceptor acceptor(*ios[0], endpoint);
     asio::co_spawn(*ios[0], accept_round_robin(acceptor, server, ios), asio::detached);
     asio::signal_set stop(*ios[0], SIGINT, SIGTERM);
     stop.async_wait([&](auto, int) {
         acceptor.close();
-        for (auto& io : ios) io->stop();
+        for (auto& io : ios)
+            io->stop();
     });
     std::vector<std::thread> pool;
     for (int i = 1; i < threads; ++i) {
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
         });
     }
     ios[0]->run();
-    for (auto& t : pool) t.join();
+    for (auto& t : pool)
+        t.join();
     return 0;
 }

@@ -58,7 +58,8 @@ std::string make_body(std::size_t size) {
 
 std::string make_transaction(std::size_t size, std::size_t recipients) {
     std::string t = "MAIL FROM:<a@example.com>\r\n";
-    for (std::size_t i = 0; i < recipients; ++i) t += "RCPT TO:<b@example.com>\r\n";
+    for (std::size_t i = 0; i < recipients; ++i)
+        t += "RCPT TO:<b@example.com>\r\n";
     t += "DATA\r\n";
     t += make_body(size);
     return t;
@@ -71,7 +72,8 @@ struct endpoint {
     smtp::session session;
     smtp::envelope<std::string_view> envelope;
     std::string out;
-    protocol proto{opts, "bench.example.com",
+    protocol proto{opts,
+                   "bench.example.com",
                    smtp::detail::features{.eight_bit_mime = true},
                    session,
                    envelope,
@@ -100,8 +102,10 @@ bool drive(endpoint& e, std::string_view input) {
         case verb::helo:
         case verb::ehlo:
             if (p.check_helo(cmd) != step::proceed) break;
-            if (cmd.id == verb::ehlo) p.default_ehlo(cmd);
-            else p.default_helo(cmd);
+            if (cmd.id == verb::ehlo)
+                p.default_ehlo(cmd);
+            else
+                p.default_helo(cmd);
             break;
         case verb::mail:
             if (p.check_mail(cmd, p.path()) == step::proceed) p.default_mail(p.path());
@@ -148,7 +152,8 @@ void BM_ParseCommands(benchmark::State& state) {
                                 "DATA\r\n"
                                 "QUIT\r\n";
     std::string input;
-    while (input.size() < 8192) input += session;
+    while (input.size() < 8192)
+        input += session;
     line_reader lines(1001);
     command_parser parser;
     command cmd;

@@ -49,9 +49,10 @@ struct cram_md5 {
 
     template <class Handler, class Content>
     static boost::asio::awaitable<smtp::auth_result>
-    authenticate(Handler& handler, smtp::connection& conn, smtp::session&,
-                 smtp::envelope<Content>&, std::optional<std::string> initial) {
-        if (initial) co_return smtp::auth_result::reject({501, "5.5.2 No initial response allowed"});
+    authenticate(Handler& handler, smtp::connection& conn, smtp::session&, smtp::envelope<Content>&,
+                 std::optional<std::string> initial) {
+        if (initial)
+            co_return smtp::auth_result::reject({501, "5.5.2 No initial response allowed"});
         // RFC 2195: a challenge unique to this exchange, in msg-id form.
         unsigned long long nonce = 0;
         RAND_bytes(reinterpret_cast<unsigned char*>(&nonce), sizeof nonce);

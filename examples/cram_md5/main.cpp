@@ -1,5 +1,6 @@
 // A server offering CRAM-MD5 beside the built-in PLAIN and LOGIN, for user alice / secret.
-// Try it: python3 -c "import smtplib; s = smtplib.SMTP('127.0.0.1', 8025); s.login('alice', 'secret')"
+// Try it: python3 -c "import smtplib; s = smtplib.SMTP('127.0.0.1', 8025); s.login('alice',
+// 'secret')"
 #include "cram_md5.hpp"
 
 #include <smtp/smtp.hpp>
@@ -23,7 +24,8 @@ struct accounts : smtp::handlers::debugging {
 int main() {
     // Plaintext AUTH only for the demonstration: real servers keep auth_require_tls.
     smtp::controller<smtp::server<accounts>> server{
-        {}, {.hostname = "mx.example.com", .auth_required = true, .auth_require_tls = false},
+        {},
+        {.hostname = "mx.example.com", .auth_required = true, .auth_require_tls = false},
         {"127.0.0.1", 8025}};
     server.start();
     std::cout << "CRAM-MD5, PLAIN and LOGIN on 127.0.0.1:" << server.port() << "; Enter stops"

@@ -13,8 +13,8 @@ struct example_com : smtp::handlers::debugging {
 };
 
 int main() {
-    smtp::controller<smtp::server<example_com>> mx{{}, {.hostname = "mx.example.com"},
-                                                   {"127.0.0.1", 8025}};
+    smtp::controller<smtp::server<example_com>> mx{
+        {}, {.hostname = "mx.example.com"}, {"127.0.0.1", 8025}};
     mx.start(); // returns once clients can connect
     std::cout << "listening on 127.0.0.1:" << mx.port() << ", Enter stops" << std::endl;
     std::cin.get();

@@ -45,9 +45,8 @@ inline boost::asio::ip::tcp::endpoint resolve_listen_address(const listen_addres
 /// again afterwards.
 ///
 /// \code
-/// smtp::controller<smtp::server<smtp::handlers::sink>> c{{}, {.hostname = "mx.test"}, {"127.0.0.1", 0}};
-/// c.start();
-/// std::uint16_t port = c.port();
+/// smtp::controller<smtp::server<smtp::handlers::sink>> c{{}, {.hostname = "mx.test"},
+/// {"127.0.0.1", 0}}; c.start(); std::uint16_t port = c.port();
 /// ...
 /// c.stop();
 /// \endcode
@@ -73,7 +72,8 @@ public:
         io_ = std::make_unique<boost::asio::io_context>(1);
         try {
             if (where_.host.starts_with("unix:"))
-                server_.listen_local(io_->get_executor(), where_.host.substr(5), where_.implicit_tls);
+                server_.listen_local(io_->get_executor(), where_.host.substr(5),
+                                     where_.implicit_tls);
             else
                 endpoint_ = server_.listen(io_->get_executor(), resolve_listen_address(where_),
                                            where_.implicit_tls);

@@ -60,7 +60,8 @@ struct envelope : envelope_base {
         rebind_from(other);
     }
     envelope(envelope&& other) noexcept(std::is_nothrow_move_constructible_v<Content>)
-        : envelope_base(static_cast<const envelope_base&>(other)), content(std::move(other.content)) {
+        : envelope_base(static_cast<const envelope_base&>(other)),
+          content(std::move(other.content)) {
         rebind_from(other);
     }
     envelope& operator=(const envelope& other) {
@@ -89,9 +90,9 @@ private:
             const char* end = begin + other.original_content.size();
             if (other.content.data() >= begin && other.content.data() <= end &&
                 other.content.data() != nullptr)
-                content = std::string_view(original_content)
-                              .substr(std::size_t(other.content.data() - begin),
-                                      other.content.size());
+                content =
+                    std::string_view(original_content)
+                        .substr(std::size_t(other.content.data() - begin), other.content.size());
         }
     }
 };

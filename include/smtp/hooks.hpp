@@ -29,15 +29,16 @@
 /// | hook | signature (after `smtp::connection&, smtp::session&, smtp::envelope<C>&`) | default |
 /// |---|---|---|
 /// | handle_HELO | `std::string_view hostname` | sets `host_name`; `250 <hostname>` |
-/// | handle_EHLO | `std::string_view hostname` (extra lines with `conn.push("250-X")`, returns the last line) or `std::string_view hostname, std::vector<std::string> responses` returning `std::vector<std::string>` | the standard lines |
-/// | handle_NOOP | `std::string_view arg` | `250 OK` |
-/// | handle_QUIT | — | `221 Bye`; the connection closes either way |
-/// | handle_RSET | — (the envelope is already empty) | `250 OK` |
-/// | handle_VRFY | `std::string_view address` | `252 Cannot VRFY user, but will accept message and attempt delivery` |
-/// | handle_MAIL | `std::string_view address, std::span<const std::string> options` | `envelope.set_sender(...)`; `250 OK` |
-/// | handle_RCPT | `std::string_view address, std::span<const std::string> options` | `envelope.add_recipient(...)`; `250 OK` |
-/// | handle_DATA | — (`envelope.content` is set) | `250 OK` |
-/// | handle_exception | `(const std::exception&)` only | `500 Error: (<type>) <what>` |
+/// | handle_EHLO | `std::string_view hostname` (extra lines with `conn.push("250-X")`, returns the
+/// last line) or `std::string_view hostname, std::vector<std::string> responses` returning
+/// `std::vector<std::string>` | the standard lines | | handle_NOOP | `std::string_view arg` | `250
+/// OK` | | handle_QUIT | — | `221 Bye`; the connection closes either way | | handle_RSET | — (the
+/// envelope is already empty) | `250 OK` | | handle_VRFY | `std::string_view address` | `252 Cannot
+/// VRFY user, but will accept message and attempt delivery` | | handle_MAIL | `std::string_view
+/// address, std::span<const std::string> options` | `envelope.set_sender(...)`; `250 OK` | |
+/// handle_RCPT | `std::string_view address, std::span<const std::string> options` |
+/// `envelope.add_recipient(...)`; `250 OK` | | handle_DATA | — (`envelope.content` is set) | `250
+/// OK` | | handle_exception | `(const std::exception&)` only | `500 Error: (<type>) <what>` |
 ///
 /// A handler that declares a hook with a wrong signature, or inherits the same hook from two
 /// bases, does not compile: the error names the hook and the signature expected.
@@ -68,8 +69,8 @@ concept returns = std::convertible_to<R, T> || std::same_as<R, boost::asio::awai
     template <class T>                                                                             \
     struct name##_probe : T, name##_fallback {};                                                   \
     template <class T>                                                                             \
-    concept declares_##name = std::is_class_v<T> &&                                                \
-                              ((!std::is_final_v<T> && !requires { &name##_probe<T>::name; }) ||   \
+    concept declares_##name =                                                                      \
+        std::is_class_v<T> && ((!std::is_final_v<T> && !requires { &name##_probe<T>::name; }) ||   \
                                (std::is_final_v<T> && requires { &T::name; }));
 
 SMTP_DETAIL_NAME_PROBE(handle_HELO)
@@ -97,18 +98,18 @@ SMTP_DETAIL_NAME_PROBE(handle_PROXY)
 // Each concept is satisfied when H has the hook with a usable signature.
 
 template <class H, class C>
-concept has_handle_HELO =
-    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view name) {
-        { h.handle_HELO(c, s, e, name) } -> detail::returns<reply>;
-    };
+concept has_handle_HELO = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                   std::string_view name) {
+    { h.handle_HELO(c, s, e, name) } -> detail::returns<reply>;
+};
 
 /// The aiosmtpd 4-argument form: the server writes its `250-` lines first, the hook may
 /// `push()` more and returns the last line.
 template <class H, class C>
-concept has_handle_EHLO_push =
-    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view name) {
-        { h.handle_EHLO(c, s, e, name) } -> detail::returns<reply>;
-    };
+concept has_handle_EHLO_push = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                        std::string_view name) {
+    { h.handle_EHLO(c, s, e, name) } -> detail::returns<reply>;
+};
 
 /// The aiosmtpd 5-argument form: the hook gets the planned reply lines and returns the lines to
 /// send; the server makes them one well-formed multi-line reply.
@@ -122,10 +123,10 @@ template <class H, class C>
 concept has_handle_EHLO = has_handle_EHLO_push<H, C> || has_handle_EHLO_lines<H, C>;
 
 template <class H, class C>
-concept has_handle_NOOP =
-    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view arg) {
-        { h.handle_NOOP(c, s, e, arg) } -> detail::returns<reply>;
-    };
+concept has_handle_NOOP = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                   std::string_view arg) {
+    { h.handle_NOOP(c, s, e, arg) } -> detail::returns<reply>;
+};
 
 template <class H, class C>
 concept has_handle_QUIT = requires(H& h, connection& c, session& s, envelope<C>& e) {
@@ -138,10 +139,10 @@ concept has_handle_RSET = requires(H& h, connection& c, session& s, envelope<C>&
 };
 
 template <class H, class C>
-concept has_handle_VRFY =
-    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view address) {
-        { h.handle_VRFY(c, s, e, address) } -> detail::returns<reply>;
-    };
+concept has_handle_VRFY = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                   std::string_view address) {
+    { h.handle_VRFY(c, s, e, address) } -> detail::returns<reply>;
+};
 
 template <class H, class C>
 concept has_handle_MAIL = requires(H& h, connection& c, session& s, envelope<C>& e,
@@ -179,11 +180,10 @@ concept has_handle_AUTH = requires(H& h, connection& c, session& s, envelope<C>&
 /// checks the credentials PLAIN and LOGIN collect (aiosmtpd's `authenticator`), plain or
 /// coroutine. Without it every login fails.
 template <class H, class C>
-concept has_authenticate =
-    requires(H& h, connection& c, session& s, envelope<C>& e, std::string_view mechanism,
-             const login_password& credentials) {
-        { h.authenticate(c, s, e, mechanism, credentials) } -> detail::returns<auth_result>;
-    };
+concept has_authenticate = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                    std::string_view mechanism, const login_password& credentials) {
+    { h.authenticate(c, s, e, mechanism, credentials) } -> detail::returns<auth_result>;
+};
 
 /// `auth_PLAIN` / `auth_LOGIN(conn, session, envelope, std::optional<std::string> initial)`:
 /// the handler's own implementation of a built-in mechanism (aiosmtpd's `auth_PLAIN`), with the
@@ -337,9 +337,10 @@ consteval bool check_hooks() {
                   "handle_PROXY is declared but cannot be called as "
                   "bool handle_PROXY(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
                   "const smtp::proxy_data&) (or returning boost::asio::awaitable<bool>).");
-    static_assert(!declares_trace<H> || has_trace<H>,
-                  "trace is declared but cannot be called as "
-                  "void trace(const smtp::connection&, smtp::trace_event, std::string_view bytes).");
+    static_assert(
+        !declares_trace<H> || has_trace<H>,
+        "trace is declared but cannot be called as "
+        "void trace(const smtp::connection&, smtp::trace_event, std::string_view bytes).");
     return true;
 }
 

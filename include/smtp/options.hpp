@@ -4,8 +4,8 @@
 #include <smtp/version.hpp>
 
 #include <chrono>
-#include <memory>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>

@@ -69,7 +69,8 @@ inline reply reply::parse(std::string_view wire) {
         return s.size() >= 3 && s[0] >= '1' && s[0] <= '5' && s[1] >= '0' && s[1] <= '9' &&
                s[2] >= '0' && s[2] <= '9' && (s.size() == 3 || s[3] == ' ' || s[3] == '-');
     };
-    while (!wire.empty() && (wire.back() == '\n' || wire.back() == '\r')) wire.remove_suffix(1);
+    while (!wire.empty() && (wire.back() == '\n' || wire.back() == '\r'))
+        wire.remove_suffix(1);
     if (!is_code(wire)) return {451, std::string(wire)};
     reply r{(wire[0] - '0') * 100 + (wire[1] - '0') * 10 + (wire[2] - '0'), {}};
     for (bool first = true;; first = false) {

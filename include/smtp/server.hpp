@@ -4,9 +4,9 @@
 #include <smtp/auth.hpp>
 #include <smtp/auth/builtin.hpp>
 #include <smtp/connection.hpp>
+#include <smtp/decode.hpp>
 #include <smtp/detail/cidr.hpp>
 #include <smtp/detail/mechanism_set.hpp>
-#include <smtp/decode.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/options.hpp>
@@ -22,8 +22,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace smtp {
@@ -44,10 +44,8 @@ struct command;
 /// \code
 /// boost::asio::io_context io;
 /// smtp::server<smtp::handlers::sink> server{{}, {.hostname = "mx.test"}};
-/// auto endpoint = server.listen(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"), 8025});
-/// io.run();
-/// \endcode
-/// `smtp::controller` runs one on a thread of its own.
+/// auto endpoint = server.listen(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"),
+/// 8025}); io.run(); \endcode `smtp::controller` runs one on a thread of its own.
 template <class Handler, class AuthPolicy = auth::builtin, class DecodePolicy = decode::bytes>
 class server {
     static_assert(decode_policy<DecodePolicy>,
@@ -107,9 +105,8 @@ private:
     template <class Acceptor>
     boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls);
     boost::asio::awaitable<bool> accept_proxy_header(connection& conn, envelope_type& env);
-    boost::asio::awaitable<outcome> starttls(connection& conn,
-                                             detail::protocol<content_type>& proto,
-                                             envelope_type& env);
+    boost::asio::awaitable<outcome>
+    starttls(connection& conn, detail::protocol<content_type>& proto, envelope_type& env);
     boost::asio::awaitable<void> run(connection& conn, detail::protocol<content_type>& proto,
                                      envelope_type& env);
     boost::asio::awaitable<outcome> dispatch(connection& conn,
@@ -119,9 +116,8 @@ private:
                                               std::string_view mechanism,
                                               std::string_view initial_response,
                                               const detail::command& cmd);
-    boost::asio::awaitable<outcome> receive_data(connection& conn,
-                                                 detail::protocol<content_type>& proto,
-                                                 envelope_type& env);
+    boost::asio::awaitable<outcome>
+    receive_data(connection& conn, detail::protocol<content_type>& proto, envelope_type& env);
     /// The reply for a hook that threw: handle_exception's, or `500 Error: (<type>) <what>`.
     boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
 

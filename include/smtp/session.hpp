@@ -32,9 +32,9 @@ struct peer_address {
 /// What the TLS layer of a connection says (aiosmtpd's `session.ssl`, which it leaves empty under
 /// implicit TLS).
 struct tls_info {
-    std::string version = {};     ///< "TLSv1.3"
-    std::string cipher = {};      ///< "TLS_AES_256_GCM_SHA384"
-    std::string server_name = {}; ///< the SNI name the client asked for, if any
+    std::string version = {};      ///< "TLSv1.3"
+    std::string cipher = {};       ///< "TLS_AES_256_GCM_SHA384"
+    std::string server_name = {};  ///< the SNI name the client asked for, if any
     bool peer_certificate = false; ///< the client presented a certificate
     bool peer_verified = false;    ///< ... and it verified against the configured CAs
     std::string peer_subject = {}; ///< its subject, one line ("/CN=client")

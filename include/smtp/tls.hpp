@@ -40,7 +40,8 @@ public:
                  const std::string& private_key) {
         for (char& c : host_name)
             if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-        auto [it, fresh] = by_name_.try_emplace(std::move(host_name), boost::asio::ssl::context::tls_server);
+        auto [it, fresh] =
+            by_name_.try_emplace(std::move(host_name), boost::asio::ssl::context::tls_server);
         configure(it->second, certificate_chain, private_key);
         apply_client_verification(it->second);
     }
@@ -52,7 +53,8 @@ public:
         ca_file_ = ca_file;
         require_client_certificate_ = required;
         apply_client_verification(default_);
-        for (auto& [name, ctx] : by_name_) apply_client_verification(ctx);
+        for (auto& [name, ctx] : by_name_)
+            apply_client_verification(ctx);
     }
 
     /// The default context (for further OpenSSL settings: ciphers, session tickets, ...).
@@ -63,10 +65,10 @@ private:
 
     static void configure(boost::asio::ssl::context& ctx, const std::string& chain,
                           const std::string& key) {
-        ctx.set_options(boost::asio::ssl::context::default_workarounds |
-                        boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
-                        boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1 |
-                        boost::asio::ssl::context::single_dh_use);
+        ctx.set_options(
+            boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
+            boost::asio::ssl::context::no_sslv3 | boost::asio::ssl::context::no_tlsv1 |
+            boost::asio::ssl::context::no_tlsv1_1 | boost::asio::ssl::context::single_dh_use);
         ctx.use_certificate_chain_file(chain);
         ctx.use_private_key_file(key, boost::asio::ssl::context::pem);
     }
@@ -76,13 +78,14 @@ private:
         ctx.load_verify_file(ca_file_);
         // Verify when a certificate comes; without `required`, accept clients that send none
         // (and those whose certificate fails: the session says it was not verified).
-        ctx.set_verify_mode(boost::asio::ssl::verify_peer |
-                            (require_client_certificate_ ? boost::asio::ssl::verify_fail_if_no_peer_cert
-                                                         : 0));
+        ctx.set_verify_mode(
+            boost::asio::ssl::verify_peer |
+            (require_client_certificate_ ? boost::asio::ssl::verify_fail_if_no_peer_cert : 0));
         if (!require_client_certificate_)
             ctx.set_verify_callback([](bool, boost::asio::ssl::verify_context&) { return true; });
         // Client CA names in the CertificateRequest, so clients pick the right certificate.
-        ::SSL_CTX_set_client_CA_list(ctx.native_handle(), ::SSL_load_client_CA_file(ca_file_.c_str()));
+        ::SSL_CTX_set_client_CA_list(ctx.native_handle(),
+                                     ::SSL_load_client_CA_file(ca_file_.c_str()));
     }
 
     // OpenSSL calls this with the name the client asked for, before choosing a certificate.

@@ -3,15 +3,21 @@
 
 struct every_hook {
     using env = smtp::envelope<>;
-    smtp::reply handle_HELO(smtp::connection&, smtp::session&, env&, std::string_view) { return {}; }
-    std::vector<std::string> handle_EHLO(smtp::connection&, smtp::session&, env&,
-                                         std::string_view, std::vector<std::string> lines) {
+    smtp::reply handle_HELO(smtp::connection&, smtp::session&, env&, std::string_view) {
+        return {};
+    }
+    std::vector<std::string> handle_EHLO(smtp::connection&, smtp::session&, env&, std::string_view,
+                                         std::vector<std::string> lines) {
         return lines;
     }
-    smtp::reply handle_NOOP(smtp::connection&, smtp::session&, env&, std::string_view) { return {}; }
+    smtp::reply handle_NOOP(smtp::connection&, smtp::session&, env&, std::string_view) {
+        return {};
+    }
     smtp::reply handle_QUIT(smtp::connection&, smtp::session&, env&) { return {}; }
     smtp::reply handle_RSET(smtp::connection&, smtp::session&, env&) { return {}; }
-    smtp::reply handle_VRFY(smtp::connection&, smtp::session&, env&, std::string_view) { return {}; }
+    smtp::reply handle_VRFY(smtp::connection&, smtp::session&, env&, std::string_view) {
+        return {};
+    }
     boost::asio::awaitable<smtp::reply> handle_MAIL(smtp::connection&, smtp::session&, env&,
                                                     std::string_view,
                                                     std::span<const std::string>) {

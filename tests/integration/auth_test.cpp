@@ -25,7 +25,9 @@ smtp::options auth_options() {
     return o;
 }
 
-std::string b64(std::string_view s) { return smtp::detail::base64_encode(s); }
+std::string b64(std::string_view s) {
+    return smtp::detail::base64_encode(s);
+}
 
 const std::string ehlo_reply_auth =
     "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250-AUTH LOGIN PLAIN\r\n250 HELP\r\n";
@@ -155,7 +157,8 @@ BOOST_AUTO_TEST_CASE(require_tls_by_default) {
     running<accounts> r({}, opts);
     test_client c(r.controller.port());
     c.read_reply();
-    BOOST_TEST(c.command("EHLO x") == "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n");
+    BOOST_TEST(c.command("EHLO x") ==
+               "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n");
     BOOST_TEST(c.command("AUTH PLAIN") ==
                "538 5.7.11 Encryption required for requested authentication mechanism\r\n");
 }
@@ -176,8 +179,9 @@ BOOST_AUTO_TEST_CASE(excluded_mechanism_neither_offered_nor_accepted) {
     running<accounts> r({}, opts);
     test_client c(r.controller.port());
     c.read_reply();
-    BOOST_TEST(c.command("EHLO x") ==
-               "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250-AUTH PLAIN\r\n250 HELP\r\n");
+    BOOST_TEST(
+        c.command("EHLO x") ==
+        "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250-AUTH PLAIN\r\n250 HELP\r\n");
     BOOST_TEST(c.command("AUTH LOGIN") == "504 5.5.4 Unrecognized authentication type\r\n");
 }
 
@@ -192,9 +196,9 @@ BOOST_AUTO_TEST_CASE(no_authenticator_fails_every_login) {
 
 // aiosmtpd never awaits an async authenticator, so every login "succeeds". Here it is awaited.
 struct coroutine_authenticator {
-    boost::asio::awaitable<smtp::auth_result>
-    authenticate(smtp::connection&, smtp::session&, smtp::envelope<>&, std::string_view,
-                 const smtp::login_password& lp) {
+    boost::asio::awaitable<smtp::auth_result> authenticate(smtp::connection&, smtp::session&,
+                                                           smtp::envelope<>&, std::string_view,
+                                                           const smtp::login_password& lp) {
         boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
                                     std::chrono::milliseconds(10));
         co_await t.async_wait(boost::asio::use_awaitable);

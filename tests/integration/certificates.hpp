@@ -39,11 +39,11 @@ private:
         c.client_key = path("client.key");
         const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
         std::string script =
-            "cd " + c.dir + " && " +
-            "openssl req -x509 -days 2" + ec + "-keyout ca.key -out ca.pem -subj /CN=smtp-test-ca && " +
-            "openssl req -x509 -days 2" + ec + "-keyout mx.key -out mx.pem -subj /CN=mx.test && " +
-            "openssl req -x509 -days 2" + ec + "-keyout other.key -out other.pem -subj /CN=other.test && " +
-            "openssl req" + ec + "-keyout client.key -out client.csr -subj /CN=client.test && " +
+            "cd " + c.dir + " && " + "openssl req -x509 -days 2" + ec +
+            "-keyout ca.key -out ca.pem -subj /CN=smtp-test-ca && " + "openssl req -x509 -days 2" +
+            ec + "-keyout mx.key -out mx.pem -subj /CN=mx.test && " + "openssl req -x509 -days 2" +
+            ec + "-keyout other.key -out other.pem -subj /CN=other.test && " + "openssl req" + ec +
+            "-keyout client.key -out client.csr -subj /CN=client.test && " +
             "openssl x509 -req -days 2 -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial " +
             "-out client.pem";
         auto result = run_command("sh -c '" + script + "'");

@@ -69,7 +69,8 @@ BOOST_AUTO_TEST_CASE(hostname_defaults_to_machine_name) {
 BOOST_AUTO_TEST_CASE(serve_on_callers_io_context) {
     boost::asio::io_context io;
     sink_server server{{}, {.hostname = "mx.test"}};
-    auto endpoint = server.listen(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"), 0});
+    auto endpoint =
+        server.listen(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"), 0});
     std::string greeting, reply;
     std::thread client([&] {
         test_client c(endpoint.port());

@@ -41,9 +41,11 @@ struct header_policy {
 };
 
 struct header_recorder {
-    std::shared_ptr<std::vector<parsed_message>> seen = std::make_shared<std::vector<parsed_message>>();
+    std::shared_ptr<std::vector<parsed_message>> seen =
+        std::make_shared<std::vector<parsed_message>>();
     std::shared_ptr<std::vector<std::string>> bodies = std::make_shared<std::vector<std::string>>();
-    smtp::reply handle_DATA(smtp::connection&, smtp::session&, smtp::envelope<parsed_message>& env) {
+    smtp::reply handle_DATA(smtp::connection&, smtp::session&,
+                            smtp::envelope<parsed_message>& env) {
         seen->push_back(env.content);
         bodies->emplace_back(env.content.body);
         return smtp::reply::ok();
@@ -68,19 +70,22 @@ BOOST_AUTO_TEST_CASE(user_policy_parses_content) {
     client.command("MAIL FROM:<a@b.c>");
     client.command("RCPT TO:<d@e.f>");
     client.command("DATA");
-    BOOST_TEST(client.command("no colon here\r\n\r\nbody\r\n.") == "554 5.6.0 Malformed header\r\n");
+    BOOST_TEST(client.command("no colon here\r\n\r\nbody\r\n.") ==
+               "554 5.6.0 Malformed header\r\n");
     // The refused message ended the transaction.
     BOOST_TEST(client.command("RCPT TO:<d@e.f>") == "503 Error: need MAIL command\r\n");
     c.stop();
     BOOST_TEST_REQUIRE(c.handler().seen->size() == 1u);
-    BOOST_TEST(c.handler().seen->at(0).header_names == (std::vector<std::string>{"Subject", "From"}));
+    BOOST_TEST(c.handler().seen->at(0).header_names ==
+               (std::vector<std::string>{"Subject", "From"}));
     BOOST_TEST(c.handler().bodies->at(0) == "body\r\n");
 }
 
 // decode::utf8 over a socket: aiosmtpd's decode_data=True.
 struct text_recorder {
     std::shared_ptr<std::string> last = std::make_shared<std::string>();
-    smtp::reply handle_DATA(smtp::connection&, smtp::session&, smtp::envelope<std::string_view>& env) {
+    smtp::reply handle_DATA(smtp::connection&, smtp::session&,
+                            smtp::envelope<std::string_view>& env) {
         *last = env.content;
         return smtp::reply::ok();
     }
@@ -97,9 +102,11 @@ BOOST_AUTO_TEST_CASE(utf8_policy_with_smtputf8) {
     client.command("MAIL FROM:<a@b.c> SMTPUTF8");
     client.command("RCPT TO:<d@e.f>");
     client.command("DATA");
-    BOOST_TEST(client.command("Gr\xc3\xbc\xc3\x9f" "e\r\n.") == "250 OK\r\n");
+    BOOST_TEST(client.command("Gr\xc3\xbc\xc3\x9f"
+                              "e\r\n.") == "250 OK\r\n");
     c.stop();
-    BOOST_TEST(*c.handler().last == "Gr\xc3\xbc\xc3\x9f" "e\r\n");
+    BOOST_TEST(*c.handler().last == "Gr\xc3\xbc\xc3\x9f"
+                                    "e\r\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -68,11 +68,16 @@ BOOST_AUTO_TEST_CASE(two_instances_behind_haproxy_see_real_clients) {
     std::ofstream(config) << "global\n  maxconn 200\n"
                              "defaults\n  mode tcp\n  timeout connect 5s\n"
                              "  timeout client 30s\n  timeout server 30s\n"
-                             "frontend smtp\n  bind 127.0.0.1:" << front << "\n"
+                             "frontend smtp\n  bind 127.0.0.1:"
+                          << front
+                          << "\n"
                              "  default_backend mx\n"
                              "backend mx\n  balance roundrobin\n"
-                             "  server a 127.0.0.1:" << a << " send-proxy-v2\n"
-                             "  server b 127.0.0.1:" << b << " send-proxy-v2\n";
+                             "  server a 127.0.0.1:"
+                          << a
+                          << " send-proxy-v2\n"
+                             "  server b 127.0.0.1:"
+                          << b << " send-proxy-v2\n";
     child_process proxy({haproxy_binary, "-db", "-f", config});
     wait_until_listening(front, proxy, "haproxy");
 
@@ -82,7 +87,8 @@ BOOST_AUTO_TEST_CASE(two_instances_behind_haproxy_see_real_clients) {
     BOOST_REQUIRE(python.exit_code == 0);
     std::vector<std::string> client_ports;
     std::istringstream lines(python.output);
-    for (std::string line; std::getline(lines, line);) client_ports.push_back(line);
+    for (std::string line; std::getline(lines, line);)
+        client_ports.push_back(line);
     BOOST_REQUIRE(client_ports.size() == 6u);
 
     first.signal(SIGTERM);
@@ -92,7 +98,8 @@ BOOST_AUTO_TEST_CASE(two_instances_behind_haproxy_see_real_clients) {
     std::string printed = first.out() + second.out();
     auto count = [](const std::string& text, const std::string& what) {
         std::size_t n = 0;
-        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+            ++n;
         return n;
     };
     BOOST_TEST(count(first.out(), "---------- MESSAGE FOLLOWS") >= 1u); // both got mail

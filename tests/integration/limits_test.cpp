@@ -99,7 +99,8 @@ BOOST_AUTO_TEST_CASE(max_messages_per_connection) {
 
 BOOST_AUTO_TEST_CASE(early_talker_554) {
     smtp::controller<smtp::server<no_hooks>> c{
-        {}, limited([](auto& o) { o.greeting_delay = std::chrono::milliseconds(300); }),
+        {},
+        limited([](auto& o) { o.greeting_delay = std::chrono::milliseconds(300); }),
         {"127.0.0.1", 0}};
     c.start();
     test_client rude(c.port());

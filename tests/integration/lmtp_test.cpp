@@ -64,7 +64,8 @@ BOOST_AUTO_TEST_CASE(lhlo_replaces_helo_and_ehlo) {
                "250 Supported commands: AUTH DATA HELP LHLO MAIL NOOP QUIT RCPT RSET VRFY\r\n");
     BOOST_TEST(client.command("HELP LHLO") == "250 Syntax: LHLO hostname\r\n");
     // HELO/EHLO are refused, not unknown: they spend no unknown-command budget.
-    for (int i = 0; i < 6; ++i) client.command("HELO x");
+    for (int i = 0; i < 6; ++i)
+        client.command("HELO x");
     BOOST_TEST(client.command("NOOP") == "250 OK\r\n");
 }
 
@@ -101,7 +102,8 @@ BOOST_AUTO_TEST_CASE(whole_message_reply_repeated_and_errors_too) {
         client.command("RCPT TO:<two@x>");
         client.command("DATA");
         client.send(round == 0 ? "small\r\n.\r\n" : std::string(200, 'x') + "\r\n.\r\n");
-        const char* expected = round == 0 ? "250 2.0.0 Stored\r\n" : "552 Error: Too much mail data\r\n";
+        const char* expected =
+            round == 0 ? "250 2.0.0 Stored\r\n" : "552 Error: Too much mail data\r\n";
         BOOST_TEST(client.read_reply() == expected);
         BOOST_TEST(client.read_reply() == expected);
     }
@@ -119,13 +121,15 @@ BOOST_AUTO_TEST_CASE(require_starttls_allows_lhlo) {
     test_client client(c.port());
     client.read_reply();
     BOOST_TEST(client.command("LHLO x").starts_with("250-mx.test"));
-    BOOST_TEST(client.command("MAIL FROM:<a@b.c>") == "530 Must issue a STARTTLS command first\r\n");
+    BOOST_TEST(client.command("MAIL FROM:<a@b.c>") ==
+               "530 Must issue a STARTTLS command first\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(smtplib_lmtp_over_tcp_and_unix_socket) {
     smtp::controller<smtp::server<mailboxes>> tcp{{}, lmtp_options(), {"127.0.0.1", 0}};
     tcp.start();
-    std::string path = std::filesystem::temp_directory_path() / ("smtp-lmtp-test-" + std::to_string(::getpid()) + ".sock");
+    std::string path = std::filesystem::temp_directory_path() /
+                       ("smtp-lmtp-test-" + std::to_string(::getpid()) + ".sock");
     smtp::controller<smtp::server<mailboxes>> local{{}, lmtp_options(), {"unix:" + path, 0}};
     local.start();
     BOOST_TEST(std::filesystem::exists(path));

@@ -32,7 +32,8 @@ struct where_from {
         if (s.proxy_peer) text += " via " + s.proxy_peer->host;
         if (s.proxy) {
             text += " v" + std::to_string(s.proxy->version);
-            if (auto authority = s.proxy->authority()) text += " authority=" + std::string(*authority);
+            if (auto authority = s.proxy->authority())
+                text += " authority=" + std::string(*authority);
         }
         if (s.ssl) text += " tls";
         return {250, text};
@@ -55,9 +56,9 @@ std::string v2_header(std::string_view authority) {
     std::size_t length = 12 + tlv.size();
     h += char(length >> 8);
     h += char(length & 0xff);
-    h += std::string("\xC0\x00\x02\x07", 4);   // 192.0.2.7
-    h += std::string("\xC6\x33\x64\x01", 4);   // 198.51.100.1
-    h += std::string("\x30\x39\x00\x19", 4);   // 12345 -> 25
+    h += std::string("\xC0\x00\x02\x07", 4); // 192.0.2.7
+    h += std::string("\xC6\x33\x64\x01", 4); // 198.51.100.1
+    h += std::string("\x30\x39\x00\x19", 4); // 12345 -> 25
     return h + tlv;
 }
 
@@ -97,12 +98,13 @@ BOOST_AUTO_TEST_CASE(malformed_headers_close_without_reply) {
         "EHLO not-a-proxy\r\n",
         "PROXY TCP4 192.0.2.1 198.51.100.1 40000\r\n",      // missing port
         "PROXY TCP4 192.0.2.1 198.51.100.1 40000 25 x\r\n", // extraneous data
-        "PROXY TCP4 ::1 ::1 1 2\r\n",                        // not IPv4
+        "PROXY TCP4 ::1 ::1 1 2\r\n",                       // not IPv4
         "PROXY TCP4 192.0.2.1 198.51.100.1 70000 25\r\n",   // port out of bounds
         "PROXY UDP4 192.0.2.1 198.51.100.1 1 2\r\n",        // not TCP
         "PROXY TCP4 192.0.2.1 198.51.100.1 01 25\r\n",      // leading zero
     };
-    for (const char* header : bad) BOOST_TEST(refused_silently(c.port(), header), header);
+    for (const char* header : bad)
+        BOOST_TEST(refused_silently(c.port(), header), header);
     std::string v2 = v2_header("x");
     v2[12] = char(0x31); // version 3
     BOOST_TEST(refused_silently(c.port(), v2));

@@ -22,7 +22,8 @@ inline command_result run_command(const std::string& command, int timeout_second
     FILE* pipe = ::popen(wrapped.c_str(), "r");
     if (!pipe) return result;
     char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
+        result.output.append(buffer, n);
     int status = ::pclose(pipe);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;

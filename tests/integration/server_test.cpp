@@ -109,8 +109,7 @@ BOOST_AUTO_TEST_CASE(pipelined_batch_answered_in_order) {
 // A handler of coroutine hooks, one of which waits on a timer before it answers.
 struct coroutine_hooks {
     boost::asio::awaitable<smtp::reply> handle_RCPT(smtp::connection& conn, smtp::session&,
-                                                    smtp::envelope<>& env,
-                                                    std::string_view address,
+                                                    smtp::envelope<>& env, std::string_view address,
                                                     std::span<const std::string> options) {
         boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
                                     std::chrono::milliseconds(20));
@@ -150,7 +149,8 @@ struct ehlo_push {
 // "250 HELP" broke aiosmtpd's reply (its #280); here the reply comes out well formed.
 struct ehlo_lines {
     std::vector<std::string> handle_EHLO(smtp::connection&, smtp::session& s, smtp::envelope<>&,
-                                         std::string_view hostname, std::vector<std::string> lines) {
+                                         std::string_view hostname,
+                                         std::vector<std::string> lines) {
         s.host_name = "custom:" + std::string(hostname);
         lines.push_back("250 XBAR");
         return lines;
@@ -295,7 +295,8 @@ BOOST_AUTO_TEST_CASE(data_over_size_limit_drained_and_session_survives) {
     c.command("RCPT TO:<d@e.f>");
     c.command("DATA");
     std::string line(78, 'x');
-    for (int i = 0; i < 2000; ++i) c.send(line + "\r\n");
+    for (int i = 0; i < 2000; ++i)
+        c.send(line + "\r\n");
     BOOST_TEST(c.command(".") == "552 Error: Too much mail data\r\n");
     BOOST_TEST(c.command("NOOP") == "250 OK\r\n");
     BOOST_TEST(r.controller.handler().snapshot().empty());
@@ -306,7 +307,8 @@ BOOST_AUTO_TEST_CASE(huge_command_line_one_reply) {
     running<no_hooks> r;
     auto c = r.connect();
     std::string chunk(1 << 20, 'A');
-    for (int i = 0; i < 10; ++i) c.send(chunk);
+    for (int i = 0; i < 10; ++i)
+        c.send(chunk);
     c.send("\r\n");
     BOOST_TEST(c.read_reply() == "500 Command line too long\r\n");
     BOOST_TEST(c.command("NOOP") == "250 OK\r\n");
@@ -335,20 +337,25 @@ BOOST_AUTO_TEST_CASE(trace_hook_sees_conversation) {
     r.controller.stop();
     BOOST_TEST(*r.controller.handler().log ==
                "connected:|reply:220 mx.test ESMTP smtp " SMTP_VERSION_STRING "\r\n|"
-               "command:EHLO client\r\n|reply:" + ehlo_reply + "|"
-               "command:MAIL FROM:<a@example.com>\r\n|reply:250 OK\r\n|"
-               "command:RCPT TO:<b@example.com>\r\n|reply:250 OK\r\n|"
-               "command:DATA\r\n|reply:354 End data with <CR><LF>.<CR><LF>\r\n|"
-               "data:hi\r\n.\r\n|reply:250 OK\r\n|"
-               "command:QUIT\r\n|reply:221 Bye\r\n|closed:|");
+               "command:EHLO client\r\n|reply:" +
+                   ehlo_reply +
+                   "|"
+                   "command:MAIL FROM:<a@example.com>\r\n|reply:250 OK\r\n|"
+                   "command:RCPT TO:<b@example.com>\r\n|reply:250 OK\r\n|"
+                   "command:DATA\r\n|reply:354 End data with <CR><LF>.<CR><LF>\r\n|"
+                   "data:hi\r\n.\r\n|reply:250 OK\r\n|"
+                   "command:QUIT\r\n|reply:221 Bye\r\n|closed:|");
 }
 
 BOOST_AUTO_TEST_CASE(many_sessions_at_once) {
     running<recorder> r;
     std::vector<test_client> clients;
-    for (int i = 0; i < 50; ++i) clients.push_back(r.connect());
-    for (auto& c : clients) send_message(c);
-    for (auto& c : clients) BOOST_TEST(c.command("hello\r\n.") == "250 2.0.0 Queued\r\n");
+    for (int i = 0; i < 50; ++i)
+        clients.push_back(r.connect());
+    for (auto& c : clients)
+        send_message(c);
+    for (auto& c : clients)
+        BOOST_TEST(c.command("hello\r\n.") == "250 2.0.0 Queued\r\n");
     BOOST_TEST(r.controller.handler().snapshot().size() == 50u);
 }
 

@@ -383,14 +383,15 @@ BOOST_AUTO_TEST_CASE(auth_without_colon_exits_2) {
 
 BOOST_AUTO_TEST_CASE(tls_certificate_requires_starttls) {
     const auto& certs = smtp_test::certificates::get();
-    server_process smtpd({"-c", "Sink", "-t", certs.mx_cert, "-k", certs.mx_key,
-                          "--auth", "alice:secret"});
+    server_process smtpd(
+        {"-c", "Sink", "-t", certs.mx_cert, "-k", certs.mx_key, "--auth", "alice:secret"});
     test_client client = smtpd.connect();
     client.read_reply();
     std::string ehlo = client.command("EHLO x");
     BOOST_TEST(contains(ehlo, "250-STARTTLS\r\n"));
     BOOST_TEST(!contains(ehlo, "AUTH"));
-    BOOST_TEST(client.command("MAIL FROM:<a@b.c>") == "530 Must issue a STARTTLS command first\r\n");
+    BOOST_TEST(client.command("MAIL FROM:<a@b.c>") ==
+               "530 Must issue a STARTTLS command first\r\n");
     BOOST_TEST(client.command("STARTTLS") == "220 Ready to start TLS\r\n");
     client.start_tls();
     BOOST_TEST(contains(client.command("EHLO x"), "250-AUTH LOGIN PLAIN\r\n"));
@@ -401,8 +402,8 @@ BOOST_AUTO_TEST_CASE(tls_certificate_requires_starttls) {
 
 BOOST_AUTO_TEST_CASE(tls_no_requiretls_allows_plaintext) {
     const auto& certs = smtp_test::certificates::get();
-    server_process smtpd({"-c", "Sink", "--tlscert", certs.mx_cert, "--tlskey", certs.mx_key,
-                          "--no-requiretls"});
+    server_process smtpd(
+        {"-c", "Sink", "--tlscert", certs.mx_cert, "--tlskey", certs.mx_key, "--no-requiretls"});
     test_client client = smtpd.connect();
     client.read_reply();
     client.command("EHLO x");
@@ -411,8 +412,8 @@ BOOST_AUTO_TEST_CASE(tls_no_requiretls_allows_plaintext) {
 
 BOOST_AUTO_TEST_CASE(smtps_and_sni) {
     const auto& certs = smtp_test::certificates::get();
-    server_process smtpd({"-c", "Sink", "-t", certs.mx_cert, "-k", certs.mx_key, "--smtps",
-                          "--sni", "other.test:" + certs.other_cert + ":" + certs.other_key});
+    server_process smtpd({"-c", "Sink", "-t", certs.mx_cert, "-k", certs.mx_key, "--smtps", "--sni",
+                          "other.test:" + certs.other_cert + ":" + certs.other_key});
     auto deadline = steady_clock::now() + 5s;
     for (;;) { // connect() reads nothing; TLS must start first here
         try {
@@ -451,8 +452,8 @@ BOOST_AUTO_TEST_CASE(lmtp_on_a_unix_socket) {
         BOOST_REQUIRE_MESSAGE(steady_clock::now() < deadline, "no socket; stderr: " << smtpd.err());
         std::this_thread::sleep_for(20ms);
     }
-    auto python = smtp_test::run_command("python3 " SMTP_TEST_PYTHON_DIR "/lmtp_client.py " +
-                                         path + " a@example.com b@example.com");
+    auto python = smtp_test::run_command("python3 " SMTP_TEST_PYTHON_DIR "/lmtp_client.py " + path +
+                                         " a@example.com b@example.com");
     BOOST_TEST_INFO("python said: " << python.output);
     BOOST_TEST(python.output == "a@example.com 250 OK\nb@example.com 250 OK\n");
     smtpd.signal(SIGTERM);

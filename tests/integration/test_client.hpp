@@ -25,7 +25,8 @@ namespace smtp_test {
 
 class test_client {
 public:
-    explicit test_client(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10))
+    explicit test_client(std::uint16_t port,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10))
         : io_(std::make_unique<boost::asio::io_context>()), socket_(*io_) {
         socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
         timeval tv{};
@@ -35,8 +36,10 @@ public:
     }
 
     void send(std::string_view bytes) {
-        if (tls_) boost::asio::write(*tls_, boost::asio::buffer(bytes));
-        else boost::asio::write(socket_, boost::asio::buffer(bytes));
+        if (tls_)
+            boost::asio::write(*tls_, boost::asio::buffer(bytes));
+        else
+            boost::asio::write(socket_, boost::asio::buffer(bytes));
     }
 
     /// Starts TLS as a client (after STARTTLS, or at once for implicit TLS). `server_name` is
@@ -44,14 +47,17 @@ public:
     /// not verified: the tests look at what the server sent instead.
     void start_tls(const std::string& server_name = {}, const std::string& certificate = {},
                    const std::string& key = {}) {
-        tls_context_ = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+        tls_context_ =
+            std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
         tls_context_->set_verify_mode(boost::asio::ssl::verify_none);
         if (!certificate.empty()) {
             tls_context_->use_certificate_chain_file(certificate);
             tls_context_->use_private_key_file(key, boost::asio::ssl::context::pem);
         }
-        tls_ = std::make_unique<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>>(socket_, *tls_context_);
-        if (!server_name.empty()) ::SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+        tls_ = std::make_unique<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>>(
+            socket_, *tls_context_);
+        if (!server_name.empty())
+            ::SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
         tls_->handshake(boost::asio::ssl::stream_base::client);
     }
 
@@ -115,7 +121,8 @@ public:
     /// Everything until the server closes the connection.
     std::string read_to_end() {
         try {
-            for (;;) fill();
+            for (;;)
+                fill();
         } catch (const std::exception&) {
         }
         return std::exchange(buffer_, {});

@@ -22,13 +22,15 @@ namespace {
 
 struct counting {
     std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
-    std::shared_ptr<std::vector<std::string>> subjects = std::make_shared<std::vector<std::string>>();
+    std::shared_ptr<std::vector<std::string>> subjects =
+        std::make_shared<std::vector<std::string>>();
     smtp::reply handle_DATA(smtp::connection&, smtp::session& s, smtp::envelope<>& env) {
         std::lock_guard lock(*mutex);
         auto start = env.content.find("Subject: ");
-        subjects->emplace_back(start == std::string_view::npos
-                                   ? "?"
-                                   : env.content.substr(start + 9, env.content.find('\r', start) - start - 9));
+        subjects->emplace_back(
+            start == std::string_view::npos
+                ? "?"
+                : env.content.substr(start + 9, env.content.find('\r', start) - start - 9));
         return {250, s.ssl ? "OK over " + s.ssl->version : "OK in plaintext"};
     }
     smtp::auth_result authenticate(smtp::connection&, smtp::session&, smtp::envelope<>&,
@@ -73,10 +75,13 @@ BOOST_AUTO_TEST_CASE(smtplib_starttls_and_smtp_ssl) {
 BOOST_AUTO_TEST_CASE(openssl_s_client_starttls_smtp) {
     controller_type c{{}, tls_options(), {"127.0.0.1", 0}};
     c.start();
-    auto result = run_command("sh -c \"printf 'EHLO s-client\\r\\nMAIL FROM:<a@b.c>\\r\\n"
-                              "RCPT TO:<d@e.f>\\r\\nDATA\\r\\nSubject: s_client\\r\\n\\r\\nhi\\r\\n."
-                              "\\r\\nQUIT\\r\\n' | openssl s_client -quiet -starttls smtp -connect "
-                              "127.0.0.1:" + std::to_string(c.port()) + "\"", 30);
+    auto result =
+        run_command("sh -c \"printf 'EHLO s-client\\r\\nMAIL FROM:<a@b.c>\\r\\n"
+                    "RCPT TO:<d@e.f>\\r\\nDATA\\r\\nSubject: s_client\\r\\n\\r\\nhi\\r\\n."
+                    "\\r\\nQUIT\\r\\n' | openssl s_client -quiet -starttls smtp -connect "
+                    "127.0.0.1:" +
+                        std::to_string(c.port()) + "\"",
+                    30);
     BOOST_TEST_INFO("openssl said: " << result.output);
     BOOST_TEST(result.output.find("250 OK over TLSv1.3") != std::string::npos);
     BOOST_TEST(result.output.find("221 Bye") != std::string::npos);
@@ -91,9 +96,12 @@ BOOST_AUTO_TEST_CASE(curl_ssl_reqd_and_smtps) {
     std::string file = certificates::get().dir + "/curl-message.txt";
     std::ofstream(file) << "Subject: curl\r\n\r\nsent by curl\r\n";
     auto send = [&](const std::string& url) {
-        return run_command("curl --silent --show-error --insecure --ssl-reqd --url " + url +
-                           " --user alice:secret --mail-from a@example.com --mail-rcpt b@example.com"
-                           " --upload-file " + file, 30);
+        return run_command(
+            "curl --silent --show-error --insecure --ssl-reqd --url " + url +
+                " --user alice:secret --mail-from a@example.com --mail-rcpt b@example.com"
+                " --upload-file " +
+                file,
+            30);
     };
     auto plain = send("smtp://127.0.0.1:" + std::to_string(starttls.port()));
     BOOST_TEST_INFO("curl said: " << plain.output);
@@ -112,8 +120,9 @@ BOOST_AUTO_TEST_CASE(swaks_tls_and_tlsc) {
     smtps.start();
     auto swaks = [](const std::string& how, std::uint16_t port) {
         return run_command("swaks " + how + " --server 127.0.0.1:" + std::to_string(port) +
-                           " --auth PLAIN --auth-user alice --auth-password secret"
-                           " --from a@example.com --to b@example.com --timeout 10", 30);
+                               " --auth PLAIN --auth-user alice --auth-password secret"
+                               " --from a@example.com --to b@example.com --timeout 10",
+                           30);
     };
     auto tls = swaks("--tls", starttls.port());
     BOOST_TEST_INFO("swaks said: " << tls.output);

@@ -125,7 +125,8 @@ BOOST_AUTO_TEST_CASE(starttls_without_context_or_with_argument) {
     o.hostname = "mx.test";
     running r(o);
     auto c = r.connect();
-    BOOST_TEST(c.command("EHLO x") == "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n");
+    BOOST_TEST(c.command("EHLO x") ==
+               "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n");
     BOOST_TEST(c.command("STARTTLS") == "454 TLS not available\r\n");
     running t;
     auto d = t.connect();
@@ -203,8 +204,7 @@ BOOST_AUTO_TEST_CASE(client_certificates_verified_when_configured) {
         c.command("EHLO x");
         c.command("STARTTLS");
         c.start_tls({}, certs.client_cert, certs.client_key);
-        BOOST_TEST(c.command("NOOP") ==
-                   "250 TLSv1.3 sni= peer=/CN=client.test verified=yes\r\n");
+        BOOST_TEST(c.command("NOOP") == "250 TLSv1.3 sni= peer=/CN=client.test verified=yes\r\n");
     }
     {
         auto c = r.connect();

@@ -57,9 +57,11 @@ BOOST_AUTO_TEST_CASE(format_no_blank_line_no_peer) {
 
 BOOST_AUTO_TEST_CASE(format_invalid_utf8_replaced) {
     smtp::envelope<> env;
-    env.original_content = "a\xff" "b \xc3\xa9\r\n";
+    env.original_content = "a\xff"
+                           "b \xc3\xa9\r\n";
     auto text = smtp::handlers::debugging::format(peer_session(), env);
-    BOOST_TEST(text.find("a\xEF\xBF\xBD" "b \xc3\xa9\n") != std::string::npos);
+    BOOST_TEST(text.find("a\xEF\xBF\xBD"
+                         "b \xc3\xa9\n") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(format_ipv6_peer) {

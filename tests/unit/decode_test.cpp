@@ -30,7 +30,8 @@ BOOST_AUTO_TEST_CASE(utf8_validation_table) {
         {"\xc3", false},             // truncated
         {"\xff", false},
     };
-    for (const auto& r : rows) BOOST_TEST(smtp::decode::is_valid_utf8(r.text) == r.valid);
+    for (const auto& r : rows)
+        BOOST_TEST(smtp::decode::is_valid_utf8(r.text) == r.valid);
 }
 
 BOOST_AUTO_TEST_CASE(bytes_views_original) {

@@ -44,8 +44,8 @@ BOOST_AUTO_TEST_CASE(next_frames_lines_in_any_pieces) {
     const std::vector<row> rows = {
         {"NOOP\r\n", {"NOOP\r\n"}},
         {"A\nB\r\n", {"A\n", "B\r\n"}},
-        {"0123456789\n", {"0123456789\n"}},              // exactly max before LF
-        {"0123456789X\nOK\n", {"<too long>", "OK\n"}},    // one over
+        {"0123456789\n", {"0123456789\n"}},            // exactly max before LF
+        {"0123456789X\nOK\n", {"<too long>", "OK\n"}}, // one over
         {std::string(100, 'x') + "\nNEXT\n", {"<too long>", "NEXT\n"}},
         {"partial", {}},
         {"", {}},

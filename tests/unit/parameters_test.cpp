@@ -57,7 +57,9 @@ BOOST_AUTO_TEST_CASE(mail_parameter_table) {
         {"BODY=BAD SIZE=99999", true, false, status::bad_body}, // aiosmtpd checks BODY first
     };
     for (const auto& r : rows) {
-        BOOST_TEST_CONTEXT(r.rest) { BOOST_TEST((check(r.rest, r.body, r.utf8) == r.expected)); }
+        BOOST_TEST_CONTEXT(r.rest) {
+            BOOST_TEST((check(r.rest, r.body, r.utf8) == r.expected));
+        }
     }
 }
 
@@ -74,8 +76,8 @@ BOOST_AUTO_TEST_CASE(rcpt_parameters) {
     BOOST_TEST((smtp::detail::check_rcpt_parameters(tokens) ==
                 smtp::detail::rcpt_parameters_status::syntax));
     smtp::detail::split_parameters("", tokens);
-    BOOST_TEST((smtp::detail::check_rcpt_parameters(tokens) ==
-                smtp::detail::rcpt_parameters_status::ok));
+    BOOST_TEST(
+        (smtp::detail::check_rcpt_parameters(tokens) == smtp::detail::rcpt_parameters_status::ok));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

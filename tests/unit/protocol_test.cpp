@@ -51,13 +51,15 @@ const std::vector<transcript> transcripts = {
     {"bare_lf_command", "NOOP\n", ok},
     {"cr_run_stripped", "NOOP\r\r\n", ok},
     {"empty_line", "\r\n", "500 Error: bad syntax\r\n"},
-    {"non_ascii_verb", "\x80" "FAIL\r\n", "500 Error: bad syntax\r\n"},
+    {"non_ascii_verb",
+     "\x80"
+     "FAIL\r\n",
+     "500 Error: bad syntax\r\n"},
     {"tab_is_not_a_separator", "NOOP\tX\r\n", "500 Error: command \"NOOP\tX\" not recognized\r\n"},
     {"leading_space", " NOOP\r\n", "500 Error: command \"\" not recognized\r\n"},
     {"non_ascii_argument", "NOOP caf\xc3\xa9\r\n", "500 Error: strict ASCII mode\r\n"},
     {"unknown", "FOO\r\n", "500 Error: command \"FOO\" not recognized\r\n"},
-    {"unknown_budget",
-     "A\r\nB\r\nC\r\nD\r\nE\r\nNOOP\r\n",
+    {"unknown_budget", "A\r\nB\r\nC\r\nD\r\nE\r\nNOOP\r\n",
      "500 Error: command \"A\" not recognized\r\n500 Error: command \"B\" not recognized\r\n"
      "500 Error: command \"C\" not recognized\r\n500 Error: command \"D\" not recognized\r\n"
      "502 5.5.1 Too many unrecognized commands, goodbye.\r\n"},
@@ -151,8 +153,8 @@ const std::vector<transcript> transcripts = {
      ehlo_reply + ok + ok + go_ahead + "500 Line too long (see RFC5321 4.5.3.1.6)\r\n"},
     {"data_line_longest", ehlo + mail + rcpt + "DATA\r\n" + std::string(999, 'x') + "\r\n.\r\n",
      ehlo_reply + ok + ok + go_ahead + ok},
-    {"data_after_error_resets", ehlo + mail + rcpt + "DATA\r\n" + std::string(1000, 'x') +
-         "\r\n.\r\n" + mail,
+    {"data_after_error_resets",
+     ehlo + mail + rcpt + "DATA\r\n" + std::string(1000, 'x') + "\r\n.\r\n" + mail,
      ehlo_reply + ok + ok + go_ahead + "500 Line too long (see RFC5321 4.5.3.1.6)\r\n" + ok},
     {"helo_resets_transaction", ehlo + mail + "HELO x\r\n" + rcpt,
      ehlo_reply + ok + "250 mx.test\r\n503 Error: need MAIL command\r\n"},
@@ -181,7 +183,9 @@ BOOST_AUTO_TEST_CASE(greeting_names_host_and_ident) {
 
 BOOST_AUTO_TEST_CASE(transcripts_match_aiosmtpd) {
     for (const auto& t : transcripts) {
-        BOOST_TEST_CONTEXT(t.name) { BOOST_TEST(run(t.input) == t.expected); }
+        BOOST_TEST_CONTEXT(t.name) {
+            BOOST_TEST(run(t.input) == t.expected);
+        }
     }
 }
 
@@ -199,7 +203,8 @@ BOOST_AUTO_TEST_CASE(transcripts_split_everywhere) {
             }
             session_type s(test_options());
             s.take_output();
-            for (char c : t.input) s.feed(std::string_view(&c, 1));
+            for (char c : t.input)
+                s.feed(std::string_view(&c, 1));
             BOOST_TEST(s.output() == whole);
         }
     }
@@ -256,8 +261,8 @@ BOOST_AUTO_TEST_CASE(smtputf8_enabled) {
                    ok);
     BOOST_TEST(s.current_envelope().smtp_utf8);
     BOOST_TEST(s.current_envelope().mail_from == "j\xc3\xb6rg@example.com");
-    BOOST_TEST(run(ehlo + "MAIL FROM:<a@b.c> SMTPUTF8=YES\r\n", opts).ends_with(
-        "501 Error: SMTPUTF8 takes no arguments\r\n"));
+    BOOST_TEST(run(ehlo + "MAIL FROM:<a@b.c> SMTPUTF8=YES\r\n", opts)
+                   .ends_with("501 Error: SMTPUTF8 takes no arguments\r\n"));
 }
 
 // aiosmtpd grows a shared MAIL limit by 26 (+10) on every EHLO; here it is per session.
@@ -326,7 +331,8 @@ BOOST_AUTO_TEST_CASE(decode_utf8_strict_ascii_resets) {
     smtp::detail::offline_session<smtp::decode::utf8> t(test_options());
     t.take_output();
     t.feed(ehlo + "MAIL FROM:<a@b.c> BODY=8BITMIME\r\n");
-    BOOST_TEST(t.output().ends_with("555 MAIL FROM parameters not recognized or not implemented\r\n"));
+    BOOST_TEST(
+        t.output().ends_with("555 MAIL FROM parameters not recognized or not implemented\r\n"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

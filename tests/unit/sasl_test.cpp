@@ -40,8 +40,8 @@ BOOST_AUTO_TEST_CASE(parse_plain_table) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_plain_overlong) {
-    std::string value = std::string(1, '\0') + std::string(100000, 'u') + '\0' +
-                        std::string(100000, 'p');
+    std::string value =
+        std::string(1, '\0') + std::string(100000, 'u') + '\0' + std::string(100000, 'p');
     auto parsed = parse_plain_response(value);
     BOOST_TEST_REQUIRE(parsed.has_value());
     BOOST_TEST(parsed->login.size() == 100000u);

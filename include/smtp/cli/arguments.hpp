@@ -362,7 +362,8 @@ inline smtp::options make_options(const arguments& args) {
                 throw usage_error(std::string(what) + " file " + *file + " not found");
         try {
             opts.tls = tls_context::from_files(args.tls_cert, args.tls_key);
-            for (const auto& [name, cert, key] : args.sni) opts.tls->add_sni(name, cert, key);
+            for (const auto& [name, cert, key] : args.sni)
+                opts.tls->add_sni(name, cert, key);
         } catch (const std::exception& e) {
             throw usage_error(std::string("cannot load the TLS certificate: ") + e.what());
         }

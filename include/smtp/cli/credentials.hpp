@@ -30,7 +30,8 @@ public:
     using accounts = std::vector<std::pair<std::string, std::string>>;
 
     with_credentials(Handler&& handler, accounts list)
-        : Handler(std::move(handler)), accounts_(std::make_shared<const accounts>(std::move(list))) {}
+        : Handler(std::move(handler)),
+          accounts_(std::make_shared<const accounts>(std::move(list))) {}
 
     template <class Content>
     auth_result authenticate(connection&, session&, envelope<Content>&, std::string_view,

@@ -110,10 +110,10 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
         if (local)
             server.listen_local(io.get_executor(), where.host.substr(5), args.smtps);
         else
-            bound = bind_all(listen_endpoints(io, where),
-                             [&](const asio::ip::tcp::endpoint& endpoint) {
-                                 return server.listen(io.get_executor(), endpoint, args.smtps);
-                             });
+            bound =
+                bind_all(listen_endpoints(io, where), [&](const asio::ip::tcp::endpoint& endpoint) {
+                    return server.listen(io.get_executor(), endpoint, args.smtps);
+                });
     } catch (const boost::system::system_error& e) {
         std::fprintf(stderr, "%.*s: cannot listen on %s: %s\n", int(prog.size()), prog.data(),
                      local ? where.host.c_str() : host_port(where.host, where.port).c_str(),

@@ -21,7 +21,8 @@ inline std::string base64_encode(std::string_view bytes) {
         std::uint32_t v = std::uint32_t(std::uint8_t(bytes[i])) << 16 |
                           std::uint32_t(std::uint8_t(bytes[i + 1])) << 8 |
                           std::uint8_t(bytes[i + 2]);
-        for (int shift = 18; shift >= 0; shift -= 6) out.push_back(base64_alphabet[(v >> shift) & 63]);
+        for (int shift = 18; shift >= 0; shift -= 6)
+            out.push_back(base64_alphabet[(v >> shift) & 63]);
     }
     if (std::size_t rest = bytes.size() - i; rest != 0) {
         std::uint32_t v = std::uint32_t(std::uint8_t(bytes[i])) << 16;

@@ -7,8 +7,10 @@
 // macro because `co_await` must appear in the calling coroutine itself.
 #define SMTP_DETAIL_CALL_HOOK(result, call)                                                        \
     do {                                                                                           \
-        if constexpr (::smtp::detail::is_awaitable_v<decltype(call)>) result = co_await (call);    \
-        else result = (call);                                                                      \
+        if constexpr (::smtp::detail::is_awaitable_v<decltype(call)>)                              \
+            result = co_await (call);                                                              \
+        else                                                                                       \
+            result = (call);                                                                       \
     } while (false)
 
 #endif

@@ -29,7 +29,8 @@ public:
         prefix_ = max;
         if (slash != std::string_view::npos) {
             auto digits = text.substr(slash + 1);
-            auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix_);
+            auto [end, err] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), prefix_);
             if (digits.empty() || err != std::errc{} || end != digits.data() + digits.size() ||
                 prefix_ > max)
                 throw std::invalid_argument("bad prefix length in: " + std::string(text));

@@ -11,16 +11,31 @@ namespace smtp::detail {
 
 /// The verbs the server knows. `unknown` is everything else.
 enum class verb : std::uint8_t {
-    helo, ehlo, lhlo, mail, rcpt, data, rset, noop, quit, vrfy, expn, help, auth, starttls,
+    helo,
+    ehlo,
+    lhlo,
+    mail,
+    rcpt,
+    data,
+    rset,
+    noop,
+    quit,
+    vrfy,
+    expn,
+    help,
+    auth,
+    starttls,
     unknown
 };
 inline constexpr std::size_t verb_count = std::size_t(verb::unknown) + 1;
 
 inline constexpr std::array<std::string_view, verb_count> verb_names = {
-    "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "VRFY", "EXPN",
-    "HELP", "AUTH", "STARTTLS", ""};
+    "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA",     "RSET", "NOOP",
+    "QUIT", "VRFY", "EXPN", "HELP", "AUTH", "STARTTLS", ""};
 
-inline constexpr std::string_view name_of(verb v) noexcept { return verb_names[std::size_t(v)]; }
+inline constexpr std::string_view name_of(verb v) noexcept {
+    return verb_names[std::size_t(v)];
+}
 
 /// Maps an upper-case verb to its enumerator.
 inline verb verb_from_name(std::string_view name) noexcept {
@@ -39,8 +54,10 @@ constexpr bool is_python_space(char c) noexcept {
 }
 
 constexpr std::string_view strip(std::string_view s) noexcept {
-    while (!s.empty() && is_python_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_python_space(s.back())) s.remove_suffix(1);
+    while (!s.empty() && is_python_space(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_python_space(s.back()))
+        s.remove_suffix(1);
     return s;
 }
 

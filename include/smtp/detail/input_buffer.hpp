@@ -1,8 +1,8 @@
 #ifndef SMTP_DETAIL_INPUT_BUFFER_HPP
 #define SMTP_DETAIL_INPUT_BUFFER_HPP
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string_view>

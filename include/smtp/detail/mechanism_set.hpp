@@ -23,7 +23,9 @@ struct handler_mechanisms {
     using type = auth::mechanisms<>;
 };
 template <class Handler>
-    requires requires { typename Handler::auth_mechanisms; }
+requires requires {
+    typename Handler::auth_mechanisms;
+}
 struct handler_mechanisms<Handler> {
     using type = typename Handler::auth_mechanisms;
 };
@@ -52,10 +54,12 @@ struct mechanism_line {
 
     constexpr explicit mechanism_line(std::array<std::string_view, N> names) {
         std::sort(names.begin(), names.end());
-        for (char c : std::string_view("AUTH")) text[size++] = c;
+        for (char c : std::string_view("AUTH"))
+            text[size++] = c;
         for (std::size_t i = 0; i < N; ++i) {
             text[size++] = ' ';
-            for (char c : names[i]) text[size++] = c;
+            for (char c : names[i])
+                text[size++] = c;
         }
     }
     constexpr std::string_view view() const { return {text.data(), size}; }

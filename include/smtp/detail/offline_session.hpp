@@ -114,7 +114,8 @@ private:
             break;
         }
         case verb::starttls:
-            if (proto_.check_starttls(cmd_) == step::proceed) proto_.write(454, "TLS not available");
+            if (proto_.check_starttls(cmd_) == step::proceed)
+                proto_.write(454, "TLS not available");
             break;
         case verb::lhlo:
         case verb::unknown: break;

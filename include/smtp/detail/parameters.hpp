@@ -14,10 +14,12 @@ namespace smtp::detail {
 inline void split_parameters(std::string_view rest, std::vector<std::string>& tokens) {
     tokens.clear();
     for (;;) {
-        while (!rest.empty() && is_python_space(rest.front())) rest.remove_prefix(1);
+        while (!rest.empty() && is_python_space(rest.front()))
+            rest.remove_prefix(1);
         if (rest.empty()) return;
         std::size_t end = 0;
-        while (end < rest.size() && !is_python_space(rest[end])) ++end;
+        while (end < rest.size() && !is_python_space(rest[end]))
+            ++end;
         std::string& token = tokens.emplace_back(rest.substr(0, end));
         for (char& c : token)
             if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
@@ -53,12 +55,12 @@ inline bool parse_parameter(std::string_view token, parameter& out) noexcept {
 struct mail_parameters {
     enum class status {
         ok,
-        syntax,          // 501 Syntax: MAIL FROM: <address> ...
-        bad_body,        // 501 Error: BODY can only be one of 7BIT, 8BITMIME
-        smtputf8_value,  // 501 Error: SMTPUTF8 takes no arguments
-        smtputf8_off,    // 501 Error: SMTPUTF8 disabled
-        too_big,         // 552 Error: message size exceeds fixed maximum message size
-        unknown          // 555 MAIL FROM parameters not recognized or not implemented
+        syntax,         // 501 Syntax: MAIL FROM: <address> ...
+        bad_body,       // 501 Error: BODY can only be one of 7BIT, 8BITMIME
+        smtputf8_value, // 501 Error: SMTPUTF8 takes no arguments
+        smtputf8_off,   // 501 Error: SMTPUTF8 disabled
+        too_big,        // 552 Error: message size exceeds fixed maximum message size
+        unknown         // 555 MAIL FROM parameters not recognized or not implemented
     };
     bool smtputf8 = false;
 };

@@ -12,8 +12,8 @@
 #include <smtp/session.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <array>
+#include <cstdio>
 #include <span>
 #include <string>
 #include <string_view>
@@ -56,8 +56,10 @@ public:
             budgets_.fill(opts.command_call_limit->default_limit);
             for (const auto& [name, limit] : opts.command_call_limit->per_verb) {
                 verb v = verb_from_name(name);
-                if (v != verb::unknown) budgets_[std::size_t(v)] = limit;
-                else unknown_budgets_.emplace_back(name, limit);
+                if (v != verb::unknown)
+                    budgets_[std::size_t(v)] = limit;
+                else
+                    unknown_budgets_.emplace_back(name, limit);
             }
         }
     }
@@ -111,7 +113,9 @@ public:
         switch (parser_.parse(line, !opts_.enable_smtputf8, cmd)) {
         case command_parser::status::ok: break;
         case command_parser::status::empty:
-        case command_parser::status::bad_verb: write(500, "Error: bad syntax"); return step::replied;
+        case command_parser::status::bad_verb:
+            write(500, "Error: bad syntax");
+            return step::replied;
         case command_parser::status::non_ascii_argument:
             write(500, "Error: strict ASCII mode");
             return step::replied;
@@ -138,7 +142,9 @@ public:
             // RFC 2033 §4.1: LHLO replaces HELO and EHLO (which are real, if refused,
             // commands: aiosmtpd answers them without spending the unknown-command budget).
             if (cmd.id == verb::helo || cmd.id == verb::ehlo) {
-                out_.append("500 Error: command \"").append(cmd.name).append("\" not recognized\r\n");
+                out_.append("500 Error: command \"")
+                    .append(cmd.name)
+                    .append("\" not recognized\r\n");
                 return step::replied;
             }
             if (cmd.id == verb::lhlo) cmd.id = verb::ehlo;
@@ -196,7 +202,8 @@ public:
             } else if (auto offered = offered_mechanisms(); !offered.empty()) {
                 // (aiosmtpd sends a bare "AUTH " when every mechanism is excluded)
                 std::string auth = "AUTH";
-                for (std::string_view m : offered) auth.append(" ").append(m);
+                for (std::string_view m : offered)
+                    auth.append(" ").append(m);
                 line(std::string_view(auth));
             }
         }
@@ -205,9 +212,8 @@ public:
     /// Writes the EHLO reply lines except the last one (`250-<hostname>` and the keywords).
     void write_ehlo_head() {
         out_.append("250-").append(hostname_).append("\r\n");
-        for_each_ehlo_keyword([this](std::string_view k) {
-            out_.append("250-").append(k).append("\r\n");
-        });
+        for_each_ehlo_keyword(
+            [this](std::string_view k) { out_.append("250-").append(k).append("\r\n"); });
     }
 
     /// The default EHLO reply.
@@ -221,7 +227,8 @@ public:
     std::vector<std::string> ehlo_responses() const {
         std::vector<std::string> lines;
         lines.push_back("250-" + std::string(hostname_));
-        for_each_ehlo_keyword([&](std::string_view k) { lines.push_back("250-" + std::string(k)); });
+        for_each_ehlo_keyword(
+            [&](std::string_view k) { lines.push_back("250-" + std::string(k)); });
         lines.push_back("250 HELP");
         return lines;
     }
@@ -240,8 +247,10 @@ public:
             text = text.substr(0, text.find('\n'));
             char digits[4];
             std::snprintf(digits, sizeof digits, "%03d", r.code);
-            out_.append(digits, 3).append(i + 1 == lines.size() ? " " : "-").append(text).append(
-                "\r\n");
+            out_.append(digits, 3)
+                .append(i + 1 == lines.size() ? " " : "-")
+                .append(text)
+                .append("\r\n");
         }
     }
 
@@ -258,8 +267,9 @@ public:
         if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
         if (opts_.max_messages_per_connection != 0 &&
             messages_ >= opts_.max_messages_per_connection) {
-            out_.append("421 4.7.0 ").append(hostname_).append(
-                " Error: too many messages in this session\r\n");
+            out_.append("421 4.7.0 ")
+                .append(hostname_)
+                .append(" Error: too many messages in this session\r\n");
             return step::close;
         }
         std::string_view rest;
@@ -389,8 +399,10 @@ public:
         if (r.positive()) message_accepted();
         std::size_t count = opts_.lmtp ? envelope_.rcpt_tos.size() : 1;
         for (std::size_t i = 0; i < count; ++i) {
-            if (r.empty()) write(451, "Error: the handler gave no reply");
-            else write(r);
+            if (r.empty())
+                write(451, "Error: the handler gave no reply");
+            else
+                write(r);
         }
     }
 
@@ -534,7 +546,8 @@ public:
 
 private:
     static bool iequals(std::string_view a, std::string_view b) noexcept {
-        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+        return a.size() == b.size() &&
+               std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                    auto up = [](char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; };
                    return up(x) == up(y);
                });

@@ -86,14 +86,18 @@ inline void append_python_repr(std::string& out, std::string_view s) {
         if (c == quote || c == '\\') {
             out.push_back('\\');
             out.push_back(c);
-        } else if (c == '\n') out.append("\\n");
-        else if (c == '\r') out.append("\\r");
-        else if (c == '\t') out.append("\\t");
+        } else if (c == '\n')
+            out.append("\\n");
+        else if (c == '\r')
+            out.append("\\r");
+        else if (c == '\t')
+            out.append("\\t");
         else if (u < 0x20 || u == 0x7f) {
             const char* hex = "0123456789abcdef";
             out.append("\\x").push_back(hex[u >> 4]);
             out.push_back(hex[u & 15]);
-        } else out.push_back(c);
+        } else
+            out.push_back(c);
     }
     out.push_back(quote);
 }
@@ -114,7 +118,10 @@ inline void append_utf8_replacing(std::string& out, std::string_view line) {
         std::size_t good = 0;
         while (good < line.size()) {
             auto c = static_cast<unsigned char>(line[good]);
-            if (c < 0x80) { ++good; continue; }
+            if (c < 0x80) {
+                ++good;
+                continue;
+            }
             std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
             if (len == 0 || good + len > line.size() ||
                 !decode::is_valid_utf8(line.substr(good, len)))
@@ -160,10 +167,8 @@ std::string debugging::format(const session& s, const envelope<Content>& env) {
         detail::append_utf8_replacing(out, line);
         out.push_back('\n');
         if (end == std::string_view::npos) break;
-        std::size_t skip = (content[end] == '\r' && end + 1 < content.size() &&
-                            content[end + 1] == '\n')
-                               ? 2
-                               : 1;
+        std::size_t skip =
+            (content[end] == '\r' && end + 1 < content.size() && content[end + 1] == '\n') ? 2 : 1;
         content.remove_prefix(end + skip);
     }
     out.append("------------ END MESSAGE ------------\n");

@@ -28,10 +28,9 @@ inline peer_address peer_of(const boost::asio::generic::stream_protocol::socket&
         ip.resize(remote.size());
         auto address = ip.address();
         if (address.is_v6() && address.to_v6().is_v4_mapped())
-            address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped,
-                                                       address.to_v6());
-        peer.family = address.is_v4() ? peer_address::family_type::ipv4
-                                       : peer_address::family_type::ipv6;
+            address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+        peer.family =
+            address.is_v4() ? peer_address::family_type::ipv4 : peer_address::family_type::ipv6;
         peer.host = address.to_string();
         peer.port = ip.port();
     } else if (sa->sa_family == AF_UNIX) {
@@ -65,7 +64,8 @@ inline void connection::arm_timeout(clock::duration d) noexcept {
     if (!watchdog_running_) start_watchdog();
     // An earlier deadline than the timer's (a short handshake timeout, say): wake the watchdog,
     // whose handler re-arms the timer for the new deadline.
-    else if (deadline_ < timer_.expiry()) timer_.cancel();
+    else if (deadline_ < timer_.expiry())
+        timer_.cancel();
 }
 
 // One timer per connection whose expiry is pushed forward by arm_timeout() without cancelling
@@ -108,8 +108,9 @@ inline boost::asio::awaitable<bool> connection::read_some() {
         }
     }
     auto [buffer, size] = input_.prepare(4096);
-    auto [ec, n] = tls_ ? co_await tls_->async_read_some(boost::asio::buffer(buffer, size), token)
-                        : co_await socket_.async_read_some(boost::asio::buffer(buffer, size), token);
+    auto [ec, n] = tls_
+                       ? co_await tls_->async_read_some(boost::asio::buffer(buffer, size), token)
+                       : co_await socket_.async_read_some(boost::asio::buffer(buffer, size), token);
     io_pending_ = false;
     if (ec) co_return false;
     input_.commit(n);
@@ -122,8 +123,9 @@ inline boost::asio::awaitable<bool> connection::flush() {
     if (timed_out_) co_return false;
     io_pending_ = true;
     auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
-    auto [ec, n] = tls_ ? co_await boost::asio::async_write(*tls_, boost::asio::buffer(out_), token)
-                        : co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), token);
+    auto [ec, n] =
+        tls_ ? co_await boost::asio::async_write(*tls_, boost::asio::buffer(out_), token)
+             : co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), token);
     io_pending_ = false;
     out_.clear();
     co_return !ec;

@@ -2,8 +2,8 @@
 #define SMTP_IMPL_SERVER_HPP
 
 #include <smtp/detail/call_hook.hpp>
-#include <smtp/detail/proxy_protocol.hpp>
 #include <smtp/detail/protocol.hpp>
+#include <smtp/detail/proxy_protocol.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,9 +12,9 @@
 #include <boost/core/demangle.hpp>
 
 #include <cstdio>
-#include <unistd.h>
 #include <exception>
 #include <typeinfo>
+#include <unistd.h>
 
 namespace smtp {
 
@@ -22,8 +22,10 @@ namespace detail {
 /// A hook that answered with the empty reply: tell the client something rather than hang it
 /// (aiosmtpd sends `500 Error: (AssertionError) ` or nothing at all).
 inline void write_hook_reply(std::string& out, const reply& r) {
-    if (r.empty()) reply::write_to(out, 451, "Error: the handler gave no reply");
-    else r.write_to(out);
+    if (r.empty())
+        reply::write_to(out, 451, "Error: the handler gave no reply");
+    else
+        r.write_to(out);
 }
 } // namespace detail
 
@@ -31,7 +33,8 @@ template <class Handler, class AuthPolicy, class DecodePolicy>
 server<Handler, AuthPolicy, DecodePolicy>::server(Handler handler, smtp::options opts)
     : handler_(std::move(handler)), opts_(std::move(opts)),
       hostname_(opts_.hostname.empty() ? boost::asio::ip::host_name() : opts_.hostname) {
-    for (const auto& network : opts_.proxy_trusted) proxy_trusted_.emplace_back(network);
+    for (const auto& network : opts_.proxy_trusted)
+        proxy_trusted_.emplace_back(network);
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
@@ -79,9 +82,12 @@ void server<Handler, AuthPolicy, DecodePolicy>::listen_local(
 template <class Handler, class AuthPolicy, class DecodePolicy>
 void server<Handler, AuthPolicy, DecodePolicy>::close() noexcept {
     boost::system::error_code ignored;
-    for (auto& acceptor : acceptors_) acceptor->close(ignored);
-    for (auto& acceptor : local_acceptors_) acceptor->close(ignored);
-    for (const auto& path : local_paths_) ::unlink(path.c_str()); // aiosmtpd leaves them behind
+    for (auto& acceptor : acceptors_)
+        acceptor->close(ignored);
+    for (auto& acceptor : local_acceptors_)
+        acceptor->close(ignored);
+    for (const auto& path : local_paths_)
+        ::unlink(path.c_str()); // aiosmtpd leaves them behind
     acceptors_.clear();
     local_acceptors_.clear();
     local_paths_.clear();
@@ -103,18 +109,18 @@ server<Handler, AuthPolicy, DecodePolicy>::accept_loop(Acceptor& acceptor, bool 
             co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
             continue;
         }
-        boost::asio::co_spawn(executor, serve(std::move(socket), implicit_tls),
-                              [](std::exception_ptr e) {
-            // serve() catches what hooks throw; anything else is a bug worth hearing about.
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& error) {
-                std::fprintf(stderr, "smtp: session ended by an exception: %s\n", error.what());
-            } catch (...) {
-                std::fprintf(stderr, "smtp: session ended by an unknown exception\n");
-            }
-        });
+        boost::asio::co_spawn(
+            executor, serve(std::move(socket), implicit_tls), [](std::exception_ptr e) {
+                // serve() catches what hooks throw; anything else is a bug worth hearing about.
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& error) {
+                    std::fprintf(stderr, "smtp: session ended by an exception: %s\n", error.what());
+                } catch (...) {
+                    std::fprintf(stderr, "smtp: session ended by an unknown exception\n");
+                }
+            });
     }
 }
 
@@ -146,7 +152,8 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
     // (Replies are named locals: g++ 12 may destroy a temporary argument of a coroutine called
     // in a co_await expression too early.)
     if (opts_.max_connections != 0 && counted.total > opts_.max_connections) {
-        const std::string too_many = "421 " + hostname_ + " Too many connections, try again later\r\n";
+        const std::string too_many =
+            "421 " + hostname_ + " Too many connections, try again later\r\n";
         co_await refuse(too_many);
         co_return;
     }
@@ -158,7 +165,8 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
     // After the PROXY header, so that the limit is on the original client.
     if (opts_.max_connections_per_client != 0 &&
         counted.count_client(conn.session_.peer.host) > opts_.max_connections_per_client) {
-        const std::string too_many = "421 " + hostname_ + " Too many connections, try again later\r\n";
+        const std::string too_many =
+            "421 " + hostname_ + " Too many connections, try again later\r\n";
         co_await refuse(too_many);
         co_return;
     }
@@ -215,10 +223,8 @@ struct server<Handler, AuthPolicy, DecodePolicy>::connection_count {
 };
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
-boost::asio::awaitable<void>
-server<Handler, AuthPolicy, DecodePolicy>::run(connection& conn,
-                                               detail::protocol<content_type>& proto,
-                                               envelope_type& env) {
+boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(
+    connection& conn, detail::protocol<content_type>& proto, envelope_type& env) {
     // Bounds what a client that pipelines without reading can make the server hold.
     constexpr std::size_t max_pending_output = 64 * 1024;
     detail::command cmd;
@@ -332,9 +338,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
         if (proto.check_helo(cmd) != step::proceed) break;
         if constexpr (has_handle_EHLO_lines<Handler, content_type>) {
             std::vector<std::string> lines;
-            SMTP_DETAIL_CALL_HOOK(lines,
-                                  handler_.handle_EHLO(conn, s, env, cmd.arg, proto.ehlo_responses()));
-            proto.after_greeting_hook(cmd, !lines.empty() && reply::parse(lines.front()).positive());
+            SMTP_DETAIL_CALL_HOOK(
+                lines, handler_.handle_EHLO(conn, s, env, cmd.arg, proto.ehlo_responses()));
+            proto.after_greeting_hook(cmd,
+                                      !lines.empty() && reply::parse(lines.front()).positive());
             proto.write_ehlo_responses(lines);
         } else if constexpr (has_handle_EHLO_push<Handler, content_type>) {
             proto.write_ehlo_head();
@@ -386,9 +393,9 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
         if (step checked = proto.check_mail(cmd, proto.path()); checked != step::proceed)
             co_return checked == step::close ? outcome::close : outcome::go_on;
         if constexpr (has_handle_MAIL<Handler, content_type>) {
-            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_MAIL(
-                                         conn, s, env, proto.path().address,
-                                         std::span<const std::string>(proto.path().options)));
+            SMTP_DETAIL_CALL_HOOK(
+                r, handler_.handle_MAIL(conn, s, env, proto.path().address,
+                                        std::span<const std::string>(proto.path().options)));
             detail::write_hook_reply(out, r);
         } else {
             proto.default_mail(proto.path());
@@ -397,9 +404,9 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
     case verb::rcpt:
         if (proto.check_rcpt(cmd, proto.path()) != step::proceed) break;
         if constexpr (has_handle_RCPT<Handler, content_type>) {
-            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_RCPT(
-                                         conn, s, env, proto.path().address,
-                                         std::span<const std::string>(proto.path().options)));
+            SMTP_DETAIL_CALL_HOOK(
+                r, handler_.handle_RCPT(conn, s, env, proto.path().address,
+                                        std::span<const std::string>(proto.path().options)));
             detail::write_hook_reply(out, r);
         } else {
             proto.default_rcpt(proto.path());
@@ -456,7 +463,7 @@ server<Handler, AuthPolicy, DecodePolicy>::accept_proxy_header(connection& conn,
     if (relayed && (header.family == proxy_family::inet || header.family == proxy_family::inet6)) {
         s.proxy_peer = s.peer;
         s.peer = peer_address{header.family == proxy_family::inet ? peer_address::family_type::ipv4
-                                                                 : peer_address::family_type::ipv6,
+                                                                  : peer_address::family_type::ipv6,
                               header.src_addr, header.src_port};
     }
     s.proxy = header;
@@ -505,8 +512,8 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
             rest = detail::strip(rest.substr(end == std::string_view::npos ? rest.size() : end));
         }
         reply r;
-        SMTP_DETAIL_CALL_HOOK(r, handler_.handle_AUTH(conn, s, env,
-                                                      std::span<const std::string>(args)));
+        SMTP_DETAIL_CALL_HOOK(
+            r, handler_.handle_AUTH(conn, s, env, std::span<const std::string>(args)));
         if (!r.empty() || !conn.auth_replied_) detail::write_hook_reply(conn.out_, r);
         co_return;
     }
@@ -533,7 +540,8 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
         // The mechanism's coroutine is created here and awaited below (lazily started).
         mechanisms::visit(mechanism, [&](auto type) {
             using mechanism_type = typename decltype(type)::type;
-            exchange.emplace(mechanism_type::authenticate(handler_, conn, s, env, std::move(initial)));
+            exchange.emplace(
+                mechanism_type::authenticate(handler_, conn, s, env, std::move(initial)));
         });
         if (exchange) result = co_await std::move(*exchange);
     }
@@ -542,8 +550,10 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
         s.auth_data = std::move(result.auth_data);
         if (const auto* credentials = std::any_cast<login_password>(&s.auth_data))
             s.login_data = credentials->login;
-        if (result.message.empty()) reply::write_to(conn.out_, 235, "2.7.0 Authentication successful");
-        else result.message.write_to(conn.out_);
+        if (result.message.empty())
+            reply::write_to(conn.out_, 235, "2.7.0 Authentication successful");
+        else
+            result.message.write_to(conn.out_);
     } else if (!result.message.empty()) {
         result.message.write_to(conn.out_);
     } else if (!result.handled || !conn.auth_replied_) {
@@ -571,7 +581,8 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
         }
         conn.arm_timeout(); // the timeout is for silence, not for the size of the message
     }
-    if (proto.template finish_data<DecodePolicy>() != detail::step::proceed) co_return outcome::go_on;
+    if (proto.template finish_data<DecodePolicy>() != detail::step::proceed)
+        co_return outcome::go_on;
     session& s = conn.session_;
     if constexpr (has_handle_DATA_recipient<Handler, content_type>) {
         if (opts_.lmtp) {
@@ -581,7 +592,8 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
                 reply r;
                 std::exception_ptr failure;
                 try {
-                    SMTP_DETAIL_CALL_HOOK(r, handler_.handle_DATA_recipient(conn, s, env, recipient));
+                    SMTP_DETAIL_CALL_HOOK(r,
+                                          handler_.handle_DATA_recipient(conn, s, env, recipient));
                 } catch (const reply& thrown) {
                     r = thrown;
                 } catch (...) {
@@ -609,11 +621,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
         if (failure) r = co_await failure_reply(failure);
     }
     proto.write_data_reply(r); // in LMTP, once per recipient
-    env.reset();                // whatever the outcome: a failed DATA ends the transaction
+    env.reset();               // whatever the outcome: a failed DATA ends the transaction
     co_return outcome::go_on;
 }
 
 } // namespace smtp
-
 
 #endif
