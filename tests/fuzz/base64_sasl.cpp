@@ -30,7 +30,8 @@ void check_encoding(std::string_view bytes) {
 void check_plain(std::string_view value) {
     const auto credentials = smtp::auth::parse_plain_response(value);
     std::size_t nuls = 0;
-    for (char c : value) nuls += c == '\0';
+    for (char c : value)
+        nuls += c == '\0';
     // Exactly two NULs split it; anything else is refused.
     FUZZ_CHECK(credentials.has_value() == (nuls == 2));
     if (!credentials) return;
@@ -39,8 +40,10 @@ void check_plain(std::string_view value) {
     // authzid NUL login NUL password, the authzid dropped.
     const std::size_t first = value.find('\0');
     std::string rebuilt(value.substr(0, first));
-    rebuilt.append(1, '\0').append(credentials->login).append(1, '\0').append(
-        credentials->password);
+    rebuilt.append(1, '\0')
+        .append(credentials->login)
+        .append(1, '\0')
+        .append(credentials->password);
     FUZZ_CHECK(rebuilt == value);
 }
 

@@ -46,9 +46,7 @@ void check_parse(command_parser& parser, std::string_view framed_line) {
         FUZZ_CHECK(cmd.length == trimmed.size());
         FUZZ_CHECK(smtp_fuzz::is_within(cmd.arg, line) || cmd.arg.empty());
         switch (status) {
-        case command_parser::status::empty:
-            FUZZ_CHECK(trimmed.empty());
-            break;
+        case command_parser::status::empty: FUZZ_CHECK(trimmed.empty()); break;
         case command_parser::status::bad_verb:
             FUZZ_CHECK(!smtp_fuzz::is_ascii(trimmed.substr(0, trimmed.find(' '))));
             break;

@@ -136,7 +136,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // One octet at a time (bounded, to keep executions fast).
     if (body.size() <= 512) {
         std::vector<std::string_view> octets;
-        for (std::size_t i = 0; i < body.size(); ++i) octets.push_back(body.substr(i, 1));
+        for (std::size_t i = 0; i < body.size(); ++i)
+            octets.push_back(body.substr(i, 1));
         FUZZ_CHECK(feed_pieces(reader, limits, octets) == expected);
     }
     return 0;

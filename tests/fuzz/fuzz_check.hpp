@@ -13,13 +13,12 @@
 #include <string_view>
 #include <utility>
 
-#define FUZZ_CHECK(condition)                                                                   \
-    do {                                                                                        \
-        if (!(condition)) {                                                                     \
-            std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__,           \
-                         #condition);                                                           \
-            std::abort();                                                                       \
-        }                                                                                       \
+#define FUZZ_CHECK(condition)                                                                      \
+    do {                                                                                           \
+        if (!(condition)) {                                                                        \
+            std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #condition); \
+            std::abort();                                                                          \
+        }                                                                                          \
     } while (false)
 
 namespace smtp_fuzz {
@@ -58,9 +57,11 @@ template <std::size_t N>
 inline std::size_t split_points(std::string_view text, const std::uint8_t (&fractions)[N],
                                 std::string_view (&pieces)[N + 1]) {
     std::size_t cuts[N];
-    for (std::size_t i = 0; i < N; ++i) cuts[i] = text.size() * fractions[i] / 256;
+    for (std::size_t i = 0; i < N; ++i)
+        cuts[i] = text.size() * fractions[i] / 256;
     for (std::size_t i = 1; i < N; ++i) // insertion sort: N is tiny
-        for (std::size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; --j) std::swap(cuts[j - 1], cuts[j]);
+        for (std::size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; --j)
+            std::swap(cuts[j - 1], cuts[j]);
     std::size_t from = 0;
     for (std::size_t i = 0; i < N; ++i) {
         pieces[i] = text.substr(from, cuts[i] - from);

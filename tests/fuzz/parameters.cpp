@@ -34,7 +34,8 @@ void check_tokens(std::string_view rest, const std::vector<std::string>& tokens)
     for (const std::string& t : tokens) {
         FUZZ_CHECK(!t.empty());
         FUZZ_CHECK(!smtp_fuzz::has_ascii_lower(t));
-        for (char c : t) FUZZ_CHECK(!is_python_space(c));
+        for (char c : t)
+            FUZZ_CHECK(!is_python_space(c));
         joined_tokens += t;
     }
     FUZZ_CHECK(joined_tokens == joined_input);

@@ -63,7 +63,8 @@ void touch_accessors(const proxy_data& d) {
         (void)d.ssl_version(), (void)d.ssl_cn(), (void)d.ssl_cipher(), (void)d.ssl_sig_alg();
         (void)d.ssl_key_alg();
     }
-    for (unsigned type = 0; type < 256; type += 17) (void)d.tlv(std::uint8_t(type));
+    for (unsigned type = 0; type < 256; type += 17)
+        (void)d.tlv(std::uint8_t(type));
 }
 
 void check_outcome(const outcome& o, std::string_view stream) {
@@ -87,8 +88,8 @@ void check_outcome(const outcome& o, std::string_view stream) {
         FUZZ_CHECK(d.tlv_start == 0);
     } else {
         FUZZ_CHECK(d.whole_raw.size() >= 16);
-        const std::size_t length = (std::size_t(std::uint8_t(d.whole_raw[14])) << 8) |
-                                   std::uint8_t(d.whole_raw[15]);
+        const std::size_t length =
+            (std::size_t(std::uint8_t(d.whole_raw[14])) << 8) | std::uint8_t(d.whole_raw[15]);
         FUZZ_CHECK(d.whole_raw.size() == 16 + length);
         if (!d.rest.empty()) FUZZ_CHECK(d.whole_raw.substr(d.tlv_start) == d.rest);
     }
@@ -132,7 +133,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::vector<std::string_view> pieces(std::begin(split), std::end(split));
     std::vector<std::string_view> octets;
     if (stream.size() <= 1024)
-        for (std::size_t i = 0; i < stream.size(); ++i) octets.push_back(stream.substr(i, 1));
+        for (std::size_t i = 0; i < stream.size(); ++i)
+            octets.push_back(stream.substr(i, 1));
 
     outcome by_verify[2];
     for (bool verify : {false, true}) {
@@ -158,7 +160,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         from = end + 1;
     }
     const std::size_t half = stream.size() / 2;
-    FUZZ_CHECK(smtp::detail::crc32c(stream) ==
-               smtp::detail::crc32c(stream.substr(half), smtp::detail::crc32c(stream.substr(0, half))));
+    FUZZ_CHECK(
+        smtp::detail::crc32c(stream) ==
+        smtp::detail::crc32c(stream.substr(half), smtp::detail::crc32c(stream.substr(0, half))));
     return 0;
 }

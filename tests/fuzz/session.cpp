@@ -102,8 +102,10 @@ run_result run(const smtp::options& opts, const std::vector<std::string_view>& p
     for (const std::string& message : s.delivered()) {
         if (opts.data_size_limit != 0) FUZZ_CHECK(message.size() <= opts.data_size_limit);
         if constexpr (std::is_same_v<Policy, smtp::decode::utf8>) {
-            if (opts.enable_smtputf8) FUZZ_CHECK(smtp::decode::is_valid_utf8(message));
-            else FUZZ_CHECK(smtp_fuzz::is_ascii(message));
+            if (opts.enable_smtputf8)
+                FUZZ_CHECK(smtp::decode::is_valid_utf8(message));
+            else
+                FUZZ_CHECK(smtp_fuzz::is_ascii(message));
         }
     }
     return {s.output(), s.delivered(), open};
@@ -118,7 +120,8 @@ void check(const smtp::options& opts, std::string_view input, const std::uint8_t
     FUZZ_CHECK(run<Policy>(opts, {split[0], split[1], split[2], split[3]}) == whole);
     if (octets) {
         std::vector<std::string_view> each;
-        for (std::size_t i = 0; i < input.size(); ++i) each.push_back(input.substr(i, 1));
+        for (std::size_t i = 0; i < input.size(); ++i)
+            each.push_back(input.substr(i, 1));
         FUZZ_CHECK(run<Policy>(opts, each) == whole);
     }
 }
