@@ -123,14 +123,14 @@ bool drive(endpoint& e, std::string_view input) {
             break;
         }
         case verb::rset:
-            if (p.check_rset(cmd) == step::proceed) p.write(250, "OK");
+            if (p.check_rset(cmd) == step::proceed) p.write(250, "2.0.0", "OK");
             break;
-        case verb::noop: p.write(250, "OK"); break;
+        case verb::noop: p.write(250, "2.0.0", "OK"); break;
         case verb::quit:
             if (p.check_quit(cmd) != step::proceed) break;
-            p.write(221, "Bye");
+            p.write(221, "2.0.0", "Bye");
             return false;
-        default: p.write(502, "not in this benchmark"); break;
+        default: p.write(502, "5.5.1", "not in this benchmark"); break;
         }
     }
     return true;

@@ -1,6 +1,7 @@
 #ifndef SMTP_CONNECTION_HPP
 #define SMTP_CONNECTION_HPP
 
+#include <smtp/detail/enhanced_status.hpp>
 #include <smtp/detail/input_buffer.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/options.hpp>
@@ -50,7 +51,7 @@ public:
     }
     /// Queues a reply.
     void push(const reply& r) {
-        r.write_to(out_);
+        detail::write_reply(out_, r, opts_.enhanced_status_codes);
         if (r.code != 334) auth_replied_ = true;
     }
 

@@ -9,6 +9,9 @@
 
 namespace smtp {
 
+/// The MAIL BODY parameter: RFC 1652's 7BIT and 8BITMIME, RFC 3030's BINARYMIME.
+enum class body_type { unspecified, seven_bit, eight_bit_mime, binary_mime };
+
 /// The parts of an envelope that do not depend on the DecodePolicy.
 struct envelope_base {
     /// The reverse-path of MAIL FROM, `"<>"` for the null sender; empty before MAIL.
@@ -17,6 +20,11 @@ struct envelope_base {
     std::vector<std::string> mail_options = {};
     /// True when MAIL carried the SMTPUTF8 parameter.
     bool smtp_utf8 = false;
+    /// MAIL's BODY parameter.
+    body_type body = body_type::unspecified;
+    /// True when MAIL carried REQUIRETLS (RFC 8689; accepted only over TLS with
+    /// options::requiretls): the message must only be relayed over TLS.
+    bool require_tls = false;
     /// Accepted recipients, in RCPT order.
     std::vector<std::string> rcpt_tos = {};
     /// RCPT parameters of all recipients, in order.
@@ -41,6 +49,8 @@ protected:
         mail_from.clear();
         mail_options.clear();
         smtp_utf8 = false;
+        body = body_type::unspecified;
+        require_tls = false;
         rcpt_tos.clear();
         rcpt_options.clear();
         original_content.clear();

@@ -91,6 +91,8 @@ SMTP_DETAIL_NAME_PROBE(auth_LOGIN)
 SMTP_DETAIL_NAME_PROBE(handle_STARTTLS)
 SMTP_DETAIL_NAME_PROBE(handle_DATA_recipient)
 SMTP_DETAIL_NAME_PROBE(handle_PROXY)
+SMTP_DETAIL_NAME_PROBE(handle_DATA_chunk)
+SMTP_DETAIL_NAME_PROBE(handle_DATA_abort)
 #undef SMTP_DETAIL_NAME_PROBE
 
 } // namespace detail
@@ -216,6 +218,29 @@ concept has_handle_DATA_recipient = requires(H& h, connection& c, session& s, en
     { h.handle_DATA_recipient(c, s, e, recipient) } -> detail::returns<reply>;
 };
 
+/// `handle_DATA_chunk(conn, session, envelope, std::string_view bytes)`: streaming DATA. A
+/// handler that declares it gets the message body piece by piece as it arrives (dot-stuffing
+/// removed after DATA; the chunks' octets after BDAT), so memory does not grow with the message:
+/// the body is not gathered in `envelope.original_content`, `envelope.content` stays empty and
+/// the DecodePolicy does not look at it. When the body is complete, handle_DATA (when declared)
+/// gives the reply, else `250 OK`. Return the empty reply to go on; any other reply refuses the
+/// message: the rest of it is read and dropped, and that reply answers it.
+template <class H, class C>
+concept has_handle_DATA_chunk = requires(H& h, connection& c, session& s, envelope<C>& e,
+                                         std::string_view bytes) {
+    { h.handle_DATA_chunk(c, s, e, bytes) } -> detail::returns<reply>;
+};
+
+/// `void handle_DATA_abort(conn, session, envelope)`: a streamed message that began (DATA was
+/// answered 354, or a first BDAT chunk was accepted) will not complete: the client vanished or
+/// timed out, the message was too big or had a line too long, a chunk was refused, or RSET, a
+/// new HELO/EHLO or STARTTLS ended a BDAT transaction. Undo what the chunks began, e.g. delete
+/// a temporary file. It may be a coroutine returning `boost::asio::awaitable<void>`.
+template <class H, class C>
+concept has_handle_DATA_abort = requires(H& h, connection& c, session& s, envelope<C>& e) {
+    { h.handle_DATA_abort(c, s, e) } -> detail::returns<void>;
+};
+
 /// `handle_PROXY(conn, session, envelope, const smtp::proxy_data&) -> bool`: accepts or refuses
 /// a connection after its PROXY header (false closes it without a reply). Without it, every
 /// valid header from a trusted sender is accepted (aiosmtpd refuses all).
@@ -333,6 +358,18 @@ consteval bool check_hooks() {
                   "smtp::reply handle_DATA_recipient(smtp::connection&, smtp::session&, "
                   "smtp::envelope<C>&, std::string_view recipient) (or returning "
                   "boost::asio::awaitable<smtp::reply>).");
+    static_assert(!declares_handle_DATA_chunk<H> || has_handle_DATA_chunk<H, C>,
+                  "handle_DATA_chunk is declared but cannot be called as "
+                  "smtp::reply handle_DATA_chunk(smtp::connection&, smtp::session&, "
+                  "smtp::envelope<C>&, std::string_view bytes) (or returning "
+                  "boost::asio::awaitable<smtp::reply>).");
+    static_assert(!declares_handle_DATA_abort<H> || has_handle_DATA_abort<H, C>,
+                  "handle_DATA_abort is declared but cannot be called as "
+                  "void handle_DATA_abort(smtp::connection&, smtp::session&, smtp::envelope<C>&) "
+                  "(or returning boost::asio::awaitable<void>).");
+    static_assert(!declares_handle_DATA_abort<H> || declares_handle_DATA_chunk<H>,
+                  "handle_DATA_abort is only called for streamed messages: declare "
+                  "handle_DATA_chunk too.");
     static_assert(!declares_handle_PROXY<H> || has_handle_PROXY<H, C>,
                   "handle_PROXY is declared but cannot be called as "
                   "bool handle_PROXY(smtp::connection&, smtp::session&, smtp::envelope<C>&, "

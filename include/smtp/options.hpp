@@ -95,6 +95,25 @@ struct options {
     /// from anywhere (aiosmtpd's behaviour). A connection from elsewhere is closed unread.
     std::vector<std::string> proxy_trusted = {};
 
+    // ESMTP extensions aiosmtpd does not have. Each is off by default, so that EHLO and every
+    // reply stay aiosmtpd's, and on with one flag.
+
+    /// Advertise PIPELINING (RFC 2920). The server behaves the same either way: replies to a
+    /// batch of commands are gathered and written once the received input is used up.
+    bool pipelining = false;
+    /// Advertise CHUNKING and BINARYMIME and accept `BDAT <size> [LAST]` (RFC 3030).
+    bool chunking = false;
+    /// Advertise ENHANCEDSTATUSCODES: every 2xx, 4xx and 5xx reply but the greeting and the
+    /// HELO/EHLO replies starts with an RFC 3463 code (`250 2.1.0 OK`); a hook's reply without
+    /// one gets `<class>.0.0`.
+    bool enhanced_status_codes = false;
+    /// Advertise DSN and accept RFC 3461's RET and ENVID on MAIL and NOTIFY and ORCPT on RCPT,
+    /// validated and decoded into `envelope::dsn`.
+    bool dsn = false;
+    /// Advertise REQUIRETLS over TLS and accept the MAIL parameter REQUIRETLS there
+    /// (RFC 8689); it is recorded as `envelope::require_tls`.
+    bool requiretls = false;
+
     // Limits (0 means none). aiosmtpd has none of these.
 
     /// Connections served at once; one more is answered `421 <hostname> Too many connections,

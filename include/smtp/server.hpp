@@ -116,8 +116,19 @@ private:
                                               std::string_view mechanism,
                                               std::string_view initial_response,
                                               const detail::command& cmd);
+    // Message bodies: impl/server_message.hpp.
     boost::asio::awaitable<outcome>
     receive_data(connection& conn, detail::protocol<content_type>& proto, envelope_type& env);
+    boost::asio::awaitable<outcome>
+    receive_chunk(connection& conn, detail::protocol<content_type>& proto, envelope_type& env);
+    boost::asio::awaitable<outcome> message_interrupted(connection& conn,
+                                                        detail::protocol<content_type>& proto,
+                                                        envelope_type& env, bool began);
+    boost::asio::awaitable<void> deliver(connection& conn, detail::protocol<content_type>& proto,
+                                         envelope_type& env);
+    boost::asio::awaitable<reply> stream_chunk(connection& conn, envelope_type& env,
+                                               std::string_view bytes);
+    boost::asio::awaitable<void> abort_stream(connection& conn, envelope_type& env);
     /// The reply for a hook that threw: handle_exception's, or `500 Error: (<type>) <what>`.
     boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
 
@@ -136,5 +147,6 @@ private:
 } // namespace smtp
 
 #include <smtp/impl/server.hpp>
+#include <smtp/impl/server_message.hpp>
 
 #endif

@@ -24,6 +24,7 @@ enum class verb : std::uint8_t {
     expn,
     help,
     auth,
+    bdat,
     starttls,
     unknown
 };
@@ -31,7 +32,7 @@ inline constexpr std::size_t verb_count = std::size_t(verb::unknown) + 1;
 
 inline constexpr std::array<std::string_view, verb_count> verb_names = {
     "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA",     "RSET", "NOOP",
-    "QUIT", "VRFY", "EXPN", "HELP", "AUTH", "STARTTLS", ""};
+    "QUIT", "VRFY", "EXPN", "HELP", "AUTH", "BDAT", "STARTTLS", ""};
 
 inline constexpr std::string_view name_of(verb v) noexcept {
     return verb_names[std::size_t(v)];

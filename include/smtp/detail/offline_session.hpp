@@ -32,15 +32,20 @@ public:
         buffer_.append(input);
         std::string_view rest = buffer_;
         while (open_ && !rest.empty()) {
+            if (in_chunk_) {
+                std::string_view mine = proto_.take_chunk(rest);
+                if (!proto_.chunk_dropped()) envelope_.original_content.append(mine);
+                rest.remove_prefix(mine.size());
+                if (proto_.chunk_remaining() != 0) break;
+                in_chunk_ = false;
+                if (proto_.template finish_chunk<DecodePolicy>() == step::proceed) deliver();
+                continue;
+            }
             if (in_data_) {
                 rest.remove_prefix(proto_.feed_data(rest));
                 if (!proto_.data().done()) break;
                 in_data_ = false;
-                if (proto_.template finish_data<DecodePolicy>() == step::proceed) {
-                    delivered_.push_back(envelope_.original_content);
-                    proto_.write_data_reply(reply::ok());
-                    envelope_.reset();
-                }
+                if (proto_.template finish_data<DecodePolicy>() == step::proceed) deliver();
                 continue;
             }
             auto event = proto_.next_line(rest);
@@ -67,6 +72,12 @@ public:
     const envelope<content_type>& current_envelope() const noexcept { return envelope_; }
 
 private:
+    void deliver() {
+        delivered_.push_back(envelope_.original_content);
+        proto_.write_data_reply(reply::ok());
+        proto_.reset_transaction();
+    }
+
     void on_line(std::string_view line) {
         step s = proto_.on_line(line, cmd_);
         if (s == step::close) open_ = false;
@@ -78,15 +89,15 @@ private:
         case verb::ehlo:
             if (proto_.check_helo(cmd_) == step::proceed) proto_.default_ehlo(cmd_);
             break;
-        case verb::noop: proto_.write(250, "OK"); break;
+        case verb::noop: proto_.write(250, "2.0.0", "OK"); break;
         case verb::quit:
             if (proto_.check_quit(cmd_) == step::proceed) {
-                proto_.write(221, "Bye");
+                proto_.write(221, "2.0.0", "Bye");
                 open_ = false;
             }
             break;
         case verb::rset:
-            if (proto_.check_rset(cmd_) == step::proceed) proto_.write(250, "OK");
+            if (proto_.check_rset(cmd_) == step::proceed) proto_.write(250, "2.0.0", "OK");
             break;
         case verb::vrfy: {
             std::string address;
@@ -105,17 +116,26 @@ private:
                 proto_.default_rcpt(proto_.path());
             break;
         case verb::data: in_data_ = proto_.check_data(cmd_) == step::proceed; break;
+        case verb::bdat:
+            if (proto_.check_bdat(cmd_) == step::close) {
+                open_ = false;
+            } else if (proto_.chunk_remaining() != 0) {
+                in_chunk_ = true;
+            } else if (proto_.template finish_chunk<DecodePolicy>() == step::proceed) {
+                deliver(); // BDAT 0 LAST
+            }
+            break;
         case verb::help: proto_.help(cmd_); break;
         case verb::expn: proto_.expn(); break;
         case verb::auth: {
             std::string_view mechanism, initial;
             if (proto_.check_auth(cmd_, mechanism, initial) == step::proceed)
-                proto_.write(504, "5.5.4 Unrecognized authentication type");
+                proto_.write(504, "", "5.5.4 Unrecognized authentication type");
             break;
         }
         case verb::starttls:
             if (proto_.check_starttls(cmd_) == step::proceed)
-                proto_.write(454, "TLS not available");
+                proto_.write(454, "4.7.0", "TLS not available");
             break;
         case verb::lhlo:
         case verb::unknown: break;
@@ -131,6 +151,7 @@ private:
     std::string buffer_;
     std::vector<std::string> delivered_;
     bool in_data_ = false;
+    bool in_chunk_ = false;
     bool open_ = true;
 };
 

@@ -2,6 +2,7 @@
 #define SMTP_DETAIL_PARAMETERS_HPP
 
 #include <smtp/detail/command.hpp>
+#include <smtp/envelope.hpp>
 
 #include <string>
 #include <string_view>
@@ -56,20 +57,22 @@ struct mail_parameters {
     enum class status {
         ok,
         syntax,         // 501 Syntax: MAIL FROM: <address> ...
-        bad_body,       // 501 Error: BODY can only be one of 7BIT, 8BITMIME
+        bad_body,       // 501 Error: BODY can only be one of 7BIT, 8BITMIME[, BINARYMIME]
         smtputf8_value, // 501 Error: SMTPUTF8 takes no arguments
         smtputf8_off,   // 501 Error: SMTPUTF8 disabled
         too_big,        // 552 Error: message size exceeds fixed maximum message size
         unknown         // 555 MAIL FROM parameters not recognized or not implemented
     };
     bool smtputf8 = false;
+    body_type body = body_type::unspecified;
 };
 
-/// Validates MAIL parameter tokens. `understand_body`: BODY= is known (8BITMIME offered).
+/// Validates MAIL parameter tokens. `understand_body`: BODY= is known (8BITMIME offered);
+/// `binary_mime`: BODY=BINARYMIME too (CHUNKING offered).
 inline mail_parameters::status check_mail_parameters(const std::vector<std::string>& tokens,
                                                      bool understand_body, bool smtputf8_enabled,
-                                                     std::size_t size_limit,
-                                                     mail_parameters& out) noexcept {
+                                                     std::size_t size_limit, mail_parameters& out,
+                                                     bool binary_mime = false) noexcept {
     using status = mail_parameters::status;
     parameter p;
     for (const auto& token : tokens)
@@ -87,8 +90,16 @@ inline mail_parameters::status check_mail_parameters(const std::vector<std::stri
         }
         return seen;
     };
-    if (understand_body && last("BODY", p)) {
-        if (!p.has_value || (p.value != "7BIT" && p.value != "8BITMIME")) return status::bad_body;
+    out.body = body_type::unspecified;
+    if ((understand_body || binary_mime) && last("BODY", p)) {
+        if (p.value == "7BIT" && understand_body)
+            out.body = body_type::seven_bit;
+        else if (p.value == "8BITMIME" && understand_body)
+            out.body = body_type::eight_bit_mime;
+        else if (p.value == "BINARYMIME" && binary_mime)
+            out.body = body_type::binary_mime;
+        else
+            return status::bad_body;
     }
     out.smtputf8 = false;
     if (last("SMTPUTF8", p)) {
@@ -110,7 +121,7 @@ inline mail_parameters::status check_mail_parameters(const std::vector<std::stri
     for (const auto& token : tokens) {
         parse_parameter(token, p);
         if (p.keyword == "SIZE" || p.keyword == "SMTPUTF8") continue;
-        if (understand_body && p.keyword == "BODY") continue;
+        if ((understand_body || binary_mime) && p.keyword == "BODY") continue;
         return status::unknown;
     }
     return status::ok;

@@ -4,6 +4,7 @@
 #include <smtp/detail/address.hpp>
 #include <smtp/detail/command.hpp>
 #include <smtp/detail/data_reader.hpp>
+#include <smtp/detail/enhanced_status.hpp>
 #include <smtp/detail/line_reader.hpp>
 #include <smtp/detail/parameters.hpp>
 #include <smtp/envelope.hpp>
@@ -85,14 +86,22 @@ public:
     void tls_started() noexcept {
         tls_active_ = true;
         lines_.reset();
-        envelope_.reset();
+        reset_transaction();
     }
 
     /// handle_STARTTLS refused the TLS session: from now on every command but QUIT gets 554.
     void refuse_commands() noexcept { refused_ = true; }
 
-    void write(int code, std::string_view text) { reply::write_to(out_, code, text); }
-    void write(const reply& r) { r.write_to(out_); }
+    /// Writes one of the server's own replies; `code` is its RFC 3463 code, sent when
+    /// ENHANCEDSTATUSCODES is on (empty when the text carries one, as some of aiosmtpd's do).
+    void write(int reply_code, std::string_view code, std::string_view text) {
+        write_reply(out_, reply_code, text, opts_.enhanced_status_codes, code);
+    }
+    /// Writes a reply from a hook or a policy (`<class>.0.0` when it carries no code and none is
+    /// given).
+    void write(const reply& r, std::string_view code = {}) {
+        write_reply(out_, r, opts_.enhanced_status_codes, code);
+    }
 
     /// `220 <hostname> <ident>`.
     void greet() {
@@ -100,7 +109,7 @@ public:
     }
 
     /// Reply for a line the framing found too long.
-    void line_too_long() { write(500, "Command line too long"); }
+    void line_too_long() { write(500, "5.5.2", "Command line too long"); }
 
     /// `421 4.4.2 <hostname> Error: timeout exceeded` (aiosmtpd closes silently).
     void timed_out() {
@@ -114,24 +123,25 @@ public:
         case command_parser::status::ok: break;
         case command_parser::status::empty:
         case command_parser::status::bad_verb:
-            write(500, "Error: bad syntax");
+            write(500, "5.5.2", "Error: bad syntax");
             return step::replied;
         case command_parser::status::non_ascii_argument:
-            write(500, "Error: strict ASCII mode");
+            write(500, "5.5.2", "Error: strict ASCII mode");
             return step::replied;
         }
+        if (cmd.id == verb::bdat && !opts_.chunking) cmd.id = verb::unknown; // as aiosmtpd
         if (cmd.length > command_limit(cmd.id)) {
-            write(500, "Command line too long");
+            write(500, "5.5.2", "Command line too long");
             return step::replied;
         }
         if (refused_ && cmd.id != verb::quit) {
-            write(554, "Command refused due to lack of security");
+            write(554, "5.7.0", "Command refused due to lack of security");
             return step::replied;
         }
         if (opts_.require_starttls && features_.tls_available && !tls_active_ &&
             cmd.id != verb::noop && cmd.id != verb::ehlo && cmd.id != verb::lhlo &&
             cmd.id != verb::starttls && cmd.id != verb::quit) {
-            write(530, "Must issue a STARTTLS command first");
+            write(530, "5.7.0", "Must issue a STARTTLS command first");
             return step::replied;
         }
         if (opts_.command_call_limit && !spend_call_budget(cmd)) {
@@ -142,20 +152,18 @@ public:
             // RFC 2033 §4.1: LHLO replaces HELO and EHLO (which are real, if refused,
             // commands: aiosmtpd answers them without spending the unknown-command budget).
             if (cmd.id == verb::helo || cmd.id == verb::ehlo) {
-                out_.append("500 Error: command \"")
-                    .append(cmd.name)
-                    .append("\" not recognized\r\n");
+                not_recognized(cmd);
                 return step::replied;
             }
             if (cmd.id == verb::lhlo) cmd.id = verb::ehlo;
         }
         if (cmd.id == verb::unknown || cmd.id == verb::lhlo) {
             if (unknown_budget_ <= 1) {
-                write(502, "5.5.1 Too many unrecognized commands, goodbye.");
+                write(502, "", "5.5.1 Too many unrecognized commands, goodbye.");
                 return step::close;
             }
             --unknown_budget_;
-            out_.append("500 Error: command \"").append(cmd.name).append("\" not recognized\r\n");
+            not_recognized(cmd);
             return step::replied;
         }
         return step::proceed;
@@ -165,10 +173,11 @@ public:
 
     step check_helo(const command& cmd) {
         if (cmd.arg.empty()) {
-            write(501, cmd.id == verb::helo ? "Syntax: HELO hostname" : "Syntax: EHLO hostname");
+            write(501, "5.5.4",
+                  cmd.id == verb::helo ? "Syntax: HELO hostname" : "Syntax: EHLO hostname");
             return step::replied;
         }
-        envelope_.reset();
+        reset_transaction();
         session_.extended_smtp = cmd.id != verb::helo;
         return step::proceed;
     }
@@ -207,6 +216,15 @@ public:
                 line(std::string_view(auth));
             }
         }
+        // The extensions aiosmtpd lacks come last, each only when its option is on.
+        if (opts_.pipelining) line(std::string_view("PIPELINING"));
+        if (opts_.chunking) {
+            line(std::string_view("CHUNKING"));
+            line(std::string_view("BINARYMIME"));
+        }
+        if (opts_.enhanced_status_codes) line(std::string_view("ENHANCEDSTATUSCODES"));
+        if (opts_.dsn) line(std::string_view("DSN"));
+        if (opts_.requiretls && tls_active_) line(std::string_view("REQUIRETLS")); // RFC 8689 §4
     }
 
     /// Writes the EHLO reply lines except the last one (`250-<hostname>` and the keywords).
@@ -237,7 +255,7 @@ public:
     /// (aiosmtpd sends them verbatim, so a line appended after `250 HELP` broke the reply: #280).
     void write_ehlo_responses(const std::vector<std::string>& lines) {
         if (lines.empty()) {
-            write(451, "Error: handle_EHLO returned no lines");
+            write(451, "4.3.0", "Error: handle_EHLO returned no lines");
             return;
         }
         for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -275,32 +293,35 @@ public:
         std::string_view rest;
         if (!parse_path_argument(cmd, "FROM:", mail_syntax(), req, rest)) return step::replied;
         if (!envelope_.mail_from.empty()) {
-            write(503, "Error: nested MAIL command");
+            write(503, "5.5.1", "Error: nested MAIL command");
             return step::replied;
         }
         split_parameters(rest, req.options);
         mail_parameters params;
         switch (check_mail_parameters(req.options, features_.eight_bit_mime, opts_.enable_smtputf8,
-                                      opts_.data_size_limit, params)) {
+                                      opts_.data_size_limit, params, opts_.chunking)) {
         case mail_parameters::status::ok: break;
-        case mail_parameters::status::syntax: write(501, mail_syntax()); return step::replied;
+        case mail_parameters::status::syntax: write(501, "5.5.4", mail_syntax()); return step::replied;
         case mail_parameters::status::bad_body:
-            write(501, "Error: BODY can only be one of 7BIT, 8BITMIME");
+            write(501, "5.5.4",
+                  opts_.chunking ? "Error: BODY can only be one of 7BIT, 8BITMIME, BINARYMIME"
+                                 : "Error: BODY can only be one of 7BIT, 8BITMIME");
             return step::replied;
         case mail_parameters::status::smtputf8_value:
-            write(501, "Error: SMTPUTF8 takes no arguments");
+            write(501, "5.5.4", "Error: SMTPUTF8 takes no arguments");
             return step::replied;
         case mail_parameters::status::smtputf8_off:
-            write(501, "Error: SMTPUTF8 disabled");
+            write(501, "5.5.4", "Error: SMTPUTF8 disabled");
             return step::replied;
         case mail_parameters::status::too_big:
-            write(552, "Error: message size exceeds fixed maximum message size");
+            write(552, "5.3.4", "Error: message size exceeds fixed maximum message size");
             return step::replied;
         case mail_parameters::status::unknown:
-            write(555, "MAIL FROM parameters not recognized or not implemented");
+            write(555, "5.5.4", "MAIL FROM parameters not recognized or not implemented");
             return step::replied;
         }
         envelope_.smtp_utf8 = params.smtputf8;
+        envelope_.body = params.body;
         return step::proceed;
     }
 
@@ -309,27 +330,27 @@ public:
 
     void default_mail(const path_request& req) {
         envelope_.set_sender(req.address, req.options);
-        write(250, "OK");
+        write(250, "2.1.0", "OK");
     }
 
     step check_rcpt(const command& cmd, path_request& req) {
         if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
         if (envelope_.mail_from.empty()) {
-            write(503, "Error: need MAIL command");
+            write(503, "5.5.1", "Error: need MAIL command");
             return step::replied;
         }
         std::string_view rest;
         if (!parse_path_argument(cmd, "TO:", rcpt_syntax(), req, rest)) return step::replied;
         if (opts_.max_recipients != 0 && envelope_.rcpt_tos.size() >= opts_.max_recipients) {
-            write(452, "4.5.3 Error: too many recipients");
+            write(452, "", "4.5.3 Error: too many recipients");
             return step::replied;
         }
         split_parameters(rest, req.options);
         switch (check_rcpt_parameters(req.options)) {
         case rcpt_parameters_status::ok: break;
-        case rcpt_parameters_status::syntax: write(501, rcpt_syntax()); return step::replied;
+        case rcpt_parameters_status::syntax: write(501, "5.5.4", rcpt_syntax()); return step::replied;
         case rcpt_parameters_status::unknown:
-            write(555, "RCPT TO parameters not recognized or not implemented");
+            write(555, "5.5.4", "RCPT TO parameters not recognized or not implemented");
             return step::replied;
         }
         return step::proceed;
@@ -337,7 +358,7 @@ public:
 
     void default_rcpt(const path_request& req) {
         envelope_.add_recipient(req.address, req.options);
-        write(250, "OK");
+        write(250, "2.1.5", "OK");
     }
 
     // --- DATA --------------------------------------------------------------------------------
@@ -347,14 +368,22 @@ public:
     step check_data(const command& cmd) {
         if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
         if (envelope_.rcpt_tos.empty()) {
-            write(503, "Error: need RCPT command");
+            write(503, "5.5.1", "Error: need RCPT command");
             return step::replied;
         }
         if (!cmd.arg.empty()) {
-            write(501, "Syntax: DATA");
+            write(501, "5.5.4", "Syntax: DATA");
             return step::replied;
         }
-        write(354, "End data with <CR><LF>.<CR><LF>");
+        if (chunk_.in_message) { // RFC 3030 §2: DATA and BDAT do not mix in one transaction
+            write(503, "5.5.1", "Error: DATA after BDAT, send RSET");
+            return step::replied;
+        }
+        if (envelope_.body == body_type::binary_mime) { // RFC 3030 §3
+            write(503, "5.5.1", "Error: BODY=BINARYMIME needs BDAT");
+            return step::replied;
+        }
+        write(354, "", "End data with <CR><LF>.<CR><LF>");
         envelope_.original_content.clear();
         data_.start({opts_.data_size_limit, opts_.data_line_limit});
         return step::proceed;
@@ -364,6 +393,10 @@ public:
     std::size_t feed_data(std::string_view input) {
         return data_.feed(input, envelope_.original_content);
     }
+    /// The same, un-stuffing into `out` instead (streaming DATA).
+    std::size_t feed_data(std::string_view input, std::string& out) {
+        return data_.feed(input, out);
+    }
 
     /// The body is complete. Either a reply was written and the transaction reset
     /// (`step::replied`), or `content` is decoded and handle_DATA should run (`step::proceed`).
@@ -372,22 +405,138 @@ public:
         switch (data_.result()) {
         case data_reader::outcome::ok: break;
         case data_reader::outcome::line_too_long:
-            write_data_reply({500, "Line too long (see RFC5321 4.5.3.1.6)"});
-            envelope_.reset();
+            write_data_reply({500, "Line too long (see RFC5321 4.5.3.1.6)"}, "5.6.0");
+            reset_transaction();
             return step::replied;
         case data_reader::outcome::too_much_data:
-            write_data_reply({552, "Error: Too much mail data"});
-            envelope_.reset();
+            write_data_reply({552, "Error: Too much mail data"}, "5.3.4");
+            reset_transaction();
             return step::replied;
         }
+        return decode_content<DecodePolicy>();
+    }
+
+    /// Decodes the received message into `content`: `step::proceed` for handle_DATA, or
+    /// `step::replied` with the DecodePolicy's refusal written and the transaction reset.
+    template <class DecodePolicy>
+    step decode_content() {
         reply error = DecodePolicy::decode(std::string_view(envelope_.original_content),
                                            envelope_.content, opts_.enable_smtputf8);
         if (!error.empty()) {
             write_data_reply(error);
-            envelope_.reset(); // aiosmtpd keeps it, and the next MAIL is "nested"
+            reset_transaction(); // aiosmtpd keeps it, and the next MAIL is "nested"
             return step::replied;
         }
         return step::proceed;
+    }
+
+    // --- BDAT (RFC 3030) ----------------------------------------------------------------------
+
+    /// Parses `BDAT <size> [LAST]` and checks the transaction. On `step::proceed` the chunk's
+    /// `size` octets follow: pass them through take_chunk(), then call finish_chunk(). A failed
+    /// check still proceeds, because the client sends the chunk without waiting: its octets are
+    /// read and dropped, and the reply comes after them. Only a BDAT whose size cannot be read
+    /// closes the session (`step::close`): the octets after it cannot be told from commands, and
+    /// reading message text as commands is how SMTP smuggling works.
+    step check_bdat(const command& cmd) {
+        std::string_view arg = cmd.arg;
+        std::size_t digits = 0;
+        std::size_t size = 0;
+        bool overflow = false;
+        while (digits < arg.size() && arg[digits] >= '0' && arg[digits] <= '9') {
+            if (size > (std::size_t(-1) - 9) / 10) overflow = true;
+            size = size * 10 + std::size_t(arg[digits] - '0');
+            ++digits;
+        }
+        std::string_view rest = arg.substr(digits);
+        bool last = false;
+        if (!rest.empty() && rest.front() == ' ') {
+            rest.remove_prefix(1);
+            last = iequals(rest, "LAST");
+        }
+        if (digits == 0 || digits > 18 || overflow || (!rest.empty() && !last)) {
+            write(501, "5.5.4", "Syntax: BDAT <size> [LAST]");
+            return step::close;
+        }
+        chunk_.remaining = size;
+        chunk_.size = size;
+        chunk_.last = last;
+        chunk_.failure = {};
+        if (!greeted_quietly()) {
+            chunk_.failure = {503, "Error: send HELO first"};
+            chunk_.failure_code = "5.5.1";
+        } else if (opts_.auth_required && !session_.authenticated) {
+            chunk_.failure = {530, "5.7.0 Authentication required"};
+            chunk_.failure_code = "";
+        } else if (envelope_.mail_from.empty()) {
+            chunk_.failure = {503, "Error: need MAIL command"};
+            chunk_.failure_code = "5.5.1";
+        } else if (envelope_.rcpt_tos.empty()) {
+            chunk_.failure = {503, "Error: need RCPT command"};
+            chunk_.failure_code = "5.5.1";
+        } else if (opts_.data_size_limit != 0 &&
+                   (size > opts_.data_size_limit ||
+                    chunk_.received > opts_.data_size_limit - size)) {
+            chunk_.failure = {552, "Error: Too much mail data"};
+            chunk_.failure_code = "5.3.4";
+        }
+        if (chunk_.failure.empty() && !chunk_.in_message) {
+            chunk_.in_message = true;
+            chunk_.received = 0;
+            envelope_.original_content.clear();
+        }
+        return step::proceed;
+    }
+
+    /// The octets of `input` that belong to the current chunk (a prefix of it); the caller
+    /// consumes them from its buffer. They are message content unless chunk_dropped().
+    std::string_view take_chunk(std::string_view input) noexcept {
+        std::string_view mine = input.substr(0, std::min(input.size(), chunk_.remaining));
+        chunk_.remaining -= mine.size();
+        if (chunk_.failure.empty()) chunk_.received += mine.size();
+        return mine;
+    }
+    std::size_t chunk_remaining() const noexcept { return chunk_.remaining; }
+    bool chunk_dropped() const noexcept { return !chunk_.failure.empty(); }
+    bool chunk_is_last() const noexcept { return chunk_.last; }
+    /// handle_DATA_chunk refused the message: the rest of the chunk is dropped, and this reply
+    /// answers it and ends the transaction.
+    void refuse_chunk(reply r) {
+        chunk_.failure = std::move(r);
+        chunk_.failure_code = {};
+    }
+
+    /// All of the chunk's octets are in. Either its reply was written (`step::replied`: a
+    /// failure, which ends the transaction, or `250` for a chunk before the last), or the last
+    /// chunk completed the message: `content` is decoded and handle_DATA should run
+    /// (`step::proceed`), as after DATA.
+    template <class DecodePolicy>
+    step finish_chunk(bool decode = true) {
+        if (!chunk_.failure.empty()) {
+            write(chunk_.failure, chunk_.failure_code);
+            if (chunk_.in_message) abandon_chunks(); // a failed chunk ends the transaction
+            return step::replied;
+        }
+        if (!chunk_.last) {
+            char text[48];
+            int n = std::snprintf(text, sizeof text, "%zu octets received", chunk_.size);
+            write(250, "2.0.0", std::string_view(text, std::size_t(n)));
+            return step::replied;
+        }
+        chunk_.in_message = false;
+        return decode ? decode_content<DecodePolicy>() : step::proceed;
+    }
+
+    /// True between the first accepted chunk of a message and its end.
+    bool in_chunked_message() const noexcept { return chunk_.in_message; }
+
+    /// Ends a chunked message that will not be completed (RSET, a new EHLO, a failed chunk).
+    void abandon_chunks() { reset_transaction(); }
+
+    /// Ends the mail transaction, however it went.
+    void reset_transaction() {
+        chunk_.in_message = false;
+        envelope_.reset();
     }
 
     /// Counts a message towards options::max_messages_per_connection.
@@ -395,14 +544,16 @@ public:
 
     /// The reply to a whole message: once in SMTP, once per accepted recipient in LMTP
     /// (RFC 2033 §4.2; aiosmtpd sends one, which LMTP clients wait on forever: its #517).
-    void write_data_reply(const reply& r) {
+    /// `code` is the enhanced status code of the server's own replies; a positive reply from
+    /// handle_DATA without one gets 2.0.0.
+    void write_data_reply(const reply& r, std::string_view code = {}) {
         if (r.positive()) message_accepted();
         std::size_t count = opts_.lmtp ? envelope_.rcpt_tos.size() : 1;
         for (std::size_t i = 0; i < count; ++i) {
             if (r.empty())
-                write(451, "Error: the handler gave no reply");
+                write(451, "4.3.0", "Error: the handler gave no reply");
             else
-                write(r);
+                write(r, !code.empty() || !r.positive() ? code : "2.0.0");
         }
     }
 
@@ -410,16 +561,16 @@ public:
 
     step check_rset(const command& cmd) {
         if (!cmd.arg.empty()) {
-            write(501, "Syntax: RSET");
+            write(501, "5.5.4", "Syntax: RSET");
             return step::replied;
         }
-        envelope_.reset();
+        reset_transaction();
         return step::proceed;
     }
 
     step check_quit(const command& cmd) {
         if (!cmd.arg.empty()) {
-            write(501, "Syntax: QUIT");
+            write(501, "5.5.4", "Syntax: QUIT");
             return step::replied;
         }
         return step::proceed;
@@ -429,12 +580,12 @@ public:
     step check_vrfy(const command& cmd, std::string& address) {
         if (!authenticated_if_required()) return step::replied;
         if (cmd.arg.empty()) {
-            write(501, "Syntax: VRFY <address>");
+            write(501, "5.5.4", "Syntax: VRFY <address>");
             return step::replied;
         }
         auto parsed = parse_address(cmd.arg, opts_.local_part_limit);
         if (!parsed) {
-            out_.append("502 Could not VRFY ").append(cmd.arg).append("\r\n");
+            write(502, "5.1.3", "Could not VRFY " + std::string(cmd.arg));
             return step::replied;
         }
         address = std::move(parsed->address);
@@ -442,10 +593,10 @@ public:
     }
 
     void default_vrfy() {
-        write(252, "Cannot VRFY user, but will accept message and attempt delivery");
+        write(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
     }
 
-    void expn() { write(502, "EXPN not implemented"); }
+    void expn() { write(502, "5.5.1", "EXPN not implemented"); }
 
     void help(const command& cmd) {
         if (!authenticated_if_required()) return;
@@ -457,46 +608,46 @@ public:
             verb v = verb_from_name(name);
             std::string_view syntax = listed_in_help(v) ? help_syntax(v) : std::string_view{};
             if (!syntax.empty()) {
-                out_.append("250 Syntax: ").append(syntax);
+                std::string text = "Syntax: " + std::string(syntax);
                 if (session_.extended_smtp && (v == verb::mail || v == verb::rcpt))
-                    out_.append(" [SP <mail-parameters>]");
-                out_.append("\r\n");
+                    text.append(" [SP <mail-parameters>]");
+                write(250, "2.0.0", text);
                 return;
             }
             code = 501;
         }
-        out_.append(code == 250 ? "250" : "501").append(" Supported commands:");
-        for (std::string_view name : {"AUTH", "DATA", "EHLO", "HELO", "HELP", "LHLO", "MAIL",
-                                      "NOOP", "QUIT", "RCPT", "RSET", "STARTTLS", "VRFY"})
-            if (listed_in_help(verb_from_name(name))) out_.append(" ").append(name);
-        out_.append("\r\n");
+        std::string text = "Supported commands:";
+        for (std::string_view name : {"AUTH", "BDAT", "DATA", "EHLO", "HELO", "HELP", "LHLO",
+                                      "MAIL", "NOOP", "QUIT", "RCPT", "RSET", "STARTTLS", "VRFY"})
+            if (listed_in_help(verb_from_name(name))) text.append(" ").append(name);
+        write(code, code == 250 ? "2.0.0" : "5.5.4", text);
     }
 
     /// AUTH's checks in aiosmtpd's order (§3.1). On proceed, `mechanism` is the offered
     /// mechanism (as the server spells it) and `initial` the optional initial response.
     step check_auth(const command& cmd, std::string_view& mechanism, std::string_view& initial) {
         if (session_.host_name.empty()) {
-            write(503, "Error: send EHLO first");
+            write(503, "5.5.1", "Error: send EHLO first");
             return step::replied;
         }
         if (!session_.extended_smtp) {
-            write(500, "Error: command 'AUTH' not recognized");
+            write(500, "5.5.1", "Error: command 'AUTH' not recognized");
             return step::replied;
         }
         if (opts_.auth_require_tls && !tls_active_) {
-            write(538, "5.7.11 Encryption required for requested authentication mechanism");
+            write(538, "", "5.7.11 Encryption required for requested authentication mechanism");
             return step::replied;
         }
         if (session_.authenticated) {
-            write(503, "Already authenticated");
+            write(503, "5.5.1", "Already authenticated");
             return step::replied;
         }
         if (!envelope_.mail_from.empty()) { // RFC 4954 §4; aiosmtpd allows it
-            write(503, "5.5.1 Error: AUTH not permitted during a mail transaction");
+            write(503, "", "5.5.1 Error: AUTH not permitted during a mail transaction");
             return step::replied;
         }
         if (cmd.arg.empty()) {
-            write(501, "Not enough value");
+            write(501, "5.5.4", "Not enough value");
             return step::replied;
         }
         std::string_view arg = cmd.arg;
@@ -504,7 +655,7 @@ public:
         std::string_view name = arg.substr(0, space);
         initial = space == std::string_view::npos ? std::string_view{} : strip(arg.substr(space));
         if (initial.find_first_of(" \t") != std::string_view::npos) {
-            write(501, "Too many values");
+            write(501, "5.5.4", "Too many values");
             return step::replied;
         }
         for (std::string_view m : offered_mechanisms()) {
@@ -513,21 +664,21 @@ public:
                 return step::proceed;
             }
         }
-        write(504, "5.5.4 Unrecognized authentication type");
+        write(504, "", "5.5.4 Unrecognized authentication type");
         return step::replied;
     }
 
     step check_starttls(const command& cmd) {
         if (!cmd.arg.empty()) {
-            write(501, "Syntax: STARTTLS");
+            write(501, "5.5.4", "Syntax: STARTTLS");
             return step::replied;
         }
         if (!features_.tls_available) {
-            write(454, "TLS not available");
+            write(454, "4.7.0", "TLS not available");
             return step::replied;
         }
         if (tls_active_) {
-            write(503, "5.5.1 Error: TLS already active"); // aiosmtpd tries a nested handshake
+            write(503, "", "5.5.1 Error: TLS already active"); // aiosmtpd tries a nested handshake
             return step::replied;
         }
         return step::proceed;
@@ -553,6 +704,10 @@ private:
                });
     }
 
+    void not_recognized(const command& cmd) {
+        write(500, "5.5.1", "Error: command \"" + std::string(cmd.name) + "\" not recognized");
+    }
+
     bool auth_offered() const noexcept { return !opts_.auth_require_tls || tls_active_; }
 
     /// The AuthPolicy's mechanisms less the excluded ones, sorted as aiosmtpd lists them.
@@ -568,15 +723,17 @@ private:
         return names;
     }
 
+    bool greeted_quietly() const noexcept { return !session_.host_name.empty(); }
+
     bool greeted(std::string_view helo) {
         if (!session_.host_name.empty()) return true;
-        out_.append("503 Error: send ").append(helo).append(" first\r\n");
+        write(503, "5.5.1", "Error: send " + std::string(helo) + " first");
         return false;
     }
 
     bool authenticated_if_required() {
         if (!opts_.auth_required || session_.authenticated) return true;
-        write(530, "5.7.0 Authentication required");
+        write(530, "", "5.7.0 Authentication required");
         return false;
     }
 
@@ -597,6 +754,7 @@ private:
         case verb::ehlo: return !opts_.lmtp;
         case verb::lhlo: return opts_.lmtp;
         case verb::starttls: return features_.tls_available;
+        case verb::bdat: return opts_.chunking;
         case verb::expn:
         case verb::unknown: return false;
         default: return true;
@@ -618,6 +776,7 @@ private:
         case verb::rcpt: return "RCPT TO: <address>";
         case verb::rset: return "RSET";
         case verb::data: return "DATA";
+        case verb::bdat: return "BDAT <size> [LAST]";
         default: return {};
         }
     }
@@ -628,17 +787,17 @@ private:
                              path_request& req, std::string_view& rest) {
         std::string_view arg = cmd.arg;
         if (arg.size() < keyword.size() || !iequals(arg.substr(0, keyword.size()), keyword)) {
-            write(501, syntax);
+            write(501, "5.5.4", syntax);
             return false;
         }
         arg = strip(arg.substr(keyword.size()));
         auto parsed = parse_address(arg, opts_.local_part_limit);
         if (!parsed) {
-            write(553, "5.1.3 Error: malformed address");
+            write(553, "", "5.1.3 Error: malformed address");
             return false;
         }
         if (parsed->address.empty() || (!session_.extended_smtp && !strip(parsed->rest).empty())) {
-            write(501, syntax);
+            write(501, "5.5.4", syntax);
             return false;
         }
         req.address = std::move(parsed->address);
@@ -676,6 +835,15 @@ private:
     command_parser parser_;
     data_reader data_;
     path_request path_;
+    struct chunk_state {
+        std::size_t remaining = 0; // octets of the current chunk still to come
+        std::size_t size = 0;      // the current chunk's size
+        std::size_t received = 0;  // octets of this message so far (checked against SIZE)
+        bool last = false;
+        bool in_message = false; // a chunked message is under way
+        reply failure = {};      // the current chunk is dropped and answered with this
+        std::string_view failure_code = {};
+    } chunk_;
     bool tls_active_ = false;
     bool refused_ = false;
     std::size_t messages_ = 0; // accepted in this connection

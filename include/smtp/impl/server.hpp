@@ -2,6 +2,7 @@
 #define SMTP_IMPL_SERVER_HPP
 
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/enhanced_status.hpp>
 #include <smtp/detail/protocol.hpp>
 #include <smtp/detail/proxy_protocol.hpp>
 
@@ -19,13 +20,15 @@
 namespace smtp {
 
 namespace detail {
-/// A hook that answered with the empty reply: tell the client something rather than hang it
-/// (aiosmtpd sends `500 Error: (AssertionError) ` or nothing at all).
-inline void write_hook_reply(std::string& out, const reply& r) {
+/// Writes a hook's reply (with its enhanced status code when those are on). A hook that
+/// answered with the empty reply: tell the client something rather than hang it (aiosmtpd sends
+/// `500 Error: (AssertionError) ` or nothing at all).
+inline void write_hook_reply(std::string& out, const reply& r, bool enhanced,
+                             std::string_view code = {}) {
     if (r.empty())
-        reply::write_to(out, 451, "Error: the handler gave no reply");
+        write_reply(out, 451, "Error: the handler gave no reply", enhanced, "4.3.0");
     else
-        r.write_to(out);
+        write_reply(out, r, enhanced, code);
 }
 } // namespace detail
 
@@ -191,6 +194,7 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
     proto.greet();
     conn.arm_timeout();
     co_await run(conn, proto, env);
+    if (proto.in_chunked_message()) co_await abort_stream(conn, env); // gone mid-BDAT
     co_await conn.flush();
     conn.close();
     conn.trace(trace_event::closed, {});
@@ -252,17 +256,21 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(
             if (step == detail::step::replied) break;
             outcome next = outcome::go_on;
             std::exception_ptr failure;
+            bool chunking = proto.in_chunked_message();
             try {
                 next = co_await dispatch(conn, proto, env, cmd);
             } catch (const reply& r) {
-                detail::write_hook_reply(conn.out_, r);
+                detail::write_hook_reply(conn.out_, r, opts_.enhanced_status_codes);
             } catch (...) {
                 failure = std::current_exception();
             }
             if (failure) {
                 reply r = co_await failure_reply(failure);
-                detail::write_hook_reply(conn.out_, r);
+                detail::write_hook_reply(conn.out_, r, opts_.enhanced_status_codes);
             }
+            // RSET, HELO, EHLO or STARTTLS ended a BDAT transaction (BDAT reports its own).
+            if (chunking && cmd.id != detail::verb::bdat && !proto.in_chunked_message())
+                co_await abort_stream(conn, env);
             if (next == outcome::close) co_return;
             if (next == outcome::lost) {
                 conn.out_.clear();
@@ -329,7 +337,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
         if constexpr (has_handle_HELO<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_HELO(conn, s, env, cmd.arg));
             proto.after_greeting_hook(cmd, r.positive());
-            detail::write_hook_reply(out, r);
+            detail::write_hook_reply(out, r, false); // HELO replies carry no enhanced code
         } else {
             proto.default_helo(cmd);
         }
@@ -347,7 +355,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
             proto.write_ehlo_head();
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_EHLO(conn, s, env, cmd.arg));
             proto.after_greeting_hook(cmd, r.positive());
-            detail::write_hook_reply(out, r);
+            detail::write_hook_reply(out, r, false); // nor do EHLO replies (RFC 2034)
         } else {
             proto.default_ehlo(cmd);
         }
@@ -355,27 +363,27 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
     case verb::noop:
         if constexpr (has_handle_NOOP<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_NOOP(conn, s, env, cmd.arg));
-            detail::write_hook_reply(out, r);
+            detail::write_hook_reply(out, r, opts_.enhanced_status_codes);
         } else {
-            proto.write(250, "OK");
+            proto.write(250, "2.0.0", "OK");
         }
         break;
     case verb::quit:
         if (proto.check_quit(cmd) != step::proceed) break;
         if constexpr (has_handle_QUIT<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_QUIT(conn, s, env));
-            detail::write_hook_reply(out, r);
+            detail::write_hook_reply(out, r, opts_.enhanced_status_codes);
         } else {
-            proto.write(221, "Bye");
+            proto.write(221, "2.0.0", "Bye");
         }
         co_return outcome::close;
     case verb::rset:
         if (proto.check_rset(cmd) != step::proceed) break;
         if constexpr (has_handle_RSET<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_RSET(conn, s, env));
-            detail::write_hook_reply(out, r);
+            detail::write_hook_reply(out, r, opts_.enhanced_status_codes);
         } else {
-            proto.write(250, "OK");
+            proto.write(250, "2.0.0", "OK");
         }
         break;
     case verb::vrfy: {
@@ -383,7 +391,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
         if (proto.check_vrfy(cmd, address) != step::proceed) break;
         if constexpr (has_handle_VRFY<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_VRFY(conn, s, env, address));
-            detail::write_hook_reply(out, r);
+            detail::write_hook_reply(out, r, opts_.enhanced_status_codes);
         } else {
             proto.default_vrfy();
         }
@@ -396,7 +404,8 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
             SMTP_DETAIL_CALL_HOOK(
                 r, handler_.handle_MAIL(conn, s, env, proto.path().address,
                                         std::span<const std::string>(proto.path().options)));
-            detail::write_hook_reply(out, r);
+            detail::write_hook_reply(out, r, opts_.enhanced_status_codes,
+                                     r.positive() ? "2.1.0" : "");
         } else {
             proto.default_mail(proto.path());
         }
@@ -407,7 +416,8 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
             SMTP_DETAIL_CALL_HOOK(
                 r, handler_.handle_RCPT(conn, s, env, proto.path().address,
                                         std::span<const std::string>(proto.path().options)));
-            detail::write_hook_reply(out, r);
+            detail::write_hook_reply(out, r, opts_.enhanced_status_codes,
+                                     r.positive() ? "2.1.5" : "");
         } else {
             proto.default_rcpt(proto.path());
         }
@@ -415,6 +425,9 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
     case verb::data:
         if (proto.check_data(cmd) != step::proceed) break;
         co_return co_await receive_data(conn, proto, env);
+    case verb::bdat:
+        if (proto.check_bdat(cmd) == step::close) co_return outcome::close;
+        co_return co_await receive_chunk(conn, proto, env);
     case verb::help: proto.help(cmd); break;
     case verb::expn: proto.expn(); break;
     case verb::auth: {
@@ -478,7 +491,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::starttls(connection& conn,
                                                          detail::protocol<content_type>& proto,
                                                          envelope_type& env)
     -> boost::asio::awaitable<outcome> {
-    proto.write(220, "Ready to start TLS");
+    proto.write(220, "2.0.0", "Ready to start TLS");
     if (!co_await conn.flush() || !co_await conn.start_tls(*opts_.tls)) co_return outcome::lost;
     session& s = conn.session_;
     session fresh;
@@ -514,7 +527,8 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
         reply r;
         SMTP_DETAIL_CALL_HOOK(
             r, handler_.handle_AUTH(conn, s, env, std::span<const std::string>(args)));
-        if (!r.empty() || !conn.auth_replied_) detail::write_hook_reply(conn.out_, r);
+        if (!r.empty() || !conn.auth_replied_)
+            detail::write_hook_reply(conn.out_, r, opts_.enhanced_status_codes);
         co_return;
     }
     // The initial response, decoded before the exchange reads more input over its bytes.
@@ -553,76 +567,12 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
         if (result.message.empty())
             reply::write_to(conn.out_, 235, "2.7.0 Authentication successful");
         else
-            result.message.write_to(conn.out_);
+            detail::write_reply(conn.out_, result.message, opts_.enhanced_status_codes);
     } else if (!result.message.empty()) {
-        result.message.write_to(conn.out_);
+        detail::write_reply(conn.out_, result.message, opts_.enhanced_status_codes);
     } else if (!result.handled || !conn.auth_replied_) {
         reply::write_to(conn.out_, 535, "5.7.8 Authentication credentials invalid");
     }
-}
-
-template <class Handler, class AuthPolicy, class DecodePolicy>
-auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
-                                                             detail::protocol<content_type>& proto,
-                                                             envelope_type& env)
-    -> boost::asio::awaitable<outcome> {
-    for (;;) {
-        std::size_t used = proto.feed_data(conn.input_.data());
-        if (used != 0) conn.trace(trace_event::data, conn.input_.data().substr(0, used));
-        conn.input_.consume(used);
-        if (proto.data().done()) break;
-        if (!co_await conn.flush() || !co_await conn.read_some()) {
-            if (!conn.timed_out_) co_return outcome::lost;
-            env.reset();
-            proto.timed_out();
-            conn.timed_out_ = false;
-            conn.arm_timeout(std::chrono::seconds(5));
-            co_return outcome::close;
-        }
-        conn.arm_timeout(); // the timeout is for silence, not for the size of the message
-    }
-    if (proto.template finish_data<DecodePolicy>() != detail::step::proceed)
-        co_return outcome::go_on;
-    session& s = conn.session_;
-    if constexpr (has_handle_DATA_recipient<Handler, content_type>) {
-        if (opts_.lmtp) {
-            // One reply per recipient; one recipient's failure is that recipient's reply.
-            bool any_accepted = false;
-            for (const std::string& recipient : env.rcpt_tos) {
-                reply r;
-                std::exception_ptr failure;
-                try {
-                    SMTP_DETAIL_CALL_HOOK(r,
-                                          handler_.handle_DATA_recipient(conn, s, env, recipient));
-                } catch (const reply& thrown) {
-                    r = thrown;
-                } catch (...) {
-                    failure = std::current_exception();
-                }
-                if (failure) r = co_await failure_reply(failure);
-                any_accepted = any_accepted || r.positive();
-                detail::write_hook_reply(conn.out_, r);
-            }
-            if (any_accepted) proto.message_accepted();
-            env.reset();
-            co_return outcome::go_on;
-        }
-    }
-    reply r = reply::ok();
-    if constexpr (has_handle_DATA<Handler, content_type>) {
-        std::exception_ptr failure;
-        try {
-            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_DATA(conn, s, env));
-        } catch (const reply& thrown) {
-            r = thrown;
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        if (failure) r = co_await failure_reply(failure);
-    }
-    proto.write_data_reply(r); // in LMTP, once per recipient
-    env.reset();               // whatever the outcome: a failed DATA ends the transaction
-    co_return outcome::go_on;
 }
 
 } // namespace smtp
