@@ -462,6 +462,7 @@ public:
         chunk_.size = size;
         chunk_.last = last;
         chunk_.failure = {};
+        chunk_.ends_transaction = false;
         if (!greeted_quietly()) {
             chunk_.failure = {503, "Error: send HELO first"};
             chunk_.failure_code = "5.5.1";
@@ -479,6 +480,7 @@ public:
                     chunk_.received > opts_.data_size_limit - size)) {
             chunk_.failure = {552, "Error: Too much mail data"};
             chunk_.failure_code = "5.3.4";
+            chunk_.ends_transaction = true;
         }
         if (chunk_.failure.empty() && !chunk_.in_message) {
             chunk_.in_message = true;
@@ -504,6 +506,7 @@ public:
     void refuse_chunk(reply r) {
         chunk_.failure = std::move(r);
         chunk_.failure_code = {};
+        chunk_.ends_transaction = true;
     }
 
     /// All of the chunk's octets are in. Either its reply was written (`step::replied`: a
@@ -514,7 +517,9 @@ public:
     step finish_chunk(bool decode = true) {
         if (!chunk_.failure.empty()) {
             write(chunk_.failure, chunk_.failure_code);
-            if (chunk_.in_message) abandon_chunks(); // a failed chunk ends the transaction
+            // A failed chunk of a message under way ends the transaction, as does a message too
+            // big or refused from its first chunk; a chunk sent out of turn changes nothing.
+            if (chunk_.in_message || chunk_.ends_transaction) abandon_chunks();
             return step::replied;
         }
         if (!chunk_.last) {
@@ -842,6 +847,7 @@ private:
         bool last = false;
         bool in_message = false; // a chunked message is under way
         reply failure = {};      // the current chunk is dropped and answered with this
+        bool ends_transaction = false; // the failure ends the transaction even before it began
         std::string_view failure_code = {};
     } chunk_;
     bool tls_active_ = false;
