@@ -1,0 +1,278 @@
+#include <smtp/server.hpp>
+
+#include "test_client.hpp"
+
+#include <smtp/controller.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <string>
+#include <vector>
+
+// The ESMTP extensions over a real socket: a pipelined batch answered in one write, BDAT and
+// DATA giving the handler the same message, and streaming DATA (handle_DATA_chunk) by DATA and
+// by BDAT, refused, and abandoned.
+
+using smtp_test::test_client;
+
+namespace {
+
+// What the handlers saw, shared with the test thread.
+struct record {
+    std::mutex mutex;
+    std::vector<std::string> messages; // handle_DATA's content, or the streamed bytes
+    std::size_t writes = 0;            // reply writes seen by `trace`
+    std::size_t chunks = 0;            // handle_DATA_chunk calls
+    std::size_t aborts = 0;            // handle_DATA_abort calls
+    std::string streaming;             // the streamed message under way
+
+    template <class F>
+    auto locked(F f) {
+        std::lock_guard lock(mutex);
+        return f(*this);
+    }
+};
+
+// Keeps handle_DATA's content and counts reply writes.
+struct collecting {
+    std::shared_ptr<record> seen = std::make_shared<record>();
+
+    smtp::reply handle_DATA(smtp::connection&, smtp::session&, smtp::envelope<>& env) {
+        seen->locked([&](record& r) { r.messages.push_back(env.original_content); });
+        return smtp::reply::ok();
+    }
+    void trace(const smtp::connection&, smtp::trace_event e, std::string_view) {
+        if (e == smtp::trace_event::reply) seen->locked([](record& r) { ++r.writes; });
+    }
+};
+
+// Streams the body into `record::streaming`; refuses a message that contains "REFUSE".
+struct streaming {
+    std::shared_ptr<record> seen = std::make_shared<record>();
+
+    smtp::reply handle_DATA_chunk(smtp::connection&, smtp::session&, smtp::envelope<>& env,
+                                  std::string_view bytes) {
+        BOOST_TEST(env.original_content.empty()); // the server keeps no copy
+        return seen->locked([&](record& r) {
+            ++r.chunks;
+            r.streaming.append(bytes);
+            if (r.streaming.find("REFUSE") != std::string::npos)
+                return smtp::reply{550, "5.6.0 Refused while streaming"};
+            return smtp::reply{};
+        });
+    }
+    boost::asio::awaitable<smtp::reply> handle_DATA(smtp::connection&, smtp::session&,
+                                                    smtp::envelope<>& env) {
+        BOOST_TEST(env.original_content.empty());
+        seen->locked([&](record& r) { r.messages.push_back(std::exchange(r.streaming, {})); });
+        co_return smtp::reply{250, "Streamed"};
+    }
+    void handle_DATA_abort(smtp::connection&, smtp::session&, smtp::envelope<>&) {
+        seen->locked([](record& r) {
+            ++r.aborts;
+            r.streaming.clear();
+        });
+    }
+};
+
+smtp::options extensions() {
+    smtp::options o;
+    o.hostname = "mx.test";
+    o.pipelining = true;
+    o.chunking = true;
+    o.enhanced_status_codes = true;
+    return o;
+}
+
+template <class Handler>
+struct running {
+    smtp::controller<smtp::server<Handler>> controller;
+    std::shared_ptr<record> seen;
+
+    explicit running(smtp::options opts = extensions())
+        : controller{{}, std::move(opts), {"127.0.0.1", 0}},
+          seen(controller.handler().seen) {
+        controller.start();
+    }
+    test_client greeted_client() {
+        test_client c(controller.port());
+        BOOST_TEST(c.read_reply().starts_with("220 mx.test"));
+        BOOST_TEST(c.command("EHLO client").find("250-PIPELINING\r\n") != std::string::npos);
+        return c;
+    }
+};
+
+const std::string message = "Subject: test\r\n\r\n.leading dot\r\nline two\r\n";
+const std::string stuffed = "Subject: test\r\n\r\n..leading dot\r\nline two\r\n.\r\n";
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(esmtp)
+
+// RFC 2920: the replies to a batch go out together, in one write, once the batch is used up.
+BOOST_AUTO_TEST_CASE(pipelined_batch_is_answered_in_one_write) {
+    running<collecting> server;
+    test_client c = server.greeted_client();
+    std::size_t before = server.seen->locked([](record& r) { return r.writes; });
+    c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\n"
+           "NOOP\r\nDATA\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.1.0 OK\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.1.5 OK\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.1.5 OK\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
+    BOOST_TEST(c.read_reply() == "354 End data with <CR><LF>.<CR><LF>\r\n");
+    BOOST_TEST(server.seen->locked([](record& r) { return r.writes; }) == before + 1);
+    c.send(stuffed + "QUIT\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
+    BOOST_TEST(c.read_reply() == "221 2.0.0 Bye\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(bdat_and_data_give_the_handler_the_same_message) {
+    running<collecting> server;
+    test_client c = server.greeted_client();
+    c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+    c.read_reply();
+    c.read_reply();
+    BOOST_TEST(c.read_reply().starts_with("354"));
+    c.send(stuffed);
+    BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
+    // The same message in three chunks, pipelined in one write.
+    const std::string a = message.substr(0, 10), b = message.substr(10, 7), rest = message.substr(17);
+    c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nBDAT " +
+           std::to_string(a.size()) + "\r\n" + a + "BDAT " + std::to_string(b.size()) + "\r\n" + b +
+           "BDAT " + std::to_string(rest.size()) + " LAST\r\n" + rest);
+    BOOST_TEST(c.read_reply() == "250 2.1.0 OK\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.1.5 OK\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.0.0 10 octets received\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.0.0 7 octets received\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
+    auto messages = server.seen->locked([](record& r) { return r.messages; });
+    BOOST_REQUIRE(messages.size() == 2u);
+    BOOST_TEST(messages[0] == message);
+    BOOST_TEST(messages[1] == message);
+}
+
+BOOST_AUTO_TEST_CASE(a_large_bdat_chunk_arrives_in_pieces) {
+    running<collecting> server;
+    test_client c = server.greeted_client();
+    std::string big;
+    for (int i = 0; big.size() < 3 * 1024 * 1024; ++i)
+        big += "line " + std::to_string(i) + "\r\n";
+    c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nBDAT " +
+           std::to_string(big.size()) + " LAST\r\n");
+    c.send(big);
+    c.read_reply();
+    c.read_reply();
+    BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
+    auto messages = server.seen->locked([](record& r) { return r.messages; });
+    BOOST_REQUIRE(messages.size() == 1u);
+    BOOST_TEST((messages[0] == big));
+}
+
+BOOST_AUTO_TEST_CASE(streaming_data_sees_the_unstuffed_body) {
+    running<streaming> server;
+    test_client c = server.greeted_client();
+    std::string big;
+    for (int i = 0; big.size() < 2 * 1024 * 1024; ++i)
+        big += (i % 7 == 0 ? "." : "") + std::string("line ") + std::to_string(i) + "\r\n";
+    std::string wire;
+    for (std::size_t at = 0; at < big.size();) { // dot-stuff
+        if (big[at] == '.') wire += '.';
+        std::size_t end = big.find("\r\n", at) + 2;
+        wire.append(big, at, end - at);
+        at = end;
+    }
+    c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+    c.read_reply();
+    c.read_reply();
+    BOOST_TEST(c.read_reply().starts_with("354"));
+    c.send(wire + ".\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.0.0 Streamed\r\n");
+    auto [messages, chunks] =
+        server.seen->locked([](record& r) { return std::pair(r.messages, r.chunks); });
+    BOOST_REQUIRE(messages.size() == 1u);
+    BOOST_TEST((messages[0] == big));
+    BOOST_TEST(chunks > 1u); // it came in pieces, not as one gathered body
+}
+
+BOOST_AUTO_TEST_CASE(streaming_bdat_sees_every_chunk) {
+    running<streaming> server;
+    test_client c = server.greeted_client();
+    c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nBDAT 5\r\nfirstBDAT 6 "
+           "LAST\r\nsecond");
+    c.read_reply();
+    c.read_reply();
+    BOOST_TEST(c.read_reply() == "250 2.0.0 5 octets received\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.0.0 Streamed\r\n");
+    auto messages = server.seen->locked([](record& r) { return r.messages; });
+    BOOST_REQUIRE(messages.size() == 1u);
+    BOOST_TEST(messages[0] == "firstsecond");
+}
+
+// A chunk hook's refusal answers the message once all of it has been read; the session goes on.
+BOOST_AUTO_TEST_CASE(streaming_refusal_answers_at_the_end) {
+    running<streaming> server;
+    test_client c = server.greeted_client();
+    c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+    c.read_reply();
+    c.read_reply();
+    c.read_reply();
+    c.send("Subject: x\r\n\r\nREFUSE me\r\nmore text\r\n.\r\nNOOP\r\n");
+    BOOST_TEST(c.read_reply() == "550 5.6.0 Refused while streaming\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
+    BOOST_TEST(server.seen->locked([](record& r) { return r.aborts; }) == 1u);
+    // By BDAT the refusal answers the chunk and ends the transaction.
+    c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nBDAT 6\r\nREFUSEBDAT 1 "
+           "LAST\r\nx");
+    c.read_reply();
+    c.read_reply();
+    BOOST_TEST(c.read_reply() == "550 5.6.0 Refused while streaming\r\n");
+    BOOST_TEST(c.read_reply() == "503 5.5.1 Error: need MAIL command\r\n");
+    BOOST_TEST(server.seen->locked([](record& r) { return r.aborts; }) == 2u);
+    BOOST_TEST(server.seen->locked([](record& r) { return r.messages.size(); }) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(streaming_abort_when_the_client_vanishes) {
+    running<streaming> server;
+    {
+        test_client c = server.greeted_client();
+        c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+        c.read_reply();
+        c.read_reply();
+        c.read_reply();
+        c.send("Subject: half a message\r\n\r\nsome text");
+        c.abort();
+    }
+    {
+        test_client c = server.greeted_client(); // and mid-BDAT, between chunks
+        c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nBDAT 3\r\nabc");
+        c.read_reply();
+        c.read_reply();
+        BOOST_TEST(c.read_reply() == "250 2.0.0 3 octets received\r\n");
+        BOOST_TEST(c.command("RSET") == "250 2.0.0 OK\r\n");
+    }
+    for (int i = 0; i < 500 && server.seen->locked([](record& r) { return r.aborts; }) < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(server.seen->locked([](record& r) { return r.aborts; }) == 2u);
+    BOOST_TEST(server.seen->locked([](record& r) { return r.messages.size(); }) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(streaming_size_limit_aborts) {
+    smtp::options o = extensions();
+    o.data_size_limit = 100;
+    running<streaming> server(o);
+    test_client c = server.greeted_client();
+    c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+    c.read_reply();
+    c.read_reply();
+    c.read_reply();
+    c.send(std::string(50, 'x') + "\r\n" + std::string(80, 'y') + "\r\n.\r\n");
+    BOOST_TEST(c.read_reply() == "552 5.3.4 Error: Too much mail data\r\n");
+    BOOST_TEST(server.seen->locked([](record& r) { return r.aborts; }) == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
