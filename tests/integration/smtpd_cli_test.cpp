@@ -319,6 +319,45 @@ BOOST_AUTO_TEST_CASE(smtputf8_is_advertised_with_u) {
     BOOST_TEST(!contains(client.command("EHLO client.test"), "SMTPUTF8"));
 }
 
+// The extensions aiosmtpd lacks: EHLO shows exactly the ones asked for, in a fixed order.
+BOOST_AUTO_TEST_CASE(extension_flags_show_in_ehlo) {
+    {
+        server_process smtpd({"-c", "Sink", "--hostname", "mx.test"});
+        test_client client = smtpd.connect();
+        client.read_reply();
+        BOOST_TEST(client.command("EHLO client.test") ==
+                   "250-mx.test\r\n250-8BITMIME\r\n250 HELP\r\n");
+    }
+    server_process smtpd({"-c", "Sink", "--hostname", "mx.test", "--pipelining", "--chunking",
+                          "--enhanced-status-codes"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    BOOST_TEST(client.command("EHLO client.test") ==
+               "250-mx.test\r\n250-8BITMIME\r\n250-PIPELINING\r\n250-CHUNKING\r\n"
+               "250-BINARYMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(smtplib_and_swaks_with_the_extensions) {
+    server_process smtpd({"-c", "Debugging", "--pipelining", "--chunking",
+                          "--enhanced-status-codes"});
+    smtpd.connect(); // listening
+    auto python = smtp_test::run_command("python3 " SMTP_TEST_PYTHON_DIR
+                                         "/smtplib_extensions.py " +
+                                         std::to_string(smtpd.port));
+    BOOST_TEST(python.exit_code == 0, python.output);
+    // swaks sends MAIL, RCPT and DATA as one batch when PIPELINING is offered.
+    auto swaks = smtp_test::run_command("swaks --server 127.0.0.1:" + std::to_string(smtpd.port) +
+                                        " --pipeline --from a@example.com --to b@example.com"
+                                        " --body 'piped body'");
+    BOOST_TEST(swaks.exit_code == 0, swaks.output);
+    BOOST_TEST(contains(swaks.output, "250 2.1.5 OK"), swaks.output);
+    BOOST_TEST(contains(swaks.output, "250 2.0.0 OK"), swaks.output);
+    BOOST_TEST(smtpd.child.wait_for_output([&] {
+        return contains(smtpd.child.out(), "piped body") &&
+               contains(smtpd.child.out(), "sent by smtplib");
+    }));
+}
+
 BOOST_AUTO_TEST_CASE(hostname_shows_in_greeting_and_ehlo) {
     server_process smtpd({"-c", "Sink", "--hostname", "mx.cli.test"});
     test_client client = smtpd.connect();
