@@ -3,7 +3,8 @@
 // Input layout: byte 0 chooses the options (bit 0 SMTPUTF8, bits 1-2 data_size_limit, bit 3
 // command_call_limit, bit 4 auth_required, bit 5 decode::utf8, bit 6 small line and local-part
 // limits, bit 7 also feed one octet at a time); bytes 1-3 are three split points (as fractions
-// n/256 of the rest); the rest is what the client sends. See docs/fuzzing.md.
+// n/256 of the rest) whose lowest bits also turn on CHUNKING (byte 1), ENHANCEDSTATUSCODES
+// (byte 2) and LMTP (byte 3); the rest is what the client sends. See docs/fuzzing.md.
 
 #include "fuzz_check.hpp"
 
@@ -17,8 +18,11 @@
 
 namespace {
 
-smtp::options make_options(std::uint8_t config) {
+smtp::options make_options(std::uint8_t config, const std::uint8_t (&cuts)[3]) {
     smtp::options o;
+    o.chunking = (cuts[0] & 1) != 0;
+    o.enhanced_status_codes = (cuts[1] & 1) != 0;
+    o.lmtp = (cuts[2] & 1) != 0;
     o.hostname = "mx.test";
     o.enable_smtputf8 = (config & 1) != 0;
     static constexpr std::size_t data_sizes[] = {33554432, 64, 0, 1000};
@@ -62,9 +66,10 @@ void check_output(std::string_view out, const smtp::options& opts, bool open) {
     }
     FUZZ_CHECK(continued.empty());
     if (!open) {
-        // Closed by QUIT, a call budget or the unknown-command limit.
+        // Closed by QUIT, a call budget, the unknown-command limit or a BDAT without a size.
         FUZZ_CHECK(last.substr(0, 4) == "221 " || last.substr(0, 10) == "421 4.7.0 " ||
-                   last == "502 5.5.1 Too many unrecognized commands, goodbye.");
+                   last == "502 5.5.1 Too many unrecognized commands, goodbye." ||
+                   (last.substr(0, 4) == "501 " && last.ends_with("Syntax: BDAT <size> [LAST]")));
     }
     (void)opts;
 }
@@ -130,8 +135,8 @@ void check(const smtp::options& opts, std::string_view input, const std::uint8_t
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 4) return 0;
-    const smtp::options opts = make_options(data[0]);
     const std::uint8_t cuts[3] = {data[1], data[2], data[3]};
+    const smtp::options opts = make_options(data[0], cuts);
     const std::string_view input = smtp_fuzz::as_text(data + 4, size - 4);
     const bool octets = (data[0] & 128) != 0;
     if (data[0] & 32)
