@@ -46,7 +46,9 @@ struct maildir_files {
         bool ok = ::fsync(fd) == 0;
         ok = ::close(fd) == 0 && ok;
         std::error_code error;
-        if (ok) std::filesystem::rename(temporary(n), dir / "new" / (std::to_string(n) + ".eml"), error);
+        if (ok)
+            std::filesystem::rename(temporary(n), dir / "new" / (std::to_string(n) + ".eml"),
+                                    error);
         if (!ok || error) {
             std::filesystem::remove(temporary(n), error);
             return {451, "4.3.0 Cannot store the message"};
@@ -129,8 +131,8 @@ int serve(const std::filesystem::path& dir, unsigned short port) {
                                   .pipelining = true,
                                   .chunking = true,
                                   .enhanced_status_codes = true}};
-    auto bound = server.listen(io.get_executor(),
-                               {boost::asio::ip::make_address("127.0.0.1"), port});
+    auto bound =
+        server.listen(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"), port});
     boost::asio::signal_set stop(io, SIGINT, SIGTERM);
     stop.async_wait([&](auto, int) { io.stop(); });
     std::printf("listening on 127.0.0.1:%u\n", unsigned(bound.port()));

@@ -8,9 +8,9 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
-#include <string>
 #include <vector>
 
 // The ESMTP extensions over a real socket: a pipelined batch answered in one write, BDAT and
@@ -94,8 +94,7 @@ struct running {
     std::shared_ptr<record> seen;
 
     explicit running(smtp::options opts = extensions())
-        : controller{{}, std::move(opts), {"127.0.0.1", 0}},
-          seen(controller.handler().seen) {
+        : controller{{}, std::move(opts), {"127.0.0.1", 0}}, seen(controller.handler().seen) {
         controller.start();
     }
     test_client greeted_client() {
@@ -141,7 +140,8 @@ BOOST_AUTO_TEST_CASE(bdat_and_data_give_the_handler_the_same_message) {
     c.send(stuffed);
     BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
     // The same message in three chunks, pipelined in one write.
-    const std::string a = message.substr(0, 10), b = message.substr(10, 7), rest = message.substr(17);
+    const std::string a = message.substr(0, 10), b = message.substr(10, 7),
+                      rest = message.substr(17);
     c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nBDAT " +
            std::to_string(a.size()) + "\r\n" + a + "BDAT " + std::to_string(b.size()) + "\r\n" + b +
            "BDAT " + std::to_string(rest.size()) + " LAST\r\n" + rest);

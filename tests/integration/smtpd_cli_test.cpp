@@ -338,11 +338,10 @@ BOOST_AUTO_TEST_CASE(extension_flags_show_in_ehlo) {
 }
 
 BOOST_AUTO_TEST_CASE(smtplib_and_swaks_with_the_extensions) {
-    server_process smtpd({"-c", "Debugging", "--pipelining", "--chunking",
-                          "--enhanced-status-codes"});
+    server_process smtpd(
+        {"-c", "Debugging", "--pipelining", "--chunking", "--enhanced-status-codes"});
     smtpd.connect(); // listening
-    auto python = smtp_test::run_command("python3 " SMTP_TEST_PYTHON_DIR
-                                         "/smtplib_extensions.py " +
+    auto python = smtp_test::run_command("python3 " SMTP_TEST_PYTHON_DIR "/smtplib_extensions.py " +
                                          std::to_string(smtpd.port));
     BOOST_TEST(python.exit_code == 0, python.output);
     // swaks sends MAIL, RCPT and DATA as one batch when PIPELINING is offered.

@@ -143,8 +143,9 @@ BOOST_AUTO_TEST_CASE(bdat_is_unknown_without_chunking) {
 // RFC 3030 §4.1: a message in one chunk.
 BOOST_AUTO_TEST_CASE(rfc3030_simple_chunking) {
     const std::string body(86, 'x');
-    result r = run_both(ehlo + "MAIL FROM:<Sam@Random.com>\r\nRCPT TO:<Susan@Random.com>\r\n"
-                                   "BDAT 86 LAST\r\n" +
+    result r = run_both(ehlo +
+                            "MAIL FROM:<Sam@Random.com>\r\nRCPT TO:<Susan@Random.com>\r\n"
+                            "BDAT 86 LAST\r\n" +
                             body,
                         chunking_options());
     BOOST_TEST(r.output.ends_with("250 OK\r\n250 OK\r\n250 OK\r\n"));
@@ -178,11 +179,10 @@ BOOST_AUTO_TEST_CASE(bdat_zero_last_ends_the_message) {
 
 BOOST_AUTO_TEST_CASE(bdat_and_data_deliver_the_same_content) {
     const std::string message = "Subject: same\r\n\r\nline one\r\nline two\r\n";
-    result by_data =
-        run(ehlo + mail + rcpt + "DATA\r\n" + message + ".\r\n", chunking_options());
-    result by_bdat = run(ehlo + mail + rcpt + "BDAT " + std::to_string(message.size()) +
-                             " LAST\r\n" + message,
-                         chunking_options());
+    result by_data = run(ehlo + mail + rcpt + "DATA\r\n" + message + ".\r\n", chunking_options());
+    result by_bdat =
+        run(ehlo + mail + rcpt + "BDAT " + std::to_string(message.size()) + " LAST\r\n" + message,
+            chunking_options());
     BOOST_REQUIRE(by_data.delivered.size() == 1u);
     BOOST_TEST(by_data.delivered == by_bdat.delivered);
 }
@@ -223,8 +223,8 @@ BOOST_AUTO_TEST_CASE(data_after_bdat_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(rset_ends_a_chunked_message) {
-    result r = run_both(ehlo + mail + rcpt + "BDAT 3\r\nabcRSET\r\nBDAT 1 LAST\r\nx",
-                        chunking_options());
+    result r =
+        run_both(ehlo + mail + rcpt + "BDAT 3\r\nabcRSET\r\nBDAT 1 LAST\r\nx", chunking_options());
     BOOST_TEST(r.output.ends_with("250 OK\r\n503 Error: need MAIL command\r\n"));
     BOOST_TEST(r.delivered.empty());
 }
@@ -258,8 +258,8 @@ BOOST_AUTO_TEST_CASE(bdat_last_is_case_insensitive_and_help_lists_bdat) {
 BOOST_AUTO_TEST_CASE(bdat_in_lmtp_replies_per_recipient) {
     smtp::options o = chunking_options();
     o.lmtp = true;
-    result r = run_both("LHLO client\r\n" + mail + rcpt + "RCPT TO:<c@example.com>\r\nBDAT 2 LAST\r\nhi",
-                        o);
+    result r = run_both(
+        "LHLO client\r\n" + mail + rcpt + "RCPT TO:<c@example.com>\r\nBDAT 2 LAST\r\nhi", o);
     BOOST_TEST(r.output.ends_with("250 OK\r\n250 OK\r\n250 OK\r\n250 OK\r\n"));
 }
 

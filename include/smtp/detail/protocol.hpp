@@ -301,7 +301,9 @@ public:
         switch (check_mail_parameters(req.options, features_.eight_bit_mime, opts_.enable_smtputf8,
                                       opts_.data_size_limit, params, opts_.chunking)) {
         case mail_parameters::status::ok: break;
-        case mail_parameters::status::syntax: write(501, "5.5.4", mail_syntax()); return step::replied;
+        case mail_parameters::status::syntax:
+            write(501, "5.5.4", mail_syntax());
+            return step::replied;
         case mail_parameters::status::bad_body:
             write(501, "5.5.4",
                   opts_.chunking ? "Error: BODY can only be one of 7BIT, 8BITMIME, BINARYMIME"
@@ -348,7 +350,9 @@ public:
         split_parameters(rest, req.options);
         switch (check_rcpt_parameters(req.options)) {
         case rcpt_parameters_status::ok: break;
-        case rcpt_parameters_status::syntax: write(501, "5.5.4", rcpt_syntax()); return step::replied;
+        case rcpt_parameters_status::syntax:
+            write(501, "5.5.4", rcpt_syntax());
+            return step::replied;
         case rcpt_parameters_status::unknown:
             write(555, "5.5.4", "RCPT TO parameters not recognized or not implemented");
             return step::replied;
@@ -475,9 +479,8 @@ public:
         } else if (envelope_.rcpt_tos.empty()) {
             chunk_.failure = {503, "Error: need RCPT command"};
             chunk_.failure_code = "5.5.1";
-        } else if (opts_.data_size_limit != 0 &&
-                   (size > opts_.data_size_limit ||
-                    chunk_.received > opts_.data_size_limit - size)) {
+        } else if (opts_.data_size_limit != 0 && (size > opts_.data_size_limit ||
+                                                  chunk_.received > opts_.data_size_limit - size)) {
             chunk_.failure = {552, "Error: Too much mail data"};
             chunk_.failure_code = "5.3.4";
             chunk_.ends_transaction = true;
@@ -845,8 +848,8 @@ private:
         std::size_t size = 0;      // the current chunk's size
         std::size_t received = 0;  // octets of this message so far (checked against SIZE)
         bool last = false;
-        bool in_message = false; // a chunked message is under way
-        reply failure = {};      // the current chunk is dropped and answered with this
+        bool in_message = false;       // a chunked message is under way
+        reply failure = {};            // the current chunk is dropped and answered with this
         bool ends_transaction = false; // the failure ends the transaction even before it began
         std::string_view failure_code = {};
     } chunk_;

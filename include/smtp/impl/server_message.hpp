@@ -93,8 +93,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(connection& conn,
         }
         if (proto.chunk_remaining() == 0) break;
         if (!co_await conn.flush() || !co_await conn.read_some())
-            co_return co_await message_interrupted(conn, proto, env,
-                                                   proto.in_chunked_message());
+            co_return co_await message_interrupted(conn, proto, env, proto.in_chunked_message());
         conn.arm_timeout();
     }
     bool was_in_message = proto.in_chunked_message();
@@ -110,10 +109,8 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(connection& conn,
 // The message is complete: handle_DATA (or, in LMTP, handle_DATA_recipient per recipient) gives
 // the reply, and the transaction ends whatever it says.
 template <class Handler, class AuthPolicy, class DecodePolicy>
-boost::asio::awaitable<void>
-server<Handler, AuthPolicy, DecodePolicy>::deliver(connection& conn,
-                                                   detail::protocol<content_type>& proto,
-                                                   envelope_type& env) {
+boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::deliver(
+    connection& conn, detail::protocol<content_type>& proto, envelope_type& env) {
     session& s = conn.session_;
     if constexpr (has_handle_DATA_recipient<Handler, content_type>) {
         if (opts_.lmtp) {
