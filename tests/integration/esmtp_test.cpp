@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
@@ -79,6 +80,27 @@ struct streaming {
     }
 };
 
+// RFC 2034 §6's example server: some replies with their own codes, some without.
+struct rfc2034_server {
+    std::shared_ptr<record> seen = std::make_shared<record>();
+
+    smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<>& env,
+                            std::string_view address, std::span<const std::string> options) {
+        if (address.starts_with("nosuchuser@"))
+            return {550, "5.1.1 Mailbox \"nosuchuser\" does not exist"};
+        if (address.ends_with("@isi.edu"))
+            return {551, "5.7.1 Forwarding to remote hosts disabled\n"
+                         "5.7.1 Select another host to act as your forwarder"};
+        if (address.ends_with("@no.code"))
+            return {551, "Forwarding to remote hosts disabled\nSelect another host"};
+        env.add_recipient(address, options);
+        return {250, "Recipient <" + std::string(address) + "> ok"};
+    }
+    smtp::reply handle_DATA(smtp::connection&, smtp::session&, smtp::envelope<>&) {
+        return {250, "2.6.0 Message accepted"};
+    }
+};
+
 smtp::options extensions() {
     smtp::options o;
     o.hostname = "mx.test";
@@ -128,6 +150,49 @@ BOOST_AUTO_TEST_CASE(pipelined_batch_is_answered_in_one_write) {
     c.send(stuffed + "QUIT\r\n");
     BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
     BOOST_TEST(c.read_reply() == "221 2.0.0 Bye\r\n");
+}
+
+// RFC 2920 §3.1: the end of the message and QUIT pipelined, both replies in one write.
+BOOST_AUTO_TEST_CASE(rfc2920_end_of_data_and_quit_pipelined) {
+    running<collecting> server;
+    test_client c = server.greeted_client();
+    c.send("MAIL FROM:<mrose@dbc.mtview.ca.us>\r\nRCPT TO:<ned@innosoft.com>\r\nRCPT "
+           "TO:<dan@innosoft.com>\r\nRCPT TO:<kvc@innosoft.com>\r\nDATA\r\n");
+    for (int i = 0; i < 4; ++i)
+        BOOST_TEST(c.read_reply().starts_with("250 2.1."));
+    BOOST_TEST(c.read_reply().starts_with("354 "));
+    std::size_t before = server.seen->locked([](record& r) { return r.writes; });
+    c.send("Subject: pipelined\r\n\r\ntext\r\n.\r\nQUIT\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
+    BOOST_TEST(c.read_reply() == "221 2.0.0 Bye\r\n");
+    BOOST_TEST(c.closed_by_server());
+    BOOST_TEST(server.seen->locked([](record& r) { return r.writes; }) == before + 1);
+}
+
+// RFC 2034 §6: a hook's own codes are kept (on every line of a multi-line reply); a hook reply
+// without one gets <class>.0.0 on each line; the server's replies carry theirs.
+BOOST_AUTO_TEST_CASE(rfc2034_example) {
+    smtp::controller<smtp::server<rfc2034_server>> controller{{}, extensions(), {"127.0.0.1", 0}};
+    controller.start();
+    test_client c(controller.port());
+    BOOST_TEST(c.read_reply().starts_with("220 mx.test "));
+    BOOST_TEST(
+        c.command("EHLO ymir.claremont.edu").ends_with("250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n"));
+    BOOST_TEST(c.command("MAIL FROM:<ned@ymir.claremont.edu>") == "250 2.1.0 OK\r\n");
+    BOOST_TEST(c.command("RCPT TO:<mrose@dbc.mtview.ca.us>") ==
+               "250 2.1.5 Recipient <mrose@dbc.mtview.ca.us> ok\r\n");
+    BOOST_TEST(c.command("RCPT TO:<nosuchuser@dbc.mtview.ca.us>") ==
+               "550 5.1.1 Mailbox \"nosuchuser\" does not exist\r\n");
+    BOOST_TEST(c.command("RCPT TO:<remoteuser@isi.edu>") ==
+               "551-5.7.1 Forwarding to remote hosts disabled\r\n"
+               "551 5.7.1 Select another host to act as your forwarder\r\n");
+    BOOST_TEST(
+        c.command("RCPT TO:<remoteuser@no.code>") ==
+        "551-5.0.0 Forwarding to remote hosts disabled\r\n551 5.0.0 Select another host\r\n");
+    BOOST_TEST(c.command("DATA") == "354 End data with <CR><LF>.<CR><LF>\r\n");
+    c.send("Subject: hi\r\n\r\nbody\r\n.\r\n");
+    BOOST_TEST(c.read_reply() == "250 2.6.0 Message accepted\r\n");
+    BOOST_TEST(c.command("QUIT") == "221 2.0.0 Bye\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(bdat_and_data_give_the_handler_the_same_message) {
