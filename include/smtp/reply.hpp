@@ -57,6 +57,12 @@ inline void reply::write_to(std::string& out, int code, std::string_view text) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         out.append(digits, 3);
         out.push_back(end == std::string_view::npos ? ' ' : '-');
+        // A CR inside a line (echoed from a client's command) becomes a space: a client that
+        // took it for a line end would read the rest as another reply.
+        for (std::size_t cr; (cr = line.find('\r')) != std::string_view::npos;) {
+            out.append(line.substr(0, cr)).push_back(' ');
+            line.remove_prefix(cr + 1);
+        }
         out.append(line);
         out.append("\r\n", 2);
         if (end == std::string_view::npos) break;

@@ -18,6 +18,14 @@ BOOST_AUTO_TEST_CASE(write_multi_line_normalised) {
     BOOST_TEST(out == "250-first\r\n250-second\r\n250 third\r\n");
 }
 
+// aiosmtpd echoes a bare CR from the client's command into its reply; a client that ends
+// lines at CR would then read the rest as a second reply.
+BOOST_AUTO_TEST_CASE(write_turns_a_cr_inside_a_line_into_a_space) {
+    std::string out;
+    smtp::reply::write_to(out, 500, "Error: command \"FOO\r250 OK\" not recognized\r");
+    BOOST_TEST(out == "500 Error: command \"FOO 250 OK\" not recognized\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(write_out_of_range_code_becomes_451) {
     std::string out;
     smtp::reply{42, "odd"}.write_to(out);

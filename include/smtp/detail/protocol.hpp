@@ -145,7 +145,7 @@ public:
             return step::replied;
         }
         if (opts_.command_call_limit && !spend_call_budget(cmd)) {
-            out_.append("421 4.7.0 ").append(cmd.name).append(" sent too many times\r\n");
+            write(421, "", "4.7.0 " + std::string(cmd.name) + " sent too many times");
             return step::close;
         }
         if (opts_.lmtp) {
