@@ -222,6 +222,17 @@ def handler_proxy(tmp):
     assert "X-Peer: 127.0.0.1\n" in out and "Hi Bob." in out, out
 
 
+def send_message(tmp):
+    with Example("handler_debugging", 0) as server:
+        sent = subprocess.run([os.path.join(BIN_DIR, "send_message"), "127.0.0.1",
+                               str(server.port), "alice@example.com", "bob@example.com"],
+                              input=MESSAGE, capture_output=True, text=True, timeout=TIMEOUT)
+        assert sent.returncode == 0, (sent.stdout, sent.stderr)
+        assert "bob@example.com: 250 OK" in sent.stdout, sent.stdout
+        out, _ = server.stop()
+    assert "Hi Bob." in out, out
+
+
 def cram_md5(tmp):
     with Example("cram_md5", 0) as ex:
         with client(ex.port) as s:
