@@ -28,6 +28,7 @@
 
 namespace example {
 
+// [cram-md5-mechanism]
 struct cram_md5 {
     static constexpr std::string_view name = "CRAM-MD5";
 
@@ -74,6 +75,7 @@ struct cram_md5 {
         co_return smtp::auth_result::accept(smtp::login_password{user, {}});
     }
 };
+// [cram-md5-mechanism]
 
 } // namespace example
 

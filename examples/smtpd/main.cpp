@@ -1,5 +1,6 @@
 // aiosmtpd's command line (`python -m aiosmtpd`) over this library: the same flags and defaults,
 // a handler chosen with `-c` from the list below. `smtpd --help` lists everything.
+// [smtpd-main]
 #include <smtp/cli.hpp>
 #include <smtp/handlers/debugging.hpp>
 #include <smtp/handlers/mailbox.hpp>
@@ -10,3 +11,4 @@ int main(int argc, char** argv) {
     return smtp::cli::main<smtp::handlers::debugging, smtp::handlers::sink, smtp::handlers::mailbox,
                            smtp::handlers::proxy>(argc, argv);
 }
+// [smtpd-main]

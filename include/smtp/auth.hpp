@@ -39,9 +39,12 @@ namespace smtp {
 /// A login name and password, as PLAIN and LOGIN collect them. Printing it never shows the
 /// password.
 struct login_password {
+    /// The authentication identity (user name).
     std::string login;
+    /// The password, in clear.
     std::string password;
 
+    /// Prints the login name and `password=...`.
     friend std::ostream& operator<<(std::ostream& os, const login_password& lp) {
         return os << "login_password(login='" << lp.login << "', password=...)";
     }
@@ -56,12 +59,18 @@ struct login_password {
 ///   say); if in fact nothing was sent, the server still sends 535 — unlike aiosmtpd, a failed
 ///   AUTH always gets a reply.
 struct auth_result {
+    /// The client is authenticated.
     bool success = false;
+    /// The mechanism already sent the final reply (with `success` false).
     bool handled = false;
+    /// The reply to send; empty: the standard 235 or 535.
     reply message = {};
+    /// What `session.auth_data` becomes on success (a `login_password` for PLAIN and LOGIN).
     std::any auth_data = {};
 
+    /// Success, with `data` for `session.auth_data`.
     static auth_result accept(std::any data = {}) { return {true, false, {}, std::move(data)}; }
+    /// Failure, answered with `message` (empty: `535 5.7.8 Authentication credentials invalid`).
     static auth_result reject(reply message = {}) { return {false, false, std::move(message), {}}; }
     /// The mechanism has replied already.
     static auth_result replied() { return {false, true, {}, {}}; }
@@ -82,6 +91,7 @@ template <class... Mechanisms>
 struct mechanisms {
     static_assert((valid_mechanism_name(Mechanisms::name) && ...),
                   "an AUTH mechanism name must be 1 to 20 characters of A-Z, 0-9, '-' and '_'");
+    /// The mechanism names, in order.
     static constexpr std::array<std::string_view, sizeof...(Mechanisms)> names = {
         Mechanisms::name...};
 };

@@ -66,10 +66,12 @@ private:
 
 /// What the server said about one recipient.
 struct recipient_result {
+    /// The recipient as given to `RCPT TO`.
     std::string address;
     /// The reply to `RCPT TO`.
     smtp::reply reply;
 
+    /// The server accepted the recipient (2xx).
     bool accepted() const noexcept { return reply.positive(); }
 };
 
@@ -123,15 +125,19 @@ struct client_state;
 /// completes. One operation at a time; use the client from one thread (or a strand).
 class client {
 public:
+    /// The executor the operations run on.
     using executor_type = boost::asio::any_io_executor;
 
     /// A client that is not connected yet; its operations run on `executor`.
     explicit client(executor_type executor, client_options options = {});
+    /// Movable (not while an operation runs).
     client(client&&) noexcept = default;
+    /// Move-assignable (not while an operation runs).
     client& operator=(client&&) noexcept = default;
     /// Closes the connection, if open (without QUIT).
     ~client();
 
+    /// The executor given at construction.
     executor_type get_executor() const noexcept { return executor_; }
 
     /// Connects to `host` (a name or an IP address) on `port` and reads the greeting. Returns

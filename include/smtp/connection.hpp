@@ -36,8 +36,10 @@ class server;
 /// runs.
 class connection {
 public:
+    /// A TCP or UNIX-domain stream socket.
     using socket_type = boost::asio::generic::stream_protocol::socket;
 
+    /// Made by the server for each accepted socket; `opts` and `hostname` must outlive it.
     connection(socket_type socket, const smtp::options& opts, std::string_view hostname);
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
@@ -70,6 +72,7 @@ public:
     const smtp::options& options() const noexcept { return opts_; }
     /// The current session.
     smtp::session& session() noexcept { return session_; }
+    /// The current session (read-only).
     const smtp::session& session() const noexcept { return session_; }
 
 private:

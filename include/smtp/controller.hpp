@@ -24,7 +24,9 @@ namespace smtp {
 /// address, or "unix:/path" for a UNIX domain socket) and a port (0 picks a free one; read it
 /// back with `controller::port()`).
 struct listen_address {
+    /// An IP address, "localhost", "" (every address) or "unix:/path".
     std::string host = "127.0.0.1";
+    /// The TCP port; 0 picks a free one.
     std::uint16_t port = 8025;
     /// TLS from the first byte (SMTPS); needs `options::tls`.
     bool implicit_tls = false;
@@ -45,17 +47,22 @@ inline boost::asio::ip::tcp::endpoint resolve_listen_address(const listen_addres
 /// again afterwards.
 ///
 /// \code
-/// smtp::controller<smtp::server<smtp::handlers::sink>> c{{}, {.hostname = "mx.test"},
-/// {"127.0.0.1", 0}}; c.start(); std::uint16_t port = c.port();
+/// using sink_server = smtp::server<smtp::handlers::sink>;
+/// smtp::controller<sink_server> c{{}, {.hostname = "mx.test"}, {"127.0.0.1", 0}};
+/// c.start();
+/// std::uint16_t port = c.port();
 /// ...
 /// c.stop();
 /// \endcode
 template <class Server>
 class controller {
 public:
+    /// The `smtp::server` type it runs.
     using server_type = Server;
+    /// The server's Handler.
     using handler_type = typename Server::handler_type;
 
+    /// A stopped controller; start() binds `where` and serves.
     explicit controller(handler_type handler = handler_type{}, smtp::options opts = {},
                         listen_address where = {})
         : server_(std::move(handler), std::move(opts)), where_(std::move(where)) {}
@@ -105,12 +112,15 @@ public:
         io_.reset(); // destroys the sessions still suspended in it, closing their sockets
     }
 
+    /// Between start() and stop().
     bool running() const noexcept { return thread_.joinable(); }
     /// The bound endpoint (after start()).
     boost::asio::ip::tcp::endpoint endpoint() const noexcept { return endpoint_; }
     /// The bound port (after start()).
     std::uint16_t port() const noexcept { return endpoint_.port(); }
+    /// The server it runs.
     Server& server() noexcept { return server_; }
+    /// The server's handler (shared by every connection).
     handler_type& handler() noexcept { return server_.handler(); }
 
 private:

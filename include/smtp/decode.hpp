@@ -24,8 +24,11 @@ namespace smtp::decode {
 
 /// The content is the raw bytes (aiosmtpd's `decode_data=False`): a view of `original_content`.
 struct bytes {
+    /// A view of `envelope.original_content`.
     using content_type = std::string_view;
+    /// 8BITMIME is advertised.
     static constexpr bool eight_bit_mime = true;
+    /// Always succeeds: the content is the bytes.
     static reply decode(std::string_view original, content_type& out, bool /*smtputf8*/) noexcept {
         out = original;
         return {};
@@ -36,8 +39,11 @@ struct bytes {
 /// enabled, well-formed UTF-8. Anything else gets `500 Error: strict ASCII mode` (or
 /// `500 Error: invalid UTF-8`), and unlike aiosmtpd the transaction is reset.
 struct utf8 {
+    /// A view of `envelope.original_content`, checked.
     using content_type = std::string_view;
+    /// 8BITMIME is not advertised (as aiosmtpd with `decode_data=True`).
     static constexpr bool eight_bit_mime = false;
+    /// Checks the bytes (ASCII, or UTF-8 when `smtputf8`).
     static reply decode(std::string_view original, content_type& out, bool smtputf8);
 };
 

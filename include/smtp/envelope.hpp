@@ -44,7 +44,7 @@ struct envelope_base {
     }
 
 protected:
-    // Clears without giving memory back, so a long session reuses its buffers.
+    /// Clears without giving memory back, so a long session reuses its buffers.
     void clear_base() noexcept {
         mail_from.clear();
         mail_options.clear();
@@ -66,14 +66,17 @@ struct envelope : envelope_base {
     Content content = {};
 
     envelope() = default;
+    /// Copies; `content` then views the copy's own bytes.
     envelope(const envelope& other) : envelope_base(other), content(other.content) {
         rebind_from(other);
     }
+    /// Moves; `content` then views the new envelope's bytes.
     envelope(envelope&& other) noexcept(std::is_nothrow_move_constructible_v<Content>)
         : envelope_base(static_cast<const envelope_base&>(other)),
           content(std::move(other.content)) {
         rebind_from(other);
     }
+    /// Copies; `content` then views this envelope's bytes.
     envelope& operator=(const envelope& other) {
         if (this != &other) {
             envelope_base::operator=(other);
@@ -82,6 +85,7 @@ struct envelope : envelope_base {
         }
         return *this;
     }
+    /// As the copy assignment.
     envelope& operator=(envelope&& other) noexcept(std::is_nothrow_move_assignable_v<Content>) {
         return *this = static_cast<const envelope&>(other);
     }

@@ -26,19 +26,8 @@
 /// `boost::asio::awaitable<smtp::reply>`. `C` is the DecodePolicy's content type
 /// (`std::string_view` by default).
 ///
-/// | hook | signature (after `smtp::connection&, smtp::session&, smtp::envelope<C>&`) | default |
-/// |---|---|---|
-/// | handle_HELO | `std::string_view hostname` | sets `host_name`; `250 <hostname>` |
-/// | handle_EHLO | `std::string_view hostname` (extra lines with `conn.push("250-X")`, returns the
-/// last line) or `std::string_view hostname, std::vector<std::string> responses` returning
-/// `std::vector<std::string>` | the standard lines | | handle_NOOP | `std::string_view arg` | `250
-/// OK` | | handle_QUIT | — | `221 Bye`; the connection closes either way | | handle_RSET | — (the
-/// envelope is already empty) | `250 OK` | | handle_VRFY | `std::string_view address` | `252 Cannot
-/// VRFY user, but will accept message and attempt delivery` | | handle_MAIL | `std::string_view
-/// address, std::span<const std::string> options` | `envelope.set_sender(...)`; `250 OK` | |
-/// handle_RCPT | `std::string_view address, std::span<const std::string> options` |
-/// `envelope.add_recipient(...)`; `250 OK` | | handle_DATA | — (`envelope.content` is set) | `250
-/// OK` | | handle_exception | `(const std::exception&)` only | `500 Error: (<type>) <what>` |
+/// docs/hooks.md has them all in one table: signature, when each is called, what happens
+/// without it, and the replies.
 ///
 /// A handler that declares a hook with a wrong signature, or inherits the same hook from two
 /// bases, does not compile: the error names the hook and the signature expected.

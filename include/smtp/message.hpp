@@ -75,6 +75,7 @@ public:
 
     /// The body: the bytes after the empty line that ends the header section.
     std::string& body() noexcept { return body_; }
+    /// The body (read-only).
     const std::string& body() const noexcept { return body_; }
 
     /// The message as bytes: each field as `name:raw_value` CRLF, an empty line, the body.
@@ -87,19 +88,6 @@ private:
     std::string body_;
 };
 
-/// How the message handlers (handlers/message.hpp) make, extend and write a `Message`. The
-/// default uses `Message::parse`, `add_header` and `to_string`, as `smtp::message` has them;
-/// specialize it to plug a type that spells them differently:
-///
-/// \code
-/// template <> struct smtp::message_traits<mime::entity> {
-///     static mime::entity parse(std::string_view bytes) { return mime::entity(bytes); }
-///     static void add_header(mime::entity& m, std::string_view n, std::string_view v) {
-///         m.header().push_back(mime::field(n, v));
-///     }
-///     static std::string to_bytes(const mime::entity& m) { return m.str(); } // for mailbox
-/// };
-/// \endcode
 namespace detail {
 template <class M>
 concept has_parse = requires(std::string_view bytes) {
@@ -115,15 +103,31 @@ concept has_to_string = requires(const M& m) {
 };
 } // namespace detail
 
+/// How the message handlers (handlers/message.hpp) make, extend and write a `Message`. The
+/// default uses `Message::parse`, `add_header` and `to_string`, as `smtp::message` has them;
+/// specialize it to plug a type that spells them differently:
+///
+/// \code
+/// template <> struct smtp::message_traits<mime::entity> {
+///     static mime::entity parse(std::string_view bytes) { return mime::entity(bytes); }
+///     static void add_header(mime::entity& m, std::string_view n, std::string_view v) {
+///         m.header().push_back(mime::field(n, v));
+///     }
+///     static std::string to_bytes(const mime::entity& m) { return m.str(); } // for mailbox
+/// };
+/// \endcode
 template <class Message>
 struct message_traits {
+    /// Parses received bytes into a Message.
     static Message parse(std::string_view bytes) requires detail::has_parse<Message> {
         return Message::parse(bytes);
     }
+    /// Appends a header field `name: value`.
     static void add_header(Message& m, std::string_view name,
                            std::string_view value) requires detail::has_add_header<Message> {
         m.add_header(name, value);
     }
+    /// The Message as bytes to store (handlers::mailbox).
     static std::string to_bytes(const Message& m) requires detail::has_to_string<Message> {
         return m.to_string();
     }

@@ -28,18 +28,18 @@ enum class proxy_transport : std::uint8_t { unspec = 0, stream = 1, dgram = 2 };
 /// TLV type numbers registered by HAProxy's proxy-protocol.txt (section 2.2), as aiosmtpd names
 /// them.
 namespace proxy_tlv_type {
-inline constexpr std::uint8_t alpn = 0x01;
-inline constexpr std::uint8_t authority = 0x02;
-inline constexpr std::uint8_t crc32c = 0x03;
-inline constexpr std::uint8_t noop = 0x04;
-inline constexpr std::uint8_t unique_id = 0x05;
-inline constexpr std::uint8_t ssl = 0x20;
-inline constexpr std::uint8_t ssl_version = 0x21; // sub-TLVs, found inside the SSL TLV's value
-inline constexpr std::uint8_t ssl_cn = 0x22;
-inline constexpr std::uint8_t ssl_cipher = 0x23;
-inline constexpr std::uint8_t ssl_sig_alg = 0x24;
-inline constexpr std::uint8_t ssl_key_alg = 0x25;
-inline constexpr std::uint8_t netns = 0x30;
+inline constexpr std::uint8_t alpn = 0x01;        ///< ALPN
+inline constexpr std::uint8_t authority = 0x02;   ///< AUTHORITY
+inline constexpr std::uint8_t crc32c = 0x03;      ///< CRC32C
+inline constexpr std::uint8_t noop = 0x04;        ///< NOOP
+inline constexpr std::uint8_t unique_id = 0x05;   ///< UNIQUE_ID
+inline constexpr std::uint8_t ssl = 0x20;         ///< SSL
+inline constexpr std::uint8_t ssl_version = 0x21; ///< SSL_VERSION (a sub-TLV of SSL)
+inline constexpr std::uint8_t ssl_cn = 0x22;      ///< SSL_CN (a sub-TLV of SSL)
+inline constexpr std::uint8_t ssl_cipher = 0x23;  ///< SSL_CIPHER (a sub-TLV of SSL)
+inline constexpr std::uint8_t ssl_sig_alg = 0x24; ///< SSL_SIG_ALG (a sub-TLV of SSL)
+inline constexpr std::uint8_t ssl_key_alg = 0x25; ///< SSL_KEY_ALG (a sub-TLV of SSL)
+inline constexpr std::uint8_t netns = 0x30;       ///< NETNS
 } // namespace proxy_tlv_type
 
 /// aiosmtpd's name for a TLV type ("ALPN", "SSL_CN", ...; unregistered types are "xNN", two
@@ -139,16 +139,23 @@ inline std::uint32_t proxy_read_be32(std::string_view bytes) noexcept {
 /// On an error the fields decoded before the failing check are kept, as in aiosmtpd, so a log
 /// can say how far the header got.
 struct proxy_data {
-    int version = 0; // 1 or 2; 0 when not even the signature was recognised
+    int version = 0; ///< 1 or 2; 0 when not even the signature was recognised
+    /// LOCAL or PROXY (v2; v1 is always PROXY).
     proxy_command command = proxy_command::local;
+    /// The address family.
     proxy_family family = proxy_family::unspec;
+    /// Stream or datagram.
     proxy_transport protocol = proxy_transport::unspec;
     // Textual addresses: IPv4 dotted quad; IPv6 in RFC 5952 form (lower case, the longest run of
     // two or more zero groups as "::", IPv4-mapped as ::ffff:a.b.c.d); for UNIX sockets the path
     // bytes up to the first NUL. Empty when the header carries none (UNKNOWN, UNSPEC).
+    /// The source address in text form (see above).
     std::string src_addr;
+    /// The destination address in text form.
     std::string dst_addr;
+    /// The source port.
     std::uint16_t src_port = 0;
+    /// The destination port.
     std::uint16_t dst_port = 0;
     /// Bytes after the addresses: the TLV area (v2); the whole tail after the 16-byte header when
     /// the family/protocol pair has no address block (v2 with UNSPEC on either side); the text
@@ -165,6 +172,7 @@ struct proxy_data {
     /// A header was recognised and passed every check (aiosmtpd's ProxyData.valid).
     bool valid() const noexcept { return error.empty() && version != 0; }
 
+    /// Field-wise equality.
     bool operator==(const proxy_data&) const = default;
 
     // TLV access (v2). aiosmtpd parses `rest` all or nothing: if any TLV, or any sub-TLV of the
@@ -182,14 +190,19 @@ struct proxy_data {
         return detail::find_proxy_tlv(rest, type);
     }
 
+    /// The ALPN TLV (the application protocol the client negotiated).
     std::optional<std::string_view> alpn() const noexcept { return tlv(proxy_tlv_type::alpn); }
+    /// The AUTHORITY TLV (the host name the client asked for, SNI).
     std::optional<std::string_view> authority() const noexcept {
         return tlv(proxy_tlv_type::authority);
     }
+    /// The NOOP TLV (padding).
     std::optional<std::string_view> noop() const noexcept { return tlv(proxy_tlv_type::noop); }
+    /// The UNIQUE_ID TLV (the proxy's connection id).
     std::optional<std::string_view> unique_id() const noexcept {
         return tlv(proxy_tlv_type::unique_id);
     }
+    /// The NETNS TLV (the network namespace name).
     std::optional<std::string_view> netns() const noexcept { return tlv(proxy_tlv_type::netns); }
 
     /// The CRC32C TLV's value as the number it carries (network byte order on the wire); nothing
@@ -221,18 +234,23 @@ struct proxy_data {
         if (!value) return std::nullopt;
         return detail::find_proxy_tlv(value->substr(detail::proxy_ssl_fixed_size), type);
     }
+    /// The SSL_VERSION sub-TLV ("TLSv1.3").
     std::optional<std::string_view> ssl_version() const noexcept {
         return ssl_tlv(proxy_tlv_type::ssl_version);
     }
+    /// The SSL_CN sub-TLV (the client certificate's common name).
     std::optional<std::string_view> ssl_cn() const noexcept {
         return ssl_tlv(proxy_tlv_type::ssl_cn);
     }
+    /// The SSL_CIPHER sub-TLV.
     std::optional<std::string_view> ssl_cipher() const noexcept {
         return ssl_tlv(proxy_tlv_type::ssl_cipher);
     }
+    /// The SSL_SIG_ALG sub-TLV (the certificate's signature algorithm).
     std::optional<std::string_view> ssl_sig_alg() const noexcept {
         return ssl_tlv(proxy_tlv_type::ssl_sig_alg);
     }
+    /// The SSL_KEY_ALG sub-TLV (the certificate's key algorithm).
     std::optional<std::string_view> ssl_key_alg() const noexcept {
         return ssl_tlv(proxy_tlv_type::ssl_key_alg);
     }

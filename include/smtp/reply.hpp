@@ -20,7 +20,9 @@ namespace smtp {
 /// return smtp::reply{250, "first line\nsecond line"};  // 250-first line / 250 second line
 /// \endcode
 struct reply {
+    /// The three-digit code; 0 for the empty reply.
     int code = 0;
+    /// The text after the code; lines separated by "\n".
     std::string text = {};
 
     /// `250 OK`.
@@ -41,6 +43,7 @@ struct reply {
     /// Appends the wire form of `code` and `text` to `out` without building a reply.
     static void write_to(std::string& out, int code, std::string_view text);
 
+    /// Same code and text.
     friend bool operator==(const reply&, const reply&) = default;
 };
 

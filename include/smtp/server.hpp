@@ -44,8 +44,11 @@ struct command;
 /// \code
 /// boost::asio::io_context io;
 /// smtp::server<smtp::handlers::sink> server{{}, {.hostname = "mx.test"}};
-/// auto endpoint = server.listen(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"),
-/// 8025}); io.run(); \endcode `smtp::controller` runs one on a thread of its own.
+/// auto loopback = boost::asio::ip::make_address("127.0.0.1");
+/// auto endpoint = server.listen(io.get_executor(), {loopback, 8025});
+/// io.run();
+/// \endcode
+/// `smtp::controller` runs one on a thread of its own.
 template <class Handler, class AuthPolicy = auth::builtin, class DecodePolicy = decode::bytes>
 class server {
     static_assert(decode_policy<DecodePolicy>,
@@ -53,8 +56,11 @@ class server {
                   "static smtp::reply decode(std::string_view, content_type&, bool)");
 
 public:
+    /// The Handler.
     using handler_type = Handler;
+    /// What `envelope.content` is.
     using content_type = typename DecodePolicy::content_type;
+    /// The envelope hooks receive.
     using envelope_type = envelope<content_type>;
 
     static_assert(detail::check_hooks<Handler, content_type>());
@@ -70,7 +76,9 @@ public:
     server& operator=(const server&) = delete;
     ~server();
 
+    /// The handler, shared by every connection.
     Handler& handler() noexcept { return handler_; }
+    /// The options given at construction.
     const smtp::options& options() const noexcept { return opts_; }
     /// The host name in use (options().hostname, or the machine's name when that is empty).
     const std::string& hostname() const noexcept { return hostname_; }

@@ -12,10 +12,13 @@ namespace smtp {
 
 /// The address of a connection's peer.
 struct peer_address {
+    /// What kind of address it is.
     enum class family_type : std::uint8_t { unknown, ipv4, ipv6, local };
+    /// The address family.
     family_type family = family_type::unknown;
     /// The IP address in text form ("127.0.0.1", "::1"); the socket path for local sockets.
     std::string host = {};
+    /// The TCP port; 0 for local sockets.
     std::uint16_t port = 0;
 
     /// Python's repr() of aiosmtpd's `session.peer`: `('127.0.0.1', 40000)`,
@@ -38,6 +41,7 @@ struct tls_info {
     bool peer_certificate = false; ///< the client presented a certificate
     bool peer_verified = false;    ///< ... and it verified against the configured CAs
     std::string peer_subject = {}; ///< its subject, one line ("/CN=client")
+    /// The client's certificate in PEM form, if it sent one.
     std::string peer_certificate_pem = {};
 };
 

@@ -48,8 +48,10 @@ inline std::optional<login_password> parse_plain_response(std::string_view value
 /// PLAIN (RFC 4616): `authzid NUL authcid NUL password`, in the initial response or after an
 /// empty `334 ` prompt. The authorization identity is ignored, as in aiosmtpd.
 struct plain {
+    /// The SASL name.
     static constexpr std::string_view name = "PLAIN";
 
+    /// The exchange; the credentials go to the handler's `authenticate` hook.
     template <class Handler, class Content>
     static boost::asio::awaitable<auth_result> authenticate(Handler& handler, connection& conn,
                                                             session& s, envelope<Content>& env,
@@ -67,8 +69,10 @@ struct plain {
 /// LOGIN: the user name and the password, each after its own `334` prompt (the user name may
 /// come as the initial response). The prompts follow `options::auth_login_prompts`.
 struct login {
+    /// The SASL name.
     static constexpr std::string_view name = "LOGIN";
 
+    /// The exchange; the credentials go to the handler's `authenticate` hook.
     template <class Handler, class Content>
     static boost::asio::awaitable<auth_result> authenticate(Handler& handler, connection& conn,
                                                             session& s, envelope<Content>& env,

@@ -28,7 +28,9 @@ namespace smtp::cli {
 
 /// The command line as parsed, before it meets the handler list.
 struct arguments {
+    /// `-h`.
     bool help = false;
+    /// `-v`.
     bool version = false;
     /// Drop root privileges to `nobody` after binding (`-n` clears it).
     bool setuid = true;
@@ -38,12 +40,15 @@ struct arguments {
     std::vector<std::string> handler_args = {};
     /// `-s`; 0 means no limit.
     std::size_t size = 0;
+    /// `-u`.
     bool smtputf8 = false;
     /// Number of `-d`.
     int debug = 0;
     /// `-l` as given; absent (or `-l` alone) means localhost:8025.
     std::optional<std::string> listen = std::nullopt;
+    /// `--hostname`; empty means the machine's name.
     std::string hostname = {};
+    /// `--timeout`; absent means the default (300 s).
     std::optional<std::chrono::milliseconds> timeout = std::nullopt;
     /// `--command-call-limit`; 0 means no limit.
     std::size_t command_call_limit = 0;
@@ -55,6 +60,7 @@ struct arguments {
     bool auth_require_tls = true;
     /// `-t/--tlscert` and `-k/--tlskey`: the certificate chain and key for TLS (PEM).
     std::string tls_cert = {};
+    /// The private key for `tls_cert` (PEM).
     std::string tls_key = {};
     /// Cleared by `--no-requiretls`: with a certificate, STARTTLS is required by default.
     bool require_tls = true;
@@ -68,12 +74,16 @@ struct arguments {
     std::optional<std::chrono::milliseconds> proxy_protocol = std::nullopt;
     /// `--proxy-trusted CIDR`, each time given: where PROXY headers may come from.
     std::vector<std::string> proxy_trusted = {};
-    /// `--pipelining`, `--chunking`, `--enhanced-status-codes`, `--dsn`, `--requiretls`: the
-    /// ESMTP extensions aiosmtpd lacks (off by default, so EHLO is aiosmtpd's).
+    // The ESMTP extensions aiosmtpd lacks, off by default so that EHLO is aiosmtpd's.
+    /// `--pipelining`: advertise PIPELINING.
     bool pipelining = false;
+    /// `--chunking`: CHUNKING and BINARYMIME (BDAT).
     bool chunking = false;
+    /// `--enhanced-status-codes`: ENHANCEDSTATUSCODES.
     bool enhanced_status_codes = false;
+    /// `--dsn`: DSN's MAIL and RCPT parameters.
     bool dsn = false;
+    /// `--requiretls`: REQUIRETLS over TLS (RFC 8689; not the opposite of `--no-requiretls`).
     bool requiretls = false;
 };
 

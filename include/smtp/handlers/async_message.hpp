@@ -38,6 +38,7 @@ class async_message {
                   "or a specialization of smtp::message_traits<Message>");
 
 public:
+    /// The type messages are parsed into.
     using message_type = Message;
 
     /// The hook: prepare_message, then handle_message, awaited.

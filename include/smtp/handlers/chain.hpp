@@ -67,6 +67,7 @@ class chain {
 
 public:
     chain() = default;
+    /// The members, in order.
     explicit chain(Handlers... handlers) : handlers_(std::move(handlers)...) {}
 
     /// The I-th member.
@@ -75,6 +76,7 @@ public:
         return std::get<I>(handlers_);
     }
     template <std::size_t I>
+    /// The I-th member (const).
     const auto& get() const noexcept {
         return std::get<I>(handlers_);
     }

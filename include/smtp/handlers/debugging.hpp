@@ -37,6 +37,7 @@ namespace smtp::handlers {
 /// is printed whole.
 class debugging {
 public:
+    /// Its name on the command line (`-c Debugging [stdout|stderr]`).
     static constexpr const char* cli_name = "Debugging";
 
     /// Prints to std::cout.
@@ -52,6 +53,7 @@ public:
     }
 
     template <class Content>
+    /// The hook: prints the message, answers `250 OK`.
     reply handle_DATA(connection&, session& s, envelope<Content>& env) {
         std::string text = format(s, env);
         std::lock_guard lock(print_mutex());

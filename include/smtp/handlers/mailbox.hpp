@@ -49,7 +49,7 @@ struct mailbox_options {
 ///
 /// \code
 /// struct inbox : smtp::handlers::mailbox {        // adds a hook
-///     using mailbox::mailbox;
+///     using basic_mailbox::basic_mailbox;
 ///     smtp::reply handle_RCPT(...);
 /// };
 /// struct tagged : smtp::handlers::basic_mailbox<tagged> { // overrides prepare_message
@@ -69,6 +69,7 @@ class basic_mailbox
     : public async_message<detail::most_derived<Derived, basic_mailbox<Derived, Message>>,
                            Message> {
 public:
+    /// Its name on the command line (`-c Mailbox DIR`).
     static constexpr const char* cli_name = "Mailbox";
 
     /// Uses the Maildir at `directory`, creating it (and its tmp/, new/, cur/) when missing.

@@ -74,6 +74,7 @@ class message {
                   "smtp::message_traits<Message>");
 
 public:
+    /// The type messages are parsed into.
     using message_type = Message;
 
     /// The hook: prepare_message, then handle_message.

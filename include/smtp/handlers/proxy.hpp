@@ -69,6 +69,7 @@ struct proxy_options {
 /// `proxy` and defines handle_DATA with `relay` and `summarize`.
 class proxy {
 public:
+    /// Its name on the command line (`-c Proxy HOST PORT`).
     static constexpr const char* cli_name = "Proxy";
 
     /// Relays to `remote_host`:`remote_port`.
@@ -170,7 +171,9 @@ public:
         return out;
     }
 
+    /// The next server's host.
     const std::string& remote_host() const noexcept { return host_; }
+    /// The next server's port.
     std::uint16_t remote_port() const noexcept { return port_; }
 
 private:
