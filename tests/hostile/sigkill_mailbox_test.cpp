@@ -90,8 +90,8 @@ BOOST_AUTO_TEST_CASE(sigkill_at_random_moments) {
                 }
             }
         });
-        // Killed once it has acknowledged something (or after 10 s), a random moment later.
-        for (int wait = 0; wait < 1000 && acked_this_round == 0; ++wait)
+        // Killed once it has acknowledged something (or after 30 s), a random moment later.
+        for (int wait = 0; wait < 3000 && acked_this_round == 0; ++wait)
             std::this_thread::sleep_for(10ms);
         std::this_thread::sleep_for(
             milliseconds(std::uniform_int_distribution<int>(0, 700)(random)));
