@@ -4,6 +4,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [extra ctest arguments...]    e.g. scripts/fuzz.sh 600 -R session
 #
+# FUZZ_BUILD_DIR chooses the build directory (default build-fuzz); the ctest test `fuzz` of the
+# normal build (CI's fuzz step, tests/CMakeLists.txt) sets it to a directory of its own.
 # Needs clang++ and libFuzzer's runtime (Debian: clang, libclang-rt-14-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +27,9 @@ if [ -z "$cxx" ]; then
     exit 1
 fi
 
-cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$cxx" \
+build="${FUZZ_BUILD_DIR:-build-fuzz}"
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" \
       -DSMTP_BUILD_FUZZERS=ON -DSMTP_BUILD_TESTS=OFF -DSMTP_BUILD_EXAMPLES=OFF \
       -DSMTP_BUILD_BENCHMARKS=OFF -DSMTP_FUZZ_SECONDS="$seconds" >/dev/null
-cmake --build build-fuzz -j"$(nproc)"
-exec ctest --test-dir build-fuzz -L fuzz --output-on-failure "$@"
+cmake --build "$build" -j"$(nproc)"
+exec ctest --test-dir "$build" -L fuzz --output-on-failure "$@"

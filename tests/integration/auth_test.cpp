@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(plain_initial_response) {
                "503 Already authenticated\r\n");
 }
 
-BOOST_AUTO_TEST_CASE(plain_after_prompt_and_lowercase_name) {
+BOOST_AUTO_TEST_CASE(issue_305_auth_mechanism_names_case_insensitive) {
     running<accounts> r;
     auto c = r.greeted();
     BOOST_TEST(c.command("auth plain") == "334 \r\n"); // RFC 4954: names are case-insensitive
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(login_with_aiosmtpd_prompts) {
     BOOST_TEST(*r.controller.handler().asked == "LOGIN:alice");
 }
 
-BOOST_AUTO_TEST_CASE(login_with_standard_prompts_and_initial_user) {
+BOOST_AUTO_TEST_CASE(issue_566_standard_login_prompts_without_nul) {
     auto opts = auth_options();
     opts.auth_login_prompts = smtp::login_prompts::standard;
     running<accounts> r({}, opts);
@@ -212,7 +212,7 @@ struct coroutine_authenticator {
     }
 };
 
-BOOST_AUTO_TEST_CASE(coroutine_authenticator_is_awaited) {
+BOOST_AUTO_TEST_CASE(async_authenticator_is_awaited) {
     running<coroutine_authenticator> r;
     auto c = r.greeted();
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0alice\0nope", 11))) ==
@@ -230,7 +230,7 @@ struct claims_handled {
     }
 };
 
-BOOST_AUTO_TEST_CASE(failed_auth_always_gets_a_reply) {
+BOOST_AUTO_TEST_CASE(auth_result_failure_always_replies) {
     running<claims_handled> r;
     auto c = r.greeted();
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0a\0b", 4))) == invalid);

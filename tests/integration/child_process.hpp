@@ -1,9 +1,10 @@
 #ifndef SMTP_TESTS_CHILD_PROCESS_HPP
 #define SMTP_TESTS_CHILD_PROCESS_HPP
 
-// A child process for tests that run programs (examples/smtpd, haproxy): stdout and stderr are
-// captured through pipes, every wait has a deadline, and a child still running when the object
-// goes away is killed.
+// A child process for tests that run programs (examples/smtpd, haproxy, a Python server): stdout
+// and stderr are captured through pipes, every wait has a deadline, and a child still running
+// when the object goes away is killed. Output can be taken whole (out(), err()) or line by line
+// (read_line(), for a helper that prints its port and then what it sees).
 
 #include <fcntl.h>
 #include <poll.h>
@@ -103,6 +104,21 @@ public:
     const std::string& out() const { return out_; }
     const std::string& err() const { return err_; }
 
+    /// The next line of stdout not yet returned (without its LF), or nothing when none came
+    /// within `timeout` or the process ended.
+    std::optional<std::string> read_line(milliseconds timeout = 10s) {
+        std::size_t lf = std::string::npos;
+        if (!wait_for_output(
+                [&] { return (lf = out_.find('\n', line_start_)) != std::string::npos; }, timeout))
+            return std::nullopt;
+        std::string line = out_.substr(line_start_, lf - line_start_);
+        line_start_ = lf + 1;
+        return line;
+    }
+
+    /// Output read_line() has not returned, and stderr: for failure messages.
+    std::string pending() const { return out_.substr(line_start_) + err_; }
+
 private:
     void pump(milliseconds timeout) {
         pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
@@ -125,6 +141,7 @@ private:
     int out_fd_ = -1;
     int err_fd_ = -1;
     std::string out_, err_;
+    std::size_t line_start_ = 0; // where read_line() goes on in out_
     bool out_eof_ = false, err_eof_ = false;
     std::optional<int> status_;
 };

@@ -1,10 +1,11 @@
 #include <smtp/client.hpp>
 
-#include "background_process.hpp"
 #include "certificates.hpp"
+#include "child_process.hpp"
 #include "python.hpp"
 #include "run_command.hpp"
 #include "scripted_server.hpp"
+#include "smtpd_process.hpp"
 #include "unit/reply_printer.hpp"
 
 #include <smtp/client/sendmail.hpp>
@@ -313,12 +314,7 @@ BOOST_AUTO_TEST_CASE(certificate_verification_is_enforced_when_asked) {
 }
 
 BOOST_AUTO_TEST_CASE(connection_refused_throws_system_error) {
-    std::uint16_t port;
-    {
-        asio::io_context io;
-        asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-        port = a.local_endpoint().port();
-    }
+    std::uint16_t port = smtp_test::free_port();
     BOOST_CHECK_THROW(smtp::sendmail("127.0.0.1", port, "a@b.c", {"d@e.f"}, "x"),
                       boost::system::system_error);
 }
@@ -478,7 +474,7 @@ BOOST_AUTO_TEST_CASE(against_aiosmtpd_with_starttls_and_auth) {
         return;
     }
     const auto& certs = certificates::get();
-    smtp_test::background_process server(
+    smtp_test::child_process server(
         {python, SMTP_TEST_PYTHON_DIR "/aiosmtpd_server.py", certs.mx_cert, certs.mx_key});
     auto port_line = server.read_line();
     BOOST_TEST_REQUIRE(port_line.has_value(), "aiosmtpd did not start: " << server.pending());

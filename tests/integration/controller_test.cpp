@@ -17,7 +17,7 @@ using sink_server = smtp::server<smtp::handlers::sink>;
 
 BOOST_AUTO_TEST_SUITE(controller)
 
-BOOST_AUTO_TEST_CASE(start_ephemeral_port_then_stop) {
+BOOST_AUTO_TEST_CASE(issue_276_ephemeral_port) {
     smtp::controller<sink_server> c{{}, {.hostname = "mx.test"}, {"127.0.0.1", 0}};
     BOOST_TEST(!c.running());
     c.start();
@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(start_ephemeral_port_then_stop) {
 }
 
 // aiosmtpd's Controller cannot start again after stop() ("Event loop is closed").
-BOOST_AUTO_TEST_CASE(restart_after_stop) {
+BOOST_AUTO_TEST_CASE(controller_restarts_after_stop) {
     smtp::controller<sink_server> c{{}, {.hostname = "mx.test"}, {"127.0.0.1", 0}};
     for (int round = 0; round < 3; ++round) {
         c.start();
@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(bind_error_thrown_from_start) {
     BOOST_TEST(!second.running());
 }
 
-BOOST_AUTO_TEST_CASE(hostname_defaults_to_machine_name) {
+BOOST_AUTO_TEST_CASE(issue_244_empty_hostname_is_machine_name) {
     smtp::controller<sink_server> c{{}, {}, {"127.0.0.1", 0}};
     c.start();
     test_client client(c.port());

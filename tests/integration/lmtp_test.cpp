@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(lhlo_replaces_helo_and_ehlo) {
     BOOST_TEST(client.command("NOOP") == "250 OK\r\n");
 }
 
-BOOST_AUTO_TEST_CASE(one_reply_per_recipient_in_order) {
+BOOST_AUTO_TEST_CASE(issue_517_lmtp_reply_per_recipient) {
     smtp::controller<smtp::server<mailboxes>> c{{}, lmtp_options(), {"127.0.0.1", 0}};
     c.start();
     test_client client(c.port());
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(whole_message_reply_repeated_and_errors_too) {
     BOOST_TEST(client.command("NOOP") == "250 OK\r\n");
 }
 
-BOOST_AUTO_TEST_CASE(require_starttls_allows_lhlo) {
+BOOST_AUTO_TEST_CASE(lmtp_lhlo_allowed_under_require_starttls) {
     // aiosmtpd answers LHLO with 530 under require_starttls.
     const auto& certs = smtp_test::certificates::get();
     auto o = lmtp_options();

@@ -1,8 +1,8 @@
 #include <smtp/handlers/mailbox.hpp>
 
-#include "background_process.hpp"
 #include "python.hpp"
 #include "run_command.hpp"
+#include "smtpd_process.hpp"
 #include "temp_dir.hpp"
 #include "unit/reply_printer.hpp"
 
@@ -261,27 +261,8 @@ BOOST_AUTO_TEST_CASE(smtpd_mailbox_argument_errors) {
 BOOST_AUTO_TEST_CASE(smtpd_mailbox_delivers) {
     if (std::string_view(SMTPD_PATH).empty()) return;
     temp_dir dir;
-    std::uint16_t port;
-    {
-        boost::asio::io_context io;
-        boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-        port = a.local_endpoint().port();
-    }
-    smtp_test::background_process smtpd({SMTPD_PATH, "-n", "-l",
-                                         "127.0.0.1:" + std::to_string(port), "-c", "Mailbox",
-                                         (dir.path / "Maildir").string()});
-    smtp::send_result result;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    for (;;) {
-        try {
-            result = smtp::sendmail("127.0.0.1", port, "anne@example.com", {"bart@example.com"},
-                                    "Subject: via smtpd\r\n\r\nhi\r\n");
-            break;
-        } catch (const boost::system::system_error&) {
-            BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline));
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-    }
+    smtp_test::smtpd_process smtpd(SMTPD_PATH, {"-c", "Mailbox", (dir.path / "Maildir").string()});
+    auto result = smtpd.sendmail("Subject: via smtpd\r\n\r\nhi\r\n");
     BOOST_TEST(result.data == smtp::reply::ok());
     auto names = names_in(dir.path / "Maildir" / "new");
     BOOST_TEST_REQUIRE(names.size() == 1u);

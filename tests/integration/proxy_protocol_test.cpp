@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(local_command_keeps_peer) {
     BOOST_TEST(client.command("NOOP").starts_with("250 127.0.0.1:"));
 }
 
-BOOST_AUTO_TEST_CASE(proxy_data_survives_starttls) {
+BOOST_AUTO_TEST_CASE(issue_287_proxy_data_survives_starttls) {
     const auto& certs = smtp_test::certificates::get();
     auto o = proxy_options();
     o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);

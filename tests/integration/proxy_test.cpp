@@ -1,9 +1,9 @@
 #include <smtp/handlers/proxy.hpp>
 
-#include "background_process.hpp"
 #include "certificates.hpp"
 #include "run_command.hpp"
 #include "scripted_server.hpp"
+#include "smtpd_process.hpp"
 #include "unit/reply_printer.hpp"
 
 #include <smtp/client.hpp>
@@ -105,12 +105,6 @@ struct proxy_server {
     }
 };
 
-std::uint16_t closed_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(proxy)
@@ -172,7 +166,7 @@ BOOST_AUTO_TEST_CASE(refused_sender_and_message_pass_through) {
 }
 
 BOOST_AUTO_TEST_CASE(upstream_down_gives_451) {
-    proxy_server p(closed_port());
+    proxy_server p(smtp_test::free_port());
     BOOST_TEST(p.send({"bart@example.com"}).data ==
                (smtp::reply{451, "4.4.1 Upstream server unavailable, try again later"}));
 }
@@ -267,22 +261,9 @@ BOOST_AUTO_TEST_CASE(smtpd_proxy_from_the_command_line) {
 
     // And it relays: smtpd -c Proxy 127.0.0.1 <upstream>.
     upstream up;
-    std::uint16_t listen = closed_port();
-    smtp_test::background_process smtpd({SMTPD_PATH, "-n", "-l",
-                                         "127.0.0.1:" + std::to_string(listen), "-c", "Proxy",
-                                         "127.0.0.1", std::to_string(up.controller.port())});
-    smtp::send_result result;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    for (;;) {
-        try {
-            result = smtp::sendmail("127.0.0.1", listen, "anne@example.com", {"bart@example.com"},
-                                    "Subject: via smtpd\r\n\r\nhi\r\n");
-            break;
-        } catch (const boost::system::system_error&) {
-            BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline));
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-    }
+    smtp_test::smtpd_process smtpd(
+        SMTPD_PATH, {"-c", "Proxy", "127.0.0.1", std::to_string(up.controller.port())});
+    auto result = smtpd.sendmail("Subject: via smtpd\r\n\r\nhi\r\n");
     BOOST_TEST(result.data == smtp::reply::ok());
     BOOST_TEST(up.messages().at(0).content.find("X-Peer: 127.0.0.1\r\n") != std::string::npos);
 }

@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(ehlo_hook_push_form) {
     BOOST_TEST(c.command("MAIL FROM:<a@b.c>") == "250 OK\r\n");
 }
 
-BOOST_AUTO_TEST_CASE(ehlo_hook_lines_form_normalised) {
+BOOST_AUTO_TEST_CASE(issue_280_ehlo_hook_output_normalised) {
     running<ehlo_lines> r;
     auto c = r.connect();
     BOOST_TEST(c.command("EHLO x") == "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n"

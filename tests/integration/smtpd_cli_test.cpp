@@ -6,6 +6,7 @@
 #include "certificates.hpp"
 #include "child_process.hpp"
 #include "run_command.hpp"
+#include "smtpd_process.hpp"
 #include "test_client.hpp"
 
 #include <boost/asio/read_until.hpp>
@@ -58,52 +59,17 @@ outcome run_smtpd(std::vector<std::string> args) {
     return {*status, child.out(), child.err()};
 }
 
-/// A port nothing listens on now (smtpd binds it a moment later).
-std::uint16_t free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return probe.local_endpoint().port();
-}
+using smtp_test::free_port;
 
 bool contains(const std::string& text, std::string_view part) {
     return text.find(part) != std::string::npos;
 }
 
 /// smtpd serving on 127.0.0.1:<a free port>, stopped (SIGKILL) at the end if still running.
-struct server_process {
+struct server_process : smtp_test::smtpd_process {
     explicit server_process(std::vector<std::string> options, bool nosetuid = true,
                             std::string address = "127.0.0.1")
-        : port(free_port()), child([&] {
-              std::vector<std::string> args{SMTPD_PATH};
-              if (nosetuid) args.push_back("-n");
-              args.push_back("-l");
-              args.push_back(address + ":" + std::to_string(port));
-              args.insert(args.end(), options.begin(), options.end());
-              return args;
-          }()) {}
-
-    /// Connects once the server listens (within 5 s).
-    test_client connect() {
-        auto deadline = steady_clock::now() + 5s;
-        for (;;) {
-            try {
-                return test_client(port, 10s);
-            } catch (const boost::system::system_error&) {
-                if (steady_clock::now() >= deadline || child.wait(0ms))
-                    BOOST_FAIL("smtpd is not listening; stderr: " << child.err());
-                std::this_thread::sleep_for(20ms);
-            }
-        }
-    }
-
-    /// SIGTERM, then the exit status (nothing if it has not exited within 5 s).
-    std::optional<int> terminate(int number = SIGTERM) {
-        child.signal(number);
-        return child.wait(5s);
-    }
-
-    std::uint16_t port;
-    child_process child;
+        : smtpd_process(SMTPD_PATH, std::move(options), nosetuid, std::move(address)) {}
 };
 
 /// A message whose body is `body_size` x's, in lines of at most 76.
@@ -289,7 +255,7 @@ BOOST_AUTO_TEST_CASE(sink_accepts_and_prints_nothing) {
 }
 
 // aiosmtpd's CLI passes size=None: no limit and no SIZE in EHLO unless -s is given.
-BOOST_AUTO_TEST_CASE(no_size_option_means_no_limit) {
+BOOST_AUTO_TEST_CASE(cli_size_default_is_no_limit_as_documented) {
     server_process smtpd({"-c", "Sink"});
     test_client client = smtpd.connect();
     client.read_reply();
@@ -635,7 +601,7 @@ BOOST_AUTO_TEST_CASE(debug_twice_adds_message_lines_and_masks_auth) {
 // ---- privileges -------------------------------------------------------------------------
 
 // As root without -n: binds first (a port below 1024 works), then runs as nobody.
-BOOST_AUTO_TEST_CASE(root_binds_then_drops_to_nobody) {
+BOOST_AUTO_TEST_CASE(pr_369_setuid_after_bind) {
     if (::geteuid() != 0) {
         BOOST_TEST_MESSAGE("not root: skipped");
         return;

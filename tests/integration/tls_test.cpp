@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(starttls_starts_a_new_session) {
 }
 
 // CVE-2024-34083: commands pipelined after STARTTLS in plaintext must never run.
-BOOST_AUTO_TEST_CASE(starttls_discards_pipelined_plaintext) {
+BOOST_AUTO_TEST_CASE(cve_2024_34083_starttls_command_injection) {
     running r;
     auto c = r.connect();
     c.command("EHLO x");
@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(handle_starttls_false_refuses_commands) {
     BOOST_TEST(c.command("QUIT") == "221 Bye\r\n");
 }
 
-BOOST_AUTO_TEST_CASE(implicit_tls_greets_over_tls_with_auth) {
+BOOST_AUTO_TEST_CASE(issue_274_smtps_offers_auth_and_sets_session_ssl) {
     running r(tls_options(), true);
     test_client c(r.controller.port());
     c.start_tls();

@@ -322,7 +322,7 @@ BOOST_AUTO_TEST_CASE(null_sender_is_angle_brackets) {
     BOOST_TEST(s.current_envelope().mail_from == "<>");
 }
 
-BOOST_AUTO_TEST_CASE(decode_utf8_strict_ascii_resets) {
+BOOST_AUTO_TEST_CASE(strict_ascii_data_failure_resets_envelope) {
     smtp::detail::offline_session<smtp::decode::utf8> s(test_options());
     s.take_output();
     s.feed(ehlo + mail + rcpt + "DATA\r\ncaf\xc3\xa9\r\n.\r\n" + mail);

@@ -119,6 +119,13 @@ public:
     /// The pre-dispatch checks of one framed line (aiosmtpd §2.2 steps 2–9). On
     /// `step::proceed`, `cmd` names a known verb to dispatch.
     step on_line(std::string_view line, command& cmd) {
+        // NUL is in no production of RFC 5321's command syntax. aiosmtpd takes it into
+        // hostnames and addresses (`MAIL FROM:<a\0@b>` gets 250), where it would cut the text
+        // short in any C-string consumer; here the whole line is refused.
+        if (line.find('\0') != std::string_view::npos) {
+            write(500, "5.5.2", "Error: bad syntax");
+            return step::replied;
+        }
         switch (parser_.parse(line, !opts_.enable_smtputf8, cmd)) {
         case command_parser::status::ok: break;
         case command_parser::status::empty:
