@@ -68,6 +68,10 @@ struct arguments {
     std::optional<std::chrono::milliseconds> proxy_protocol = std::nullopt;
     /// `--proxy-trusted CIDR`, each time given: where PROXY headers may come from.
     std::vector<std::string> proxy_trusted = {};
+    /// `--threads N`: threads serving connections; 0 (the default): one per core.
+    std::size_t threads = 0;
+    /// `--shutdown-timeout SECONDS`: on SIGTERM, how long transactions in flight may take.
+    std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(30);
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -109,7 +113,9 @@ enum class option_id {
     sni,
     lmtp,
     proxy_protocol,
-    proxy_trusted
+    proxy_trusted,
+    threads,
+    shutdown_timeout
 };
 enum class value_kind { none, required, optional };
 
@@ -121,7 +127,7 @@ struct option_spec {
     std::string_view display; // how argparse names it in messages: "-s/--size"
 };
 
-inline constexpr std::array<option_spec, 22> option_table{{
+inline constexpr std::array<option_spec, 24> option_table{{
     {option_id::help, 'h', "help", value_kind::none, "-h/--help"},
     {option_id::version, 'v', "version", value_kind::none, "-v/--version"},
     {option_id::nosetuid, 'n', "nosetuid", value_kind::none, "-n/--nosetuid"},
@@ -146,6 +152,9 @@ inline constexpr std::array<option_spec, 22> option_table{{
     {option_id::lmtp, '\0', "lmtp", value_kind::none, "--lmtp"},
     {option_id::proxy_protocol, '\0', "proxy-protocol", value_kind::required, "--proxy-protocol"},
     {option_id::proxy_trusted, '\0', "proxy-trusted", value_kind::required, "--proxy-trusted"},
+    {option_id::threads, '\0', "threads", value_kind::required, "--threads"},
+    {option_id::shutdown_timeout, '\0', "shutdown-timeout", value_kind::required,
+     "--shutdown-timeout"},
 }};
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -252,6 +261,8 @@ inline void apply(const option_spec& o, std::optional<std::string_view> value, a
     case option_id::smtps: out.smtps = true; break;
     case option_id::lmtp: out.lmtp = true; break;
     case option_id::proxy_protocol: out.proxy_protocol = parse_seconds(*value, o); break;
+    case option_id::threads: out.threads = parse_unsigned<std::size_t>(*value, o); break;
+    case option_id::shutdown_timeout: out.shutdown_timeout = parse_seconds(*value, o); break;
     case option_id::proxy_trusted:
         try {
             smtp::detail::cidr{*value}; // checked now, so a typo is a usage error
@@ -351,6 +362,7 @@ inline smtp::options make_options(const arguments& args) {
     opts.lmtp = args.lmtp;
     opts.proxy_protocol_timeout = args.proxy_protocol;
     opts.proxy_trusted = args.proxy_trusted;
+    opts.threads = args.threads;
     if (!args.proxy_trusted.empty() && !args.proxy_protocol)
         throw usage_error("--proxy-trusted needs --proxy-protocol");
     if (!args.tls_cert.empty() || !args.tls_key.empty()) {
@@ -383,7 +395,8 @@ inline std::string usage(std::string_view prog) {
     out.append(indent).append("[--auth USER:PASSWORD] [--auth-required] [--no-auth-require-tls]\n");
     out.append(indent).append("[-t CERTFILE] [-k KEYFILE] [--no-requiretls] [--smtps]\n");
     out.append(indent).append("[--sni NAME:CERT:KEY] [--lmtp] [--proxy-protocol SECONDS]\n");
-    out.append(indent).append("[--proxy-trusted CIDR]\n");
+    out.append(indent).append("[--proxy-trusted CIDR] [--threads N]\n");
+    out.append(indent).append("[--shutdown-timeout SECONDS]\n");
     out.append(indent).append("[CLASSARGS ...]\n");
     return out;
 }
@@ -452,6 +465,11 @@ options:
                         SECONDS; connections without a valid one are closed.
   --proxy-trusted CIDR  Accept PROXY headers only from this address or network;
                         may be given several times. Default: from anywhere.
+  --threads N           Serve on N threads, each with its own listener on the
+                        port. Default: 0, one per core.
+  --shutdown-timeout SECONDS
+                        On SIGTERM, stop accepting, answer idle sessions 421 and
+                        give transactions in flight this long. Default: 30.
 )");
     return out;
 }
