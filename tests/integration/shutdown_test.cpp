@@ -1,7 +1,10 @@
 #include <smtp/controller.hpp>
 #include <smtp/server.hpp>
 
+#include "certificates.hpp"
 #include "test_client.hpp"
+
+#include <smtp/tls.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -190,6 +193,23 @@ BOOST_AUTO_TEST_CASE(pipelined_command_after_the_transaction_gets_421) {
     BOOST_TEST(client.read_reply() == shutting_down);
     BOOST_TEST(client.closed_by_server());
     stopper.join();
+}
+
+BOOST_AUTO_TEST_CASE(idle_session_over_tls_hears_421) {
+    smtp::options o = options_with(1);
+    const auto& certs = smtp_test::certificates::get();
+    o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
+    smtp::controller<smtp::server<keeper>> c{{}, o, {"127.0.0.1", 0}};
+    c.start();
+    test_client client(c.port());
+    client.read_reply();
+    client.command("EHLO x");
+    BOOST_TEST(client.command("STARTTLS").starts_with("220"));
+    client.start_tls();
+    BOOST_TEST(client.command("EHLO x").starts_with("250-"));
+    BOOST_TEST(c.stop(60s)); // the TLS read is interrupted like a plaintext wait
+    BOOST_TEST(client.read_reply() == shutting_down);
+    BOOST_TEST(client.closed_by_server());
 }
 
 BOOST_AUTO_TEST_CASE(restart_after_graceful_stop) {
