@@ -427,6 +427,8 @@ def main():
     ap.add_argument("--ours", required=True,
                     help="our server's command line (shell words), with {port} where the port goes")
     ap.add_argument("--ours-name", default="smtp (examples/smtpd -c Sink)")
+    ap.add_argument("--ours2",
+                    help="our server on 2 threads (shell words, {port}); key 'ours2' in --servers")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--reps", type=int)
     ap.add_argument("--cap", type=float, help="seconds per load run")
@@ -474,7 +476,13 @@ def main():
                                       "aiosmtpd.handlers.Sink", "-l", f"{HOST}:{p}"],
                            args.logdir),
     }
-    order = (args.servers or "ours,sink,aiosmtpd").split(",")
+    if args.ours2:
+        servers["ours2"] = Server(args.ours_name.replace(")", ", 2 threads)", 1)
+                                  if ")" in args.ours_name else args.ours_name + " 2 threads",
+                                  lambda p: [a.replace("{port}", str(p))
+                                             for a in shlex.split(args.ours2)], args.logdir)
+    default_order = "ours,ours2,sink,aiosmtpd" if args.ours2 else "ours,sink,aiosmtpd"
+    order = (args.servers or default_order).split(",")
     scenarios = [s for s in SCENARIOS if not args.only or s[0] in args.only.split(",")]
 
     results = {k: {s[0]: [] for s in scenarios} for k in order}
@@ -598,6 +606,15 @@ def main():
                "largest VmHWM over one repetition's load runs (a fresh server per run). RSS/idle conn "
                "= (VmRSS with N connections that each read the greeting and got their EHLO answered "
                "− VmRSS before) / N.")
+    if "ours2" in order:
+        doc.append("")
+        doc.append("Threads: the 2-thread row is the same server with `--threads 2` (one io_context "
+                   "and one SO_REUSEPORT listener per thread). This machine has "
+                   f"{os.cpu_count()} CPUs and the load generator (smtp-source) runs on the same "
+                   "CPUs, so a second server thread competes with the client for them: the gain "
+                   "shown is what is left after the client's share, not the server's scaling on "
+                   "dedicated cores. c1 and d1 are pinned to CPU 0 (client and server), where a "
+                   "second thread cannot help.")
     doc.append("")
     doc.append("## Server CPU seconds per 10,000 messages, every scenario")
     doc.append("")

@@ -8,7 +8,8 @@
 # 2. Builds in Release into build-bench/: examples/smtpd, benchmarks/bench_server and the Google
 #    Benchmark microbenchmarks.
 # 3. Runs the microbenchmarks of the sans-I/O core (commands parsed/s, DATA bytes un-stuffed/s).
-# 4. Runs Postfix's smtp-source against examples/smtpd -c Sink, Postfix's smtp-sink and aiosmtpd,
+# 4. Runs Postfix's smtp-source against examples/smtpd -c Sink (on 1 and on 2 threads), Postfix's
+#    smtp-sink and aiosmtpd,
 #    alternately, loopback only, every run capped in time and messages (benchmarks/loadbench.py),
 #    then opens 2,000 and 10,000 idle connections (after EHLO) to each.
 # 5. Prints a Markdown table of medians (min–max) and writes it to benchmarks/results.md.
@@ -75,11 +76,13 @@ targets=(bench_server protocol_bench)
 cmake --build "$build" -j2 --target "${targets[@]}"
 
 if [ -x "$build/examples/smtpd" ]; then
-    ours=$(printf '%q ' "$build/examples/smtpd")"-n -c Sink -l 127.0.0.1:{port}"
+    ours=$(printf '%q ' "$build/examples/smtpd")"-n -c Sink -l 127.0.0.1:{port} --threads 1"
+    ours2=$(printf '%q ' "$build/examples/smtpd")"-n -c Sink -l 127.0.0.1:{port} --threads 2"
     ours_name="smtp (examples/smtpd -c Sink)"
 else
     say "examples/smtpd is not built: measuring benchmarks/bench_server instead"
-    ours=$(printf '%q ' "$build/benchmarks/bench_server")"{port}"
+    ours=$(printf '%q ' "$build/benchmarks/bench_server")"{port} 1"
+    ours2=$(printf '%q ' "$build/benchmarks/bench_server")"{port} 2"
     ours_name="smtp (bench_server)"
 fi
 
@@ -115,5 +118,5 @@ say "load runs (logs in $logdir)"
 cd "$root"
 /usr/bin/python3 "$here/loadbench.py" "${quick[@]}" --logdir "$logdir" \
     --out "$here/results.md" --ours-name "$ours_name" --micro "${micro[@]}" \
-    --ours "$ours" ${pass[@]+"${pass[@]}"} &
+    --ours "$ours" --ours2 "$ours2" ${pass[@]+"${pass[@]}"} &
 wait $!

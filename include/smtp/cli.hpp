@@ -46,6 +46,8 @@
 /// | `--hostname NAME` | the machine's | `options.hostname` (new) |
 /// | `--timeout SECONDS` | 300 | `options.timeout`, fractions allowed (new) |
 /// | `--command-call-limit N` | none | `options.command_call_limit = {N}`; 0: none (new) |
+/// | `--threads N` | 0: one per core | threads, each with its own listener (new) |
+/// | `--shutdown-timeout SECONDS` | 30 | how long SIGTERM waits for transactions (new) |
 ///
 /// "(new)": not in aiosmtpd's command line. `-l` splits at the last colon as aiosmtpd does
 /// (`foo` → foo:8025, `:25` → localhost:25, `::0:25` → ::0 port 25), and also takes
@@ -62,9 +64,18 @@
 /// (setgroups, setgid, setuid) *after* binding, so `-l :25` works; if that fails it exits 1. A
 /// process not running as root is left as it is (aiosmtpd fails there and asks for `-n`).
 ///
-/// **Stopping.** SIGINT or SIGTERM stops accepting, lets the work already queued run (so a
-/// reply already handed to the socket goes out), closes every connection, and exits 0. A hook
-/// still waiting on something is abandoned, as `smtp::controller::stop()` does.
+/// **Stopping.** SIGTERM stops gracefully: the listeners close, idle sessions are answered
+/// `421 <hostname> Service shutting down` and closed, and sessions in a mail transaction finish
+/// it (their DATA reply goes out, then the 421); after `--shutdown-timeout` seconds, or at a
+/// second SIGTERM or SIGINT, whatever is left is closed. SIGINT (Ctrl-C) stops at once: it lets
+/// the work already queued run (so a reply already handed to the socket goes out), closes every
+/// connection, and exits 0; a hook still waiting on something is abandoned, as
+/// `smtp::controller::stop()` does. Either way the exit status is 0.
+///
+/// **Threads.** `--threads N` serves on N threads (default: one per core), each with its own
+/// io_context and its own listener on the port (SO_REUSEPORT), so the kernel spreads
+/// connections over them. The handler object is shared; the built-in ones are thread-safe
+/// (docs/threads.md).
 ///
 /// **Output.** Nothing on stdout but the handler's (Debugging prints messages there). `-d` logs
 /// to stderr in aiosmtpd's `mail.log` format: `Server is listening on HOST:PORT`, each

@@ -7,6 +7,7 @@
 #include <smtp/options.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
+#include <smtp/stats.hpp>
 #include <smtp/tls.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -70,6 +71,11 @@ public:
     std::string_view hostname() const noexcept { return hostname_; }
     /// The server's options.
     const smtp::options& options() const noexcept { return opts_; }
+    /// The connection's figures so far (what connection_closed receives at the end).
+    connection_stats stats() const noexcept {
+        return {clock::now() - opened_, bytes_received_, bytes_sent_, messages_accepted_,
+                messages_rejected_};
+    }
     /// The current session.
     smtp::session& session() noexcept { return session_; }
     /// The current session (read-only).
@@ -86,8 +92,15 @@ private:
 
     using clock = std::chrono::steady_clock;
 
-    /// Reads more bytes into the buffer. False on end of stream, error or timeout.
-    boost::asio::awaitable<bool> read_some();
+    /// Reads more bytes into the buffer. False on end of stream, error or timeout. Without
+    /// TLS it first waits for readability holding no buffer, unless `wait_first` is false (the
+    /// caller has waited).
+    boost::asio::awaitable<bool> read_some(bool wait_first = true);
+    /// Frees the output buffer's memory when nothing is queued (an idle connection keeps none;
+    /// the next reply allocates again).
+    void release_output() noexcept {
+        if (out_.empty() && out_.capacity() > 64) std::string().swap(out_);
+    }
     /// Writes what is queued. False on error or timeout.
     boost::asio::awaitable<bool> flush();
     /// The server side of a TLS handshake on this connection, bounded by the handshake
@@ -102,6 +115,9 @@ private:
     void arm_timeout() noexcept { arm_timeout(opts_.timeout); }
     void arm_timeout(clock::duration d) noexcept;
     void start_watchdog();
+    /// A graceful shutdown began: an idle session (waiting for a command outside a transaction)
+    /// stops waiting at once; a busy one finishes its transaction first. On the session's thread.
+    void request_shutdown() noexcept;
 
     socket_type socket_;
     // The TLS layer over socket_, once STARTTLS or an implicit-TLS listener asks for it: one
@@ -118,12 +134,23 @@ private:
     bool watchdog_running_ = false;
     bool io_pending_ = false;
     bool timed_out_ = false;
+    // Set by the server while it waits for a command outside a transaction: the moment at which
+    // a graceful shutdown may interrupt the wait.
+    bool waiting_for_command_ = false;
+    bool shutdown_requested_ = false;
     // Set when a final (non-334) reply was queued since the AUTH exchange began.
     bool auth_replied_ = false;
     // The handler's trace hook, type-erased so that this class does not depend on the Handler;
     // null (and never called) for handlers without one.
     void (*tracer_)(void*, const connection&, trace_event, std::string_view) = nullptr;
     void* tracer_context_ = nullptr;
+    // Figures for the observability hooks (stats.hpp).
+    clock::time_point opened_ = clock::now();
+    std::uint64_t bytes_received_ = 0;
+    std::uint64_t bytes_sent_ = 0;
+    std::uint32_t messages_accepted_ = 0;
+    std::uint32_t messages_rejected_ = 0;
+    clock::time_point message_started_{}; // the DATA command or the first BDAT of a message
     // Lets the watchdog's completion handler know the connection is gone.
     std::shared_ptr<char> alive_ = std::make_shared<char>();
 };

@@ -5,6 +5,7 @@
 #include <smtp/envelope.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
+#include <smtp/stats.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -82,6 +83,10 @@ SMTP_DETAIL_NAME_PROBE(handle_DATA_recipient)
 SMTP_DETAIL_NAME_PROBE(handle_PROXY)
 SMTP_DETAIL_NAME_PROBE(handle_DATA_chunk)
 SMTP_DETAIL_NAME_PROBE(handle_DATA_abort)
+SMTP_DETAIL_NAME_PROBE(connection_opened)
+SMTP_DETAIL_NAME_PROBE(connection_closed)
+SMTP_DETAIL_NAME_PROBE(message_accepted)
+SMTP_DETAIL_NAME_PROBE(message_rejected)
 #undef SMTP_DETAIL_NAME_PROBE
 
 } // namespace detail
@@ -256,6 +261,38 @@ concept has_trace = requires(H& h, const connection& c, trace_event e, std::stri
     h.trace(c, e, bytes);
 };
 
+// Observability (docs/observability.md): plain functions, called synchronously on the session's
+// thread, so they must be quick (count, add, push to a queue). With several server threads they
+// run concurrently: keep their state in atomics or behind a lock.
+
+/// `void connection_opened(const smtp::connection&)`: a connection was accepted (before any
+/// limit refuses it; `conn.session().peer` is set).
+template <class H>
+concept has_connection_opened = requires(H& h, const connection& c) {
+    h.connection_opened(c);
+};
+
+/// `void connection_closed(const smtp::connection&, const smtp::connection_stats&)`: the
+/// connection is closed; every connection_opened has one.
+template <class H>
+concept has_connection_closed = requires(H& h, const connection& c, const connection_stats& s) {
+    h.connection_closed(c, s);
+};
+
+/// `void message_accepted(const smtp::connection&, const smtp::message_stats&)`: DATA was
+/// answered with a 2xx.
+template <class H>
+concept has_message_accepted = requires(H& h, const connection& c, const message_stats& s) {
+    h.message_accepted(c, s);
+};
+
+/// `void message_rejected(const smtp::connection&, const smtp::message_stats&)`: DATA was
+/// answered with anything else (the handler's refusal, too big, a line too long, undecodable).
+template <class H>
+concept has_message_rejected = requires(H& h, const connection& c, const message_stats& s) {
+    h.message_rejected(c, s);
+};
+
 namespace detail {
 
 /// Fails to compile, naming the hook and the expected signature, when H declares a hook that
@@ -367,6 +404,19 @@ consteval bool check_hooks() {
         !declares_trace<H> || has_trace<H>,
         "trace is declared but cannot be called as "
         "void trace(const smtp::connection&, smtp::trace_event, std::string_view bytes).");
+    static_assert(!declares_connection_opened<H> || has_connection_opened<H>,
+                  "connection_opened is declared but cannot be called as "
+                  "void connection_opened(const smtp::connection&).");
+    static_assert(
+        !declares_connection_closed<H> || has_connection_closed<H>,
+        "connection_closed is declared but cannot be called as "
+        "void connection_closed(const smtp::connection&, const smtp::connection_stats&).");
+    static_assert(!declares_message_accepted<H> || has_message_accepted<H>,
+                  "message_accepted is declared but cannot be called as "
+                  "void message_accepted(const smtp::connection&, const smtp::message_stats&).");
+    static_assert(!declares_message_rejected<H> || has_message_rejected<H>,
+                  "message_rejected is declared but cannot be called as "
+                  "void message_rejected(const smtp::connection&, const smtp::message_stats&).");
     return true;
 }
 

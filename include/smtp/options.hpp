@@ -131,6 +131,11 @@ struct options {
     /// gets `554 5.5.1 Error: talking before the greeting` and is closed, as Postfix's
     /// postscreen does. Zero: greet at once.
     std::chrono::milliseconds greeting_delay = std::chrono::milliseconds(0);
+
+    /// Threads a `smtp::controller` serves on, each with its own io_context and its own
+    /// listener on the shared port (SO_REUSEPORT); 0: one per core. The handler is shared by
+    /// all of them (docs/threads.md). A server alone serves on the executors given to listen().
+    std::size_t threads = 1;
 };
 
 } // namespace smtp

@@ -7,6 +7,7 @@
 #include <smtp/decode.hpp>
 #include <smtp/detail/cidr.hpp>
 #include <smtp/detail/mechanism_set.hpp>
+#include <smtp/detail/session_registry.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/options.hpp>
@@ -20,6 +21,8 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -91,6 +94,15 @@ public:
                                           const boost::asio::ip::tcp::endpoint& endpoint,
                                           bool implicit_tls = false);
 
+    /// As listen(), with SO_REUSEPORT: several listeners, each on its own executor and thread,
+    /// share one port, and the kernel spreads new connections between them without a lock in
+    /// user space (docs/threads.md). Bind the first to port 0 if you like, then the others to
+    /// the port it returned. A port that a listener without SO_REUSEPORT holds, or that
+    /// answers connections, is refused with `address_in_use`.
+    boost::asio::ip::tcp::endpoint listen_shared(const boost::asio::any_io_executor& executor,
+                                                 const boost::asio::ip::tcp::endpoint& endpoint,
+                                                 bool implicit_tls = false);
+
     /// Listens on a UNIX domain socket at `path` (aiosmtpd's UnixSocketController). A stale
     /// socket file there is replaced; the file is removed again by close().
     void listen_local(const boost::asio::any_io_executor& executor, const std::string& path,
@@ -99,6 +111,23 @@ public:
     /// Stops accepting; established sessions go on. Call it from the executor's thread, or while
     /// no thread runs the executor.
     void close() noexcept;
+
+    /// Begins a graceful shutdown; returns at once, and may be called from any thread. The
+    /// listeners close; idle sessions (waiting for a command outside a mail transaction) are
+    /// answered `421 <hostname> Service shutting down` and closed; a session in a transaction
+    /// finishes it (its DATA reply goes out) and then gets the 421. wait_for_sessions() waits
+    /// for them; what is left at your deadline, destroy with the io_context (controller::stop).
+    /// Each listener's executor must be run by one thread (or be a strand), as controller and
+    /// smtpd do.
+    void shutdown();
+    /// Lets a server that was shut down serve again (controller::start after stop); call it
+    /// once its sessions are gone.
+    void reset_shutdown() noexcept { stopping_.store(false); }
+    /// True once shutdown() was called.
+    bool shutting_down() const noexcept { return stopping_.load(std::memory_order_relaxed); }
+    /// Waits until no session is left or `deadline` passes; true when none is left. From any
+    /// thread but the ones serving the sessions.
+    bool wait_for_sessions(std::chrono::steady_clock::time_point deadline);
 
     /// Serves one connected socket until the session ends. For callers that accept themselves.
     boost::asio::awaitable<void> serve(connection::socket_type socket, bool implicit_tls = false);
@@ -110,9 +139,24 @@ private:
     enum class outcome { go_on, close, lost };
     struct connection_count;
 
+    boost::asio::ip::tcp::endpoint listen_tcp(const boost::asio::any_io_executor& executor,
+                                              const boost::asio::ip::tcp::endpoint& endpoint,
+                                              bool implicit_tls, bool reuse_port);
+    /// The registry of the sessions served on `executor` (made on first use).
+    std::shared_ptr<detail::session_registry>
+    registry_for(const boost::asio::any_io_executor& executor);
     template <class Acceptor>
-    boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls);
+    boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls,
+                                             std::shared_ptr<detail::session_registry> registry);
+    boost::asio::awaitable<void>
+    serve_registered(connection::socket_type socket, bool implicit_tls,
+                     std::shared_ptr<detail::session_registry> registry);
+    /// `421 <hostname> Service shutting down` is queued when a shutdown finds the session idle.
+    bool idle_at_shutdown(connection& conn, const envelope_type& env);
     boost::asio::awaitable<bool> accept_proxy_header(connection& conn, envelope_type& env);
+    boost::asio::awaitable<bool> admit(connection& conn, detail::protocol<content_type>& proto,
+                                       envelope_type& env, connection_count& counted,
+                                       bool implicit_tls);
     boost::asio::awaitable<outcome>
     starttls(connection& conn, detail::protocol<content_type>& proto, envelope_type& env);
     boost::asio::awaitable<void> run(connection& conn, detail::protocol<content_type>& proto,
@@ -133,10 +177,12 @@ private:
                                                         detail::protocol<content_type>& proto,
                                                         envelope_type& env, bool began);
     boost::asio::awaitable<void> deliver(connection& conn, detail::protocol<content_type>& proto,
-                                         envelope_type& env);
+                                         envelope_type& env, message_stats& seen);
     boost::asio::awaitable<reply> stream_chunk(connection& conn, envelope_type& env,
                                                std::string_view bytes);
     boost::asio::awaitable<void> abort_stream(connection& conn, envelope_type& env);
+    void observe_message(connection& conn, message_stats& stats,
+                         std::chrono::steady_clock::time_point started);
     /// The reply for a hook that threw: handle_exception's, or `500 Error: (<type>) <what>`.
     boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
 
@@ -150,6 +196,13 @@ private:
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
     std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> local_acceptors_;
     std::vector<std::string> local_paths_;
+    // Graceful shutdown: the flag every session checks between commands, the registries that
+    // reach idle sessions, and what wait_for_sessions() waits on.
+    std::atomic<bool> stopping_{false};
+    std::mutex registries_mutex_;
+    std::vector<std::shared_ptr<detail::session_registry>> registries_;
+    std::mutex drained_mutex_;
+    std::condition_variable drained_;
 };
 
 } // namespace smtp

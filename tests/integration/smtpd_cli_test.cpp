@@ -507,12 +507,51 @@ BOOST_AUTO_TEST_CASE(ipv6_address_in_brackets) {
 
 // ---- stopping ---------------------------------------------------------------------------
 
-BOOST_AUTO_TEST_CASE(sigterm_closes_connections_and_exits_0) {
-    server_process smtpd({"-c", "Sink"});
+BOOST_AUTO_TEST_CASE(sigterm_answers_idle_sessions_421_and_exits_0) {
+    server_process smtpd({"-c", "Sink", "--hostname", "mx.test"});
     test_client client = smtpd.connect();
     client.read_reply();
     BOOST_TEST(client.command("EHLO client.test").starts_with("250-"));
     BOOST_TEST(smtpd.terminate(SIGTERM).value_or(-1) == 0);
+    BOOST_TEST(client.read_reply() == "421 mx.test Service shutting down\r\n");
+    BOOST_TEST(client.closed_by_server());
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_lets_a_transaction_finish) {
+    server_process smtpd({"-c", "Sink", "--hostname", "mx.test", "--threads", "2"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    client.command("EHLO client.test");
+    BOOST_TEST(client.command("MAIL FROM:<a@x>") == "250 OK\r\n");
+    smtpd.child.signal(SIGTERM);
+    // The listener closes; this session's transaction goes on.
+    for (int i = 0; i < 500; ++i) {
+        try {
+            test_client probe(smtpd.port, 2s);
+            if (probe.read_to_end().starts_with("421")) break;
+        } catch (const std::exception&) {
+            break; // refused: no listener any more
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    BOOST_TEST(client.command("RCPT TO:<b@x>") == "250 OK\r\n");
+    BOOST_TEST(client.command("DATA").starts_with("354"));
+    BOOST_TEST(client.command("hello\r\n.") == "250 OK\r\n");
+    BOOST_TEST(client.read_reply() == "421 mx.test Service shutting down\r\n");
+    BOOST_TEST(client.closed_by_server());
+    BOOST_TEST(smtpd.child.wait(10s).value_or(-1) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(second_sigterm_stops_at_once) {
+    server_process smtpd({"-c", "Sink", "--shutdown-timeout", "300"});
+    test_client client = smtpd.connect();
+    client.read_reply();
+    client.command("EHLO client.test");
+    client.command("MAIL FROM:<a@x>"); // in a transaction: the first SIGTERM waits for it
+    smtpd.child.signal(SIGTERM);
+    BOOST_TEST(!smtpd.child.wait(300ms));
+    smtpd.child.signal(SIGTERM);
+    BOOST_TEST(smtpd.child.wait(10s).value_or(-1) == 0);
     BOOST_TEST(client.closed_by_server());
 }
 

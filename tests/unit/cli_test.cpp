@@ -154,6 +154,8 @@ BOOST_AUTO_TEST_CASE(parse_rejects_with_argparse_messages) {
         {{"-s", "-1"}, "argument -s/--size: invalid non-negative int value: '-1'"},
         {{"-c"}, "argument -c/--class: expected one argument"},
         {{"--timeout", "0"}, "argument --timeout: invalid positive number: '0'"},
+        {{"--threads", "x"}, "argument --threads: invalid non-negative int value: 'x'"},
+        {{"--shutdown-timeout", "0"}, "argument --shutdown-timeout: invalid positive number: '0'"},
         {{"--timeout", "-1"}, "argument --timeout: invalid positive number: '-1'"},
         {{"--timeout", "nan"}, "argument --timeout: invalid positive number: 'nan'"},
         {{"--timeout", "1e10"}, "argument --timeout: invalid positive number: '1e10'"},
@@ -238,8 +240,15 @@ BOOST_AUTO_TEST_CASE(make_options_maps_arguments) {
     BOOST_REQUIRE(opts.command_call_limit.has_value());
     BOOST_TEST(opts.command_call_limit->default_limit == 7u);
 
+    auto threaded =
+        smtp::cli::parse(std::vector<std::string>{"--threads", "3", "--shutdown-timeout", "2.5"});
+    BOOST_TEST(smtp::cli::make_options(threaded).threads == 3u);
+    BOOST_TEST(threaded.shutdown_timeout.count() == 2500);
+
     auto defaults = smtp::cli::make_options({});
     BOOST_TEST(defaults.data_size_limit == 0u); // aiosmtpd's CLI: no limit, no SIZE
+    BOOST_TEST(defaults.threads == 0u);         // smtpd: one thread per core
+    BOOST_TEST(smtp::cli::parse(std::vector<std::string>{}).shutdown_timeout.count() == 30000);
     BOOST_TEST(!defaults.command_call_limit.has_value());
 }
 

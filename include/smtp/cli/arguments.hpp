@@ -85,6 +85,10 @@ struct arguments {
     bool dsn = false;
     /// `--requiretls`: REQUIRETLS over TLS (RFC 8689; not the opposite of `--no-requiretls`).
     bool requiretls = false;
+    /// `--threads N`: threads serving connections; 0 (the default): one per core.
+    std::size_t threads = 0;
+    /// `--shutdown-timeout SECONDS`: on SIGTERM, how long transactions in flight may take.
+    std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(30);
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -131,7 +135,9 @@ enum class option_id {
     chunking,
     enhanced_status_codes,
     dsn,
-    requiretls
+    requiretls,
+    threads,
+    shutdown_timeout
 };
 enum class value_kind { none, required, optional };
 
@@ -143,7 +149,7 @@ struct option_spec {
     std::string_view display; // how argparse names it in messages: "-s/--size"
 };
 
-inline constexpr std::array<option_spec, 27> option_table{{
+inline constexpr std::array<option_spec, 29> option_table{{
     {option_id::help, 'h', "help", value_kind::none, "-h/--help"},
     {option_id::version, 'v', "version", value_kind::none, "-v/--version"},
     {option_id::nosetuid, 'n', "nosetuid", value_kind::none, "-n/--nosetuid"},
@@ -174,6 +180,9 @@ inline constexpr std::array<option_spec, 27> option_table{{
      "--enhanced-status-codes"},
     {option_id::dsn, '\0', "dsn", value_kind::none, "--dsn"},
     {option_id::requiretls, '\0', "requiretls", value_kind::none, "--requiretls"},
+    {option_id::threads, '\0', "threads", value_kind::required, "--threads"},
+    {option_id::shutdown_timeout, '\0', "shutdown-timeout", value_kind::required,
+     "--shutdown-timeout"},
 }};
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -285,6 +294,8 @@ inline void apply(const option_spec& o, std::optional<std::string_view> value, a
     case option_id::dsn: out.dsn = true; break;
     case option_id::requiretls: out.requiretls = true; break;
     case option_id::proxy_protocol: out.proxy_protocol = parse_seconds(*value, o); break;
+    case option_id::threads: out.threads = parse_unsigned<std::size_t>(*value, o); break;
+    case option_id::shutdown_timeout: out.shutdown_timeout = parse_seconds(*value, o); break;
     case option_id::proxy_trusted:
         try {
             smtp::detail::cidr{*value}; // checked now, so a typo is a usage error
@@ -389,6 +400,7 @@ inline smtp::options make_options(const arguments& args) {
     opts.requiretls = args.requiretls;
     opts.proxy_protocol_timeout = args.proxy_protocol;
     opts.proxy_trusted = args.proxy_trusted;
+    opts.threads = args.threads;
     if (!args.proxy_trusted.empty() && !args.proxy_protocol)
         throw usage_error("--proxy-trusted needs --proxy-protocol");
     if (!args.tls_cert.empty() || !args.tls_key.empty()) {
@@ -421,8 +433,10 @@ inline std::string usage(std::string_view prog) {
     out.append(indent).append("[--auth USER:PASSWORD] [--auth-required] [--no-auth-require-tls]\n");
     out.append(indent).append("[-t CERTFILE] [-k KEYFILE] [--no-requiretls] [--smtps]\n");
     out.append(indent).append("[--sni NAME:CERT:KEY] [--lmtp] [--proxy-protocol SECONDS]\n");
-    out.append(indent).append("[--proxy-trusted CIDR] [--pipelining] [--chunking]\n");
-    out.append(indent).append("[--enhanced-status-codes] [--dsn] [--requiretls]\n");
+    out.append(indent).append(
+        "[--proxy-trusted CIDR] [--threads N] [--shutdown-timeout SECONDS]\n");
+    out.append(indent).append("[--pipelining] [--chunking] [--enhanced-status-codes] [--dsn]\n");
+    out.append(indent).append("[--requiretls]\n");
     out.append(indent).append("[CLASSARGS ...]\n");
     return out;
 }
@@ -491,6 +505,11 @@ options:
                         SECONDS; connections without a valid one are closed.
   --proxy-trusted CIDR  Accept PROXY headers only from this address or network;
                         may be given several times. Default: from anywhere.
+  --threads N           Serve on N threads, each with its own listener on the
+                        port. Default: 0, one per core.
+  --shutdown-timeout SECONDS
+                        On SIGTERM, stop accepting, answer idle sessions 421 and
+                        give transactions in flight this long. Default: 30.
   --pipelining          Advertise PIPELINING (RFC 2920).
   --chunking            Advertise CHUNKING and BINARYMIME and accept BDAT
                         (RFC 3030).

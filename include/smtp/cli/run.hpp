@@ -11,25 +11,34 @@
 #include <smtp/usage_error.hpp>
 #include <smtp/version.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -91,15 +100,44 @@ Handler make_handler(std::span<const std::string> args) {
     }
 }
 
-/// Binds, drops privileges, and serves until SIGINT or SIGTERM.
+/// Stops every io_context once the work already queued on it has run (a finished hook, a reply
+/// on its way); destroying them then closes every connection left.
+inline void stop_all(std::vector<std::unique_ptr<boost::asio::io_context>>& ios) {
+    for (auto& io : ios)
+        boost::asio::post(*io, [io = io.get()] { io->stop(); });
+}
+
+/// After SIGTERM: waits on `io` (polling, without a thread of its own) until no session is left
+/// or the deadline passes, then stops every io_context.
+template <class Server>
+boost::asio::awaitable<void> drain(Server& server, boost::asio::io_context& io,
+                                   std::vector<std::unique_ptr<boost::asio::io_context>>& ios,
+                                   std::chrono::steady_clock::time_point deadline) {
+    boost::asio::steady_timer tick(io);
+    while (server.connection_count_now() > 0 && std::chrono::steady_clock::now() < deadline) {
+        tick.expires_after(std::chrono::milliseconds(20));
+        co_await tick.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+    stop_all(ios);
+}
+
+/// Binds, drops privileges, and serves until SIGINT or SIGTERM: on `arguments::threads`
+/// threads (0: one per core), each with its own io_context and its own listener on the shared
+/// port (a UNIX socket is served by the first thread alone). SIGTERM shuts down gracefully within
+/// `arguments::shutdown_timeout`; SIGINT, or a second SIGTERM, stops at once.
 template <class Server>
 int serve(typename Server::handler_type handler, smtp::options options, const arguments& args,
           const listen_address& where, std::string_view prog) {
     namespace asio = boost::asio;
-    // Declared before the io_context so that it outlives the sessions the io_context destroys.
+    std::size_t threads = options.threads;
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    // Declared before the io_contexts so that it outlives the sessions they destroy.
     Server server(std::move(handler), std::move(options));
-    asio::io_context io(1);
-    // The server's acceptors must go before the io_context does.
+    std::vector<std::unique_ptr<asio::io_context>> ios;
+    for (std::size_t i = 0; i < threads; ++i)
+        ios.push_back(std::make_unique<asio::io_context>(1));
+    asio::io_context& io = *ios.front();
+    // The server's acceptors must go before the io_contexts do.
     struct closer {
         Server& server;
         ~closer() { server.close(); }
@@ -107,13 +145,20 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     std::vector<asio::ip::tcp::endpoint> bound;
     bool local = where.host.starts_with("unix:");
     try {
-        if (local)
+        if (local) {
             server.listen_local(io.get_executor(), where.host.substr(5), args.smtps);
-        else
-            bound =
-                bind_all(listen_endpoints(io, where), [&](const asio::ip::tcp::endpoint& endpoint) {
-                    return server.listen(io.get_executor(), endpoint, args.smtps);
-                });
+        } else {
+            auto listen_on = [&](asio::io_context& on, const asio::ip::tcp::endpoint& endpoint) {
+                return threads == 1 ? server.listen(on.get_executor(), endpoint, args.smtps)
+                                    : server.listen_shared(on.get_executor(), endpoint, args.smtps);
+            };
+            bound = bind_all(listen_endpoints(io, where),
+                             [&](const asio::ip::tcp::endpoint& e) { return listen_on(io, e); });
+            // The other threads listen where the first one did (its port, when 0 was asked).
+            for (std::size_t i = 1; i < threads; ++i)
+                for (const auto& endpoint : bound)
+                    listen_on(*ios[i], endpoint);
+        }
     } catch (const boost::system::system_error& e) {
         std::fprintf(stderr, "%.*s: cannot listen on %s: %s\n", int(prog.size()), prog.data(),
                      local ? where.host.c_str() : host_port(where.host, where.port).c_str(),
@@ -139,20 +184,45 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     ::sigaddset(&stop_signals, SIGINT);
     ::sigaddset(&stop_signals, SIGTERM);
     ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
-    signals.async_wait([&](const boost::system::error_code& ec, int) {
-        if (ec) return;
-        server.close();
-        // Handlers already queued (a finished hook, a reply on its way) run before the stop;
-        // then destroying the io_context closes every connection.
-        asio::post(io, [&io] { io.stop(); });
-    });
-    for (;;) {
-        try {
-            io.run();
-            break;
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "%.*s: %s\n", int(prog.size()), prog.data(), e.what());
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int number) {
+            if (ec) return;
+            if (number == SIGTERM && !server.shutting_down()) {
+                // Graceful: idle sessions hear 421, transactions in flight finish.
+                server.shutdown();
+                asio::co_spawn(io,
+                               drain(server, io, ios,
+                                     std::chrono::steady_clock::now() + args.shutdown_timeout),
+                               asio::detached);
+                signals.async_wait(on_signal); // a second signal stops at once
+                return;
+            }
+            stop_all(ios);
+        };
+    signals.async_wait(on_signal);
+    auto run = [&](asio::io_context& context) {
+        for (;;) {
+            try {
+                context.run();
+                break;
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "%.*s: %s\n", int(prog.size()), prog.data(), e.what());
+            }
         }
+    };
+    {
+        // The other threads block the stop signals, so that they reach the set's handler.
+        ::sigset_t previous;
+        ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+        std::vector<std::jthread> pool;
+        for (std::size_t i = 1; i < threads; ++i)
+            pool.emplace_back([&, i] {
+                auto guard = asio::make_work_guard(*ios[i]);
+                run(*ios[i]);
+            });
+        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        run(io);
+        stop_all(ios); // the first thread stopped: so do the others
     }
     return 0;
 }

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdio>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -190,7 +192,8 @@ private:
 /// Deriving keeps H's hooks H's own, seeing the real `session.peer`; it needs H not to be
 /// `final` (run() serves a final handler untraced, with a warning).
 ///
-/// The logs are kept per connection without a lock: the command line serves on one thread.
+/// The logs are kept per connection in a map behind a lock, as `--threads` serves connections
+/// on several threads; each log line is written with one call, so lines never interleave.
 template <class Handler>
 class traced : public Handler {
     static_assert(!std::is_final_v<Handler>,
@@ -203,13 +206,16 @@ public:
         : Handler(std::move(handler)), level_(level), log_(log) {}
 
     void trace(const connection& conn, trace_event event, std::string_view bytes) {
-        auto it = logs_.find(&conn);
-        if (it == logs_.end())
-            it = logs_.try_emplace(&conn, conn.session().peer.python_repr(), level_).first;
         std::string text;
-        it->second.on_event(event, bytes, text);
-        // The connection's address may be reused by the next one once it has closed.
-        if (event == trace_event::closed) logs_.erase(it);
+        {
+            std::lock_guard lock(*mutex_);
+            auto it = logs_.find(&conn);
+            if (it == logs_.end())
+                it = logs_.try_emplace(&conn, conn.session().peer.python_repr(), level_).first;
+            it->second.on_event(event, bytes, text);
+            // The connection's address may be reused by the next one once it has closed.
+            if (event == trace_event::closed) logs_.erase(it);
+        }
         write_log(log_, text);
         if constexpr (has_trace<Handler>) Handler::trace(conn, event, bytes);
     }
@@ -218,6 +224,7 @@ private:
     int level_;
     std::FILE* log_;
     std::unordered_map<const connection*, conversation_log> logs_;
+    std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>(); // movable handler
 };
 
 } // namespace smtp::cli::detail

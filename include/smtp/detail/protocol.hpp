@@ -542,6 +542,11 @@ public:
         return decode ? decode_content<DecodePolicy>() : step::proceed;
     }
 
+    /// Octets of the chunked message so far.
+    std::size_t chunked_octets() const noexcept { return chunk_.received; }
+    /// The last chunk's failure ended a message (too big, or refused), not just that chunk.
+    bool chunk_failure_ended_message() const noexcept { return chunk_.ends_transaction; }
+
     /// True between the first accepted chunk of a message and its end.
     bool in_chunked_message() const noexcept { return chunk_.in_message; }
 

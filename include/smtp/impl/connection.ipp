@@ -92,11 +92,11 @@ inline void connection::start_watchdog() {
     });
 }
 
-inline boost::asio::awaitable<bool> connection::read_some() {
+inline boost::asio::awaitable<bool> connection::read_some(bool wait_first) {
     if (timed_out_) co_return false;
     io_pending_ = true;
     auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
-    if (!tls_) {
+    if (!tls_ && wait_first) {
         // Wait until the client has sent something, holding no buffer meanwhile: the read
         // then succeeds at once (no EAGAIN round), and idle connections cost less memory.
         // (Not under TLS, where OpenSSL may hold decrypted bytes the socket does not show.)
@@ -113,6 +113,7 @@ inline boost::asio::awaitable<bool> connection::read_some() {
                        : co_await socket_.async_read_some(boost::asio::buffer(buffer, size), token);
     io_pending_ = false;
     if (ec) co_return false;
+    bytes_received_ += n;
     input_.commit(n);
     co_return true;
 }
@@ -127,6 +128,7 @@ inline boost::asio::awaitable<bool> connection::flush() {
         tls_ ? co_await boost::asio::async_write(*tls_, boost::asio::buffer(out_), token)
              : co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), token);
     io_pending_ = false;
+    bytes_sent_ += n;
     out_.clear();
     co_return !ec;
 }
@@ -211,6 +213,14 @@ inline boost::asio::awaitable<bool> connection::start_tls(tls_context& context) 
     session_.ssl = detail::describe_tls(tls_->native_handle());
     arm_timeout();
     co_return true;
+}
+
+inline void connection::request_shutdown() noexcept {
+    shutdown_requested_ = true;
+    if (waiting_for_command_) {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored); // read_some() returns false; the server answers 421
+    }
 }
 
 inline void connection::close() noexcept {

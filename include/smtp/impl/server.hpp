@@ -7,13 +7,18 @@
 #include <smtp/detail/proxy_protocol.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/host_name.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/core/demangle.hpp>
 
 #include <cstdio>
 #include <exception>
+#include <string_view>
+#include <sys/socket.h>
 #include <typeinfo>
 #include <unistd.h>
 
@@ -30,6 +35,47 @@ inline void write_hook_reply(std::string& out, const reply& r, bool enhanced,
     else
         write_reply(out, r, enhanced, code);
 }
+
+/// The code of the last reply line queued in `out` (0 when there is none).
+inline int last_reply_code(std::string_view out) {
+    if (out.size() < 5) return 0;
+    auto start = out.rfind('\n', out.size() - 3);
+    start = start == std::string_view::npos ? 0 : start + 1;
+    if (out.size() - start < 3) return 0;
+    int code = 0;
+    for (char c : out.substr(start, 3)) {
+        if (c < '0' || c > '9') return 0;
+        code = code * 10 + (c - '0');
+    }
+    return code;
+}
+
+/// A way to set SO_REUSEPORT without Asio's detail namespace showing in the server.
+using reuse_port = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+/// Whether a listener of ours already holds `endpoint` (the second and later listen_shared()).
+template <class Acceptors>
+bool port_is_ours(const boost::asio::ip::tcp::endpoint& endpoint, const Acceptors& acceptors) {
+    for (const auto& a : acceptors) {
+        boost::system::error_code ec;
+        if (a->local_endpoint(ec) == endpoint && !ec) return true;
+    }
+    return false;
+}
+
+/// SO_REUSEPORT would let a second server bind a port another one (of the same user) serves.
+/// A probe bound without it finds any listener there (theirs had to set SO_REUSEPORT too, so
+/// the probe's bind fails), and a listener found is refused as `address_in_use`.
+inline void refuse_port_in_use(const boost::asio::ip::tcp::endpoint& endpoint) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor probe(io);
+    boost::system::error_code ec;
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(boost::asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec == boost::asio::error::address_in_use) throw boost::system::system_error(ec, "bind");
+}
+
 } // namespace detail
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
@@ -50,19 +96,42 @@ boost::asio::ip::tcp::endpoint
 server<Handler, AuthPolicy, DecodePolicy>::listen(const boost::asio::any_io_executor& executor,
                                                   const boost::asio::ip::tcp::endpoint& endpoint,
                                                   bool implicit_tls) {
+    return listen_tcp(executor, endpoint, implicit_tls, false);
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::ip::tcp::endpoint server<Handler, AuthPolicy, DecodePolicy>::listen_shared(
+    const boost::asio::any_io_executor& executor, const boost::asio::ip::tcp::endpoint& endpoint,
+    bool implicit_tls) {
+    return listen_tcp(executor, endpoint, implicit_tls, true);
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::ip::tcp::endpoint server<Handler, AuthPolicy, DecodePolicy>::listen_tcp(
+    const boost::asio::any_io_executor& executor, const boost::asio::ip::tcp::endpoint& endpoint,
+    bool implicit_tls, bool reuse_port) {
     if (implicit_tls && !opts_.tls)
         throw std::invalid_argument("smtp::server::listen: implicit TLS needs options().tls");
+    if (reuse_port && endpoint.port() != 0 && !detail::port_is_ours(endpoint, acceptors_))
+        detail::refuse_port_in_use(endpoint);
     auto acceptor = std::make_unique<boost::asio::ip::tcp::acceptor>(executor);
     acceptor->open(endpoint.protocol());
     acceptor->set_option(boost::asio::socket_base::reuse_address(true));
+    if (reuse_port) acceptor->set_option(detail::reuse_port(true));
     acceptor->bind(endpoint);
     acceptor->listen(boost::asio::socket_base::max_listen_connections);
     auto bound = acceptor->local_endpoint();
     auto& ref = *acceptor;
-    acceptors_.push_back(std::move(acceptor));
-    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls), [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e); // a bug in the accept loop must not pass unseen
-    });
+    auto registry = registry_for(executor);
+    {
+        std::lock_guard lock(registries_mutex_);
+        acceptors_.push_back(std::move(acceptor));
+    }
+    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
+                          [](std::exception_ptr e) {
+                              // a bug in the accept loop must not pass unseen
+                              if (e) std::rethrow_exception(e);
+                          });
     return bound;
 }
 
@@ -75,15 +144,69 @@ void server<Handler, AuthPolicy, DecodePolicy>::listen_local(
     auto acceptor = std::make_unique<boost::asio::local::stream_protocol::acceptor>(
         executor, boost::asio::local::stream_protocol::endpoint(path));
     auto& ref = *acceptor;
-    local_acceptors_.push_back(std::move(acceptor));
-    local_paths_.push_back(path);
-    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls), [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-    });
+    auto registry = registry_for(executor);
+    {
+        std::lock_guard lock(registries_mutex_);
+        local_acceptors_.push_back(std::move(acceptor));
+        local_paths_.push_back(path);
+    }
+    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
+                          [](std::exception_ptr e) {
+                              if (e) std::rethrow_exception(e);
+                          });
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+std::shared_ptr<detail::session_registry> server<Handler, AuthPolicy, DecodePolicy>::registry_for(
+    const boost::asio::any_io_executor& executor) {
+    std::lock_guard lock(registries_mutex_);
+    // Registries of executors gone (a controller started again) are dropped once unused.
+    std::erase_if(registries_, [](const auto& r) { return r.use_count() == 1; });
+    for (const auto& r : registries_)
+        if (r->executor() == executor) return r;
+    return registries_.emplace_back(std::make_shared<detail::session_registry>(executor));
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+void server<Handler, AuthPolicy, DecodePolicy>::shutdown() {
+    stopping_.store(true);
+    std::lock_guard lock(registries_mutex_);
+    // Each acceptor is closed on its own thread (an acceptor is not thread-safe); the sessions
+    // of each registry are told on theirs.
+    for (auto& acceptor : acceptors_)
+        boost::asio::post(acceptor->get_executor(), [a = acceptor.get()] {
+            boost::system::error_code ignored;
+            a->close(ignored);
+        });
+    for (auto& acceptor : local_acceptors_)
+        boost::asio::post(acceptor->get_executor(), [a = acceptor.get()] {
+            boost::system::error_code ignored;
+            a->close(ignored);
+        });
+    for (auto& registry : registries_)
+        registry->post_to_each([](connection& conn) { conn.request_shutdown(); });
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+bool server<Handler, AuthPolicy, DecodePolicy>::wait_for_sessions(
+    std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(drained_mutex_);
+    return drained_.wait_until(lock, deadline, [&] { return connections_.load() == 0; });
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+bool server<Handler, AuthPolicy, DecodePolicy>::idle_at_shutdown(connection& conn,
+                                                                 const envelope_type& env) {
+    if (!stopping_.load(std::memory_order_relaxed) || !env.mail_from.empty()) return false;
+    detail::write_reply(conn.out_, 421, hostname_ + " Service shutting down",
+                        opts_.enhanced_status_codes, "4.3.2");
+    conn.arm_timeout(std::chrono::seconds(5)); // for the 421 itself
+    return true;
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
 void server<Handler, AuthPolicy, DecodePolicy>::close() noexcept {
+    std::lock_guard lock(registries_mutex_);
     boost::system::error_code ignored;
     for (auto& acceptor : acceptors_)
         acceptor->close(ignored);
@@ -98,8 +221,8 @@ void server<Handler, AuthPolicy, DecodePolicy>::close() noexcept {
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
 template <class Acceptor>
-boost::asio::awaitable<void>
-server<Handler, AuthPolicy, DecodePolicy>::accept_loop(Acceptor& acceptor, bool implicit_tls) {
+boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::accept_loop(
+    Acceptor& acceptor, bool implicit_tls, std::shared_ptr<detail::session_registry> registry) {
     auto executor = acceptor.get_executor();
     for (;;) {
         connection::socket_type socket(executor);
@@ -113,7 +236,8 @@ server<Handler, AuthPolicy, DecodePolicy>::accept_loop(Acceptor& acceptor, bool 
             continue;
         }
         boost::asio::co_spawn(
-            executor, serve(std::move(socket), implicit_tls), [](std::exception_ptr e) {
+            executor, serve_registered(std::move(socket), implicit_tls, registry),
+            [](std::exception_ptr e) {
                 // serve() catches what hooks throw; anything else is a bug worth hearing about.
                 if (!e) return;
                 try {
@@ -131,13 +255,23 @@ template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<void>
 server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
                                                  bool implicit_tls) {
+    auto registry = registry_for(socket.get_executor());
+    co_await serve_registered(std::move(socket), implicit_tls, std::move(registry));
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_registered(
+    connection::socket_type socket, bool implicit_tls,
+    std::shared_ptr<detail::session_registry> registry) {
     connection conn(std::move(socket), opts_, hostname_);
+    detail::session_registry::entry registered(std::move(registry), conn);
     envelope_type env;
-    detail::features features{.eight_bit_mime = DecodePolicy::eight_bit_mime,
-                              .auth_mechanisms = mechanisms::names,
-                              .ehlo_auth_line = mechanisms::line.view(),
-                              .tls_available = opts_.tls != nullptr};
-    detail::protocol<content_type> proto(opts_, hostname_, features, conn.session_, env, conn.out_);
+    detail::protocol<content_type> proto(opts_, hostname_,
+                                         {.eight_bit_mime = DecodePolicy::eight_bit_mime,
+                                          .auth_mechanisms = mechanisms::names,
+                                          .ehlo_auth_line = mechanisms::line.view(),
+                                          .tls_available = opts_.tls != nullptr},
+                                         conn.session_, env, conn.out_);
     if constexpr (has_trace<Handler>) {
         conn.tracer_ = [](void* handler, const connection& c, trace_event e, std::string_view b) {
             static_cast<Handler*>(handler)->trace(c, e, b);
@@ -145,7 +279,42 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
         conn.tracer_context_ = &handler_;
     }
     conn.trace(trace_event::connected, {});
+    if constexpr (has_connection_opened<Handler>) handler_.connection_opened(conn);
+    // connection_closed for every connection_opened, however the session ends (the io_context
+    // destroying it included).
+    struct closed_notice {
+        Handler& handler;
+        connection& conn;
+        ~closed_notice() {
+            if constexpr (has_connection_closed<Handler>) {
+                try {
+                    handler.connection_closed(conn, conn.stats());
+                } catch (...) {
+                    // an observer's failure must not end the process
+                }
+            }
+        }
+    } notice{handler_, conn};
     connection_count counted(*this);
+    // The checks before the greeting run in a coroutine of their own, so that what they need
+    // is not kept in this frame for the whole session (memory per idle connection).
+    if (!co_await admit(conn, proto, env, counted, implicit_tls)) co_return;
+    proto.greet();
+    conn.arm_timeout();
+    co_await run(conn, proto, env);
+    if (proto.in_chunked_message()) co_await abort_stream(conn, env); // gone mid-BDAT
+    co_await conn.flush();
+    conn.close();
+    conn.trace(trace_event::closed, {});
+}
+
+// What comes before the greeting: the connection limits, the PROXY header, the early-talker
+// check, the implicit-TLS handshake and a shutdown under way. False when the connection was
+// refused (and is closed).
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<bool> server<Handler, AuthPolicy, DecodePolicy>::admit(
+    connection& conn, detail::protocol<content_type>& proto, envelope_type& env,
+    connection_count& counted, bool implicit_tls) {
     auto refuse = [&](std::string_view line) -> boost::asio::awaitable<void> {
         conn.out_.append(line);
         co_await conn.flush();
@@ -158,12 +327,12 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
         const std::string too_many =
             "421 " + hostname_ + " Too many connections, try again later\r\n";
         co_await refuse(too_many);
-        co_return;
+        co_return false;
     }
     if (opts_.proxy_protocol_timeout && !co_await accept_proxy_header(conn, env)) {
         conn.close(); // no reply: the peer is a proxy, or pretends to be one (as aiosmtpd)
         conn.trace(trace_event::closed, {});
-        co_return;
+        co_return false;
     }
     // After the PROXY header, so that the limit is on the original client.
     if (opts_.max_connections_per_client != 0 &&
@@ -171,7 +340,7 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
         const std::string too_many =
             "421 " + hostname_ + " Too many connections, try again later\r\n";
         co_await refuse(too_many);
-        co_return;
+        co_return false;
     }
     if (opts_.greeting_delay.count() > 0 && !implicit_tls) {
         boost::asio::steady_timer pause(conn.socket_.get_executor(), opts_.greeting_delay);
@@ -179,7 +348,7 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
         boost::system::error_code ec;
         if (!conn.input_.empty() || conn.socket_.available(ec) > 0) {
             co_await refuse("554 5.5.1 Error: talking before the greeting\r\n");
-            co_return;
+            co_return false;
         }
     }
     if (implicit_tls) {
@@ -187,17 +356,16 @@ server<Handler, AuthPolicy, DecodePolicy>::serve(connection::socket_type socket,
         if (!opts_.tls || !co_await conn.start_tls(*opts_.tls)) {
             conn.close();
             conn.trace(trace_event::closed, {});
-            co_return;
+            co_return false;
         }
         proto.tls_started();
     }
-    proto.greet();
-    conn.arm_timeout();
-    co_await run(conn, proto, env);
-    if (proto.in_chunked_message()) co_await abort_stream(conn, env); // gone mid-BDAT
-    co_await conn.flush();
-    conn.close();
-    conn.trace(trace_event::closed, {});
+    if (stopping_.load(std::memory_order_relaxed)) {
+        const std::string shutting_down = "421 " + hostname_ + " Service shutting down\r\n";
+        co_await refuse(shutting_down);
+        co_return false;
+    }
+    co_return true;
 }
 
 // Counts a session in the server's totals for as long as it lives.
@@ -218,7 +386,10 @@ struct server<Handler, AuthPolicy, DecodePolicy>::connection_count {
         return ++owner.clients_[client];
     }
     ~connection_count() {
-        --owner.connections_;
+        if (--owner.connections_ == 0 && owner.stopping_.load()) {
+            std::lock_guard lock(owner.drained_mutex_); // wait_for_sessions() cannot miss it
+            owner.drained_.notify_all();
+        }
         if (client.empty()) return;
         std::lock_guard lock(owner.clients_mutex_);
         if (auto it = owner.clients_.find(client); it != owner.clients_.end() && --it->second == 0)
@@ -236,9 +407,36 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(
         auto event = proto.next_line(conn.input_.data());
         conn.input_.consume(event.consumed); // `event.line` stays valid until the next read
         switch (event.what) {
-        case detail::line_reader::kind::need_more:
+        case detail::line_reader::kind::need_more: {
             if (!co_await conn.flush()) co_return;
-            if (!co_await conn.read_some()) {
+            // Checked after the flush, just before the wait: a shutdown that began earlier is seen
+            // here, and one that begins later finds the wait to interrupt (request_shutdown()
+            // runs on this thread).
+            if (idle_at_shutdown(conn, env)) co_return;
+            conn.waiting_for_command_ = env.mail_from.empty();
+            bool got = false;
+            if (conn.tls_) {
+                got = co_await conn.read_some();
+            } else {
+                // Waits here rather than in read_some(), so that an idle session holds no frame
+                // of read_some's, and no buffer (the read then succeeds at once).
+                conn.input_.release();
+                conn.release_output();
+                conn.io_pending_ = true;
+                // `deferred`: the operation is awaited directly, without the initiating
+                // coroutine frame that use_awaitable keeps for as long as the wait lasts.
+                auto [ec] =
+                    co_await conn.socket_.async_wait(connection::socket_type::wait_read,
+                                                     boost::asio::as_tuple(boost::asio::deferred));
+                conn.io_pending_ = false;
+                got = !ec && !conn.timed_out_ && co_await conn.read_some(false);
+            }
+            conn.waiting_for_command_ = false;
+            if (!got) {
+                if (conn.shutdown_requested_ && !conn.timed_out_) {
+                    idle_at_shutdown(conn, env);
+                    co_return;
+                }
                 if (conn.timed_out_) {
                     proto.timed_out();
                     conn.timed_out_ = false;
@@ -247,8 +445,11 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(
                 co_return;
             }
             continue;
+        }
         case detail::line_reader::kind::too_long: proto.line_too_long(); break;
         case detail::line_reader::kind::line: {
+            // A command pipelined behind the end of a transaction gets the 421 too.
+            if (idle_at_shutdown(conn, env)) co_return;
             conn.arm_timeout();
             conn.trace(trace_event::command, event.line);
             detail::step step = proto.on_line(event.line, cmd);
@@ -424,8 +625,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
         break;
     case verb::data:
         if (proto.check_data(cmd) != step::proceed) break;
+        conn.message_started_ = std::chrono::steady_clock::now();
         co_return co_await receive_data(conn, proto, env);
     case verb::bdat:
+        if (!proto.in_chunked_message()) conn.message_started_ = std::chrono::steady_clock::now();
         if (proto.check_bdat(cmd) == step::close) co_return outcome::close;
         co_return co_await receive_chunk(conn, proto, env);
     case verb::help: proto.help(cmd); break;
@@ -573,6 +776,19 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
     } else if (!result.handled || !conn.auth_replied_) {
         reply::write_to(conn.out_, 535, "5.7.8 Authentication credentials invalid");
     }
+}
+
+// The figures of one message for the connection and the observability hooks.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+void server<Handler, AuthPolicy, DecodePolicy>::observe_message(
+    connection& conn, message_stats& stats, std::chrono::steady_clock::time_point started) {
+    stats.duration = std::chrono::steady_clock::now() - started;
+    bool accepted = stats.reply_code >= 200 && stats.reply_code < 300;
+    ++(accepted ? conn.messages_accepted_ : conn.messages_rejected_);
+    if constexpr (has_message_accepted<Handler>)
+        if (accepted) handler_.message_accepted(conn, stats);
+    if constexpr (has_message_rejected<Handler>)
+        if (!accepted) handler_.message_rejected(conn, stats);
 }
 
 } // namespace smtp

@@ -36,14 +36,16 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
                                                              envelope_type& env)
     -> boost::asio::awaitable<outcome> {
     constexpr bool streaming = has_handle_DATA_chunk<Handler, content_type>;
-    std::string piece; // streaming: the un-stuffed bytes of one read
-    reply refusal;     // streaming: a chunk hook refused the message
+    std::string piece;        // streaming: the un-stuffed bytes of one read
+    reply refusal;            // streaming: a chunk hook refused the message
+    std::size_t streamed = 0; // streaming: octets handed to the hook
     for (;;) {
         std::string_view input = conn.input_.data();
         std::size_t used = streaming ? proto.feed_data(input, piece) : proto.feed_data(input);
         if (used != 0) conn.trace(trace_event::data, input.substr(0, used));
         conn.input_.consume(used); // `input` is not used past here
         if constexpr (streaming) {
+            streamed += piece.size();
             if (!piece.empty() && refusal.empty())
                 refusal = co_await stream_chunk(conn, env, piece);
             piece.clear();
@@ -53,17 +55,23 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
             co_return co_await message_interrupted(conn, proto, env, true);
         conn.arm_timeout(); // the timeout is for silence, not for the size of the message
     }
+    message_stats seen{
+        streaming ? streamed : env.original_content.size(), env.rcpt_tos.size(), 0, {}};
     if (proto.template finish_data<DecodePolicy>() != detail::step::proceed) {
         co_await abort_stream(conn, env); // too big, or a line too long
+        seen.reply_code = detail::last_reply_code(conn.out_);
+        observe_message(conn, seen, conn.message_started_);
         co_return outcome::go_on;
     }
     if (!refusal.empty()) {
         co_await abort_stream(conn, env);
         proto.write_data_reply(refusal);
         proto.reset_transaction();
+        seen.reply_code = refusal.code;
+        observe_message(conn, seen, conn.message_started_);
         co_return outcome::go_on;
     }
-    co_await deliver(conn, proto, env);
+    co_await deliver(conn, proto, env, seen);
     co_return outcome::go_on;
 }
 
@@ -97,20 +105,29 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(connection& conn,
         conn.arm_timeout();
     }
     bool was_in_message = proto.in_chunked_message();
+    message_stats seen{proto.chunked_octets(), env.rcpt_tos.size(), 0, {}};
     if (proto.template finish_chunk<DecodePolicy>() != detail::step::proceed) {
         // A failed chunk ends the transaction; a good one before the last keeps it going.
-        if (was_in_message && !proto.in_chunked_message()) co_await abort_stream(conn, env);
+        bool ended = was_in_message && !proto.in_chunked_message();
+        if (ended) co_await abort_stream(conn, env);
+        if (ended || proto.chunk_failure_ended_message()) {
+            seen.reply_code = detail::last_reply_code(conn.out_);
+            observe_message(conn, seen, conn.message_started_);
+        }
         co_return outcome::go_on;
     }
-    co_await deliver(conn, proto, env);
+    co_await deliver(conn, proto, env, seen);
     co_return outcome::go_on;
 }
 
 // The message is complete: handle_DATA (or, in LMTP, handle_DATA_recipient per recipient) gives
-// the reply, and the transaction ends whatever it says.
+// the reply, and the transaction ends whatever it says. `seen` gets the reply code and goes to
+// the observability hooks.
 template <class Handler, class AuthPolicy, class DecodePolicy>
-boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::deliver(
-    connection& conn, detail::protocol<content_type>& proto, envelope_type& env) {
+boost::asio::awaitable<void>
+server<Handler, AuthPolicy, DecodePolicy>::deliver(connection& conn,
+                                                   detail::protocol<content_type>& proto,
+                                                   envelope_type& env, message_stats& seen) {
     session& s = conn.session_;
     if constexpr (has_handle_DATA_recipient<Handler, content_type>) {
         if (opts_.lmtp) {
@@ -129,9 +146,12 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::deliver(
                 }
                 if (failure) r = co_await failure_reply(failure);
                 any_accepted = any_accepted || r.positive();
+                if (seen.reply_code == 0 || (r.positive() && seen.reply_code >= 300))
+                    seen.reply_code = r.empty() ? 451 : r.code; // the first accepting one
                 detail::write_hook_reply(conn.out_, r, opts_.enhanced_status_codes,
                                          r.positive() ? "2.0.0" : "");
             }
+            observe_message(conn, seen, conn.message_started_);
             if (any_accepted) proto.message_accepted();
             proto.reset_transaction();
             co_return;
@@ -150,6 +170,8 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::deliver(
         if (failure) r = co_await failure_reply(failure);
     }
     proto.write_data_reply(r); // in LMTP, once per recipient
+    seen.reply_code = r.empty() ? 451 : r.code;
+    observe_message(conn, seen, conn.message_started_);
     proto.reset_transaction(); // whatever the outcome: a failed DATA ends the transaction
 }
 

@@ -1,0 +1,77 @@
+#ifndef SMTP_DETAIL_SESSION_REGISTRY_HPP
+#define SMTP_DETAIL_SESSION_REGISTRY_HPP
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
+
+#include <memory>
+#include <mutex>
+
+namespace smtp {
+class connection;
+}
+
+namespace smtp::detail {
+
+/// The sessions served on one executor (one per listener thread), so that a graceful shutdown
+/// can reach each of them on its own thread. One registry per executor keeps the lock that
+/// guards the list local to a thread: threads do not contend for it.
+///
+/// Sessions enter with `entry` (a member of the session's coroutine frame: no allocation) and
+/// leave when it is destroyed.
+class session_registry : public std::enable_shared_from_this<session_registry> {
+public:
+    explicit session_registry(boost::asio::any_io_executor executor)
+        : executor_(std::move(executor)) {}
+
+    const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
+
+    /// One session's place in the list, for as long as it lives.
+    class entry {
+    public:
+        entry(std::shared_ptr<session_registry> owner, connection& conn)
+            : owner_(std::move(owner)), conn_(&conn) {
+            std::lock_guard lock(owner_->mutex_);
+            next_ = owner_->head_;
+            if (next_) next_->prev_ = this;
+            owner_->head_ = this;
+        }
+        entry(const entry&) = delete;
+        entry& operator=(const entry&) = delete;
+        ~entry() {
+            std::lock_guard lock(owner_->mutex_);
+            if (prev_)
+                prev_->next_ = next_;
+            else
+                owner_->head_ = next_;
+            if (next_) next_->prev_ = prev_;
+        }
+
+    private:
+        friend class session_registry;
+        std::shared_ptr<session_registry> owner_;
+        connection* conn_;
+        entry* prev_ = nullptr;
+        entry* next_ = nullptr;
+    };
+
+    /// Calls `f(connection&)` for every session, on the registry's executor (where the sessions
+    /// run, so `f` may touch them). Safe to call from any thread.
+    template <class F>
+    void post_to_each(F f) {
+        boost::asio::post(executor_, [self = shared_from_this(), f = std::move(f)]() mutable {
+            std::lock_guard lock(self->mutex_);
+            for (entry* e = self->head_; e; e = e->next_)
+                f(*e->conn_);
+        });
+    }
+
+private:
+    boost::asio::any_io_executor executor_;
+    std::mutex mutex_;
+    entry* head_ = nullptr;
+};
+
+} // namespace smtp::detail
+
+#endif

@@ -1,0 +1,40 @@
+#ifndef SMTP_STATS_HPP
+#define SMTP_STATS_HPP
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+/// \file
+/// The figures the observability hooks receive (hooks.hpp: connection_opened,
+/// connection_closed, message_accepted, message_rejected): what an operator counts and graphs,
+/// with no metrics library behind them.
+namespace smtp {
+
+/// One connection, when it closes.
+struct connection_stats {
+    /// From the accept to the close.
+    std::chrono::steady_clock::duration duration{};
+    /// Octets read from and written to the socket (TLS records included once TLS is on).
+    std::uint64_t bytes_received = 0;
+    std::uint64_t bytes_sent = 0;
+    /// Messages the server answered with a 2xx after DATA, and with anything else.
+    std::uint32_t messages_accepted = 0;
+    std::uint32_t messages_rejected = 0;
+};
+
+/// One message, once its DATA reply is decided.
+struct message_stats {
+    /// Octets of the message as delivered (`envelope.original_content`: dot-stuffing removed).
+    std::size_t size = 0;
+    /// Recipients of the transaction.
+    std::size_t recipients = 0;
+    /// The reply code sent (the first one in LMTP, where each recipient gets one).
+    int reply_code = 0;
+    /// From the DATA command to the reply: the transfer plus the handler's work.
+    std::chrono::steady_clock::duration duration{};
+};
+
+} // namespace smtp
+
+#endif
