@@ -15,23 +15,27 @@ namespace smtp {
 struct connection_stats {
     /// From the accept to the close.
     std::chrono::steady_clock::duration duration{};
-    /// Octets read from and written to the socket (TLS records included once TLS is on).
+    /// Octets read from the socket (TLS records included once TLS is on).
     std::uint64_t bytes_received = 0;
+    /// Octets written to the socket.
     std::uint64_t bytes_sent = 0;
-    /// Messages the server answered with a 2xx after DATA, and with anything else.
+    /// Messages the server answered with a 2xx after DATA or the last BDAT.
     std::uint32_t messages_accepted = 0;
+    /// Messages answered with anything else.
     std::uint32_t messages_rejected = 0;
 };
 
 /// One message, once its DATA reply is decided.
 struct message_stats {
-    /// Octets of the message as delivered (`envelope.original_content`: dot-stuffing removed).
+    /// Octets of the message as delivered (dot-stuffing removed; for streamed messages, what
+    /// handle_DATA_chunk was given).
     std::size_t size = 0;
     /// Recipients of the transaction.
     std::size_t recipients = 0;
     /// The reply code sent (the first one in LMTP, where each recipient gets one).
     int reply_code = 0;
-    /// From the DATA command to the reply: the transfer plus the handler's work.
+    /// From the DATA command (or the first BDAT) to the reply: the transfer plus the handler's
+    /// work.
     std::chrono::steady_clock::duration duration{};
 };
 
