@@ -1,3 +1,4 @@
+#include <smtp/cli/arguments.hpp>
 #include <smtp/detail/offline_session.hpp>
 #include <smtp/detail/xtext.hpp>
 
@@ -208,6 +209,19 @@ BOOST_AUTO_TEST_CASE(longer_command_lines) {
     session_type off(smtp::options{.hostname = "mx.test"});
     BOOST_TEST(after_ehlo(off, "MAIL FROM:<a@x>\r\n" + orcpt) ==
                ok + "500 Command line too long\r\n");
+}
+
+// examples/smtpd: --dsn and --requiretls (not aiosmtpd's --no-requiretls, about STARTTLS).
+BOOST_AUTO_TEST_CASE(command_line_flags) {
+    auto on = smtp::cli::make_options(
+        smtp::cli::parse(std::vector<std::string>{"--dsn", "--requiretls"}));
+    BOOST_TEST(on.dsn);
+    BOOST_TEST(on.requiretls);
+    BOOST_TEST(!on.require_starttls);
+    auto off = smtp::cli::make_options(smtp::cli::parse(std::vector<std::string>{}));
+    BOOST_TEST(!off.dsn);
+    BOOST_TEST(!off.requiretls);
+    BOOST_TEST(smtp::cli::usage("smtpd").find("[--dsn] [--requiretls]") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

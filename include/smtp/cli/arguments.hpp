@@ -68,6 +68,10 @@ struct arguments {
     std::optional<std::chrono::milliseconds> proxy_protocol = std::nullopt;
     /// `--proxy-trusted CIDR`, each time given: where PROXY headers may come from.
     std::vector<std::string> proxy_trusted = {};
+    /// `--dsn`: offer DSN (RFC 3461).
+    bool dsn = false;
+    /// `--requiretls`: offer REQUIRETLS (RFC 8689) over TLS (unrelated to --no-requiretls).
+    bool requiretls = false;
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -109,7 +113,9 @@ enum class option_id {
     sni,
     lmtp,
     proxy_protocol,
-    proxy_trusted
+    proxy_trusted,
+    dsn,
+    requiretls
 };
 enum class value_kind { none, required, optional };
 
@@ -121,7 +127,7 @@ struct option_spec {
     std::string_view display; // how argparse names it in messages: "-s/--size"
 };
 
-inline constexpr std::array<option_spec, 22> option_table{{
+inline constexpr std::array<option_spec, 24> option_table{{
     {option_id::help, 'h', "help", value_kind::none, "-h/--help"},
     {option_id::version, 'v', "version", value_kind::none, "-v/--version"},
     {option_id::nosetuid, 'n', "nosetuid", value_kind::none, "-n/--nosetuid"},
@@ -146,6 +152,8 @@ inline constexpr std::array<option_spec, 22> option_table{{
     {option_id::lmtp, '\0', "lmtp", value_kind::none, "--lmtp"},
     {option_id::proxy_protocol, '\0', "proxy-protocol", value_kind::required, "--proxy-protocol"},
     {option_id::proxy_trusted, '\0', "proxy-trusted", value_kind::required, "--proxy-trusted"},
+    {option_id::dsn, '\0', "dsn", value_kind::none, "--dsn"},
+    {option_id::requiretls, '\0', "requiretls", value_kind::none, "--requiretls"},
 }};
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -251,6 +259,8 @@ inline void apply(const option_spec& o, std::optional<std::string_view> value, a
     case option_id::no_requiretls: out.require_tls = false; break;
     case option_id::smtps: out.smtps = true; break;
     case option_id::lmtp: out.lmtp = true; break;
+    case option_id::dsn: out.dsn = true; break;
+    case option_id::requiretls: out.requiretls = true; break;
     case option_id::proxy_protocol: out.proxy_protocol = parse_seconds(*value, o); break;
     case option_id::proxy_trusted:
         try {
@@ -349,6 +359,8 @@ inline smtp::options make_options(const arguments& args) {
     opts.auth_required = args.auth_required;
     opts.auth_require_tls = args.auth_require_tls;
     opts.lmtp = args.lmtp;
+    opts.dsn = args.dsn;
+    opts.requiretls = args.requiretls;
     opts.proxy_protocol_timeout = args.proxy_protocol;
     opts.proxy_trusted = args.proxy_trusted;
     if (!args.proxy_trusted.empty() && !args.proxy_protocol)
@@ -384,6 +396,7 @@ inline std::string usage(std::string_view prog) {
     out.append(indent).append("[-t CERTFILE] [-k KEYFILE] [--no-requiretls] [--smtps]\n");
     out.append(indent).append("[--sni NAME:CERT:KEY] [--lmtp] [--proxy-protocol SECONDS]\n");
     out.append(indent).append("[--proxy-trusted CIDR]\n");
+    out.append(indent).append("[--dsn] [--requiretls]\n");
     out.append(indent).append("[CLASSARGS ...]\n");
     return out;
 }
@@ -452,6 +465,10 @@ options:
                         SECONDS; connections without a valid one are closed.
   --proxy-trusted CIDR  Accept PROXY headers only from this address or network;
                         may be given several times. Default: from anywhere.
+  --dsn                 Offer DSN (RFC 3461): RET and ENVID on MAIL, NOTIFY and
+                        ORCPT on RCPT.
+  --requiretls          Offer REQUIRETLS (RFC 8689) over TLS: a message may ask
+                        to be relayed over TLS only.
 )");
     return out;
 }
