@@ -1,6 +1,7 @@
 #include <smtp/cli/arguments.hpp>
 #include <smtp/detail/offline_session.hpp>
 #include <smtp/detail/xtext.hpp>
+#include <smtp/handlers/debugging.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -209,6 +210,33 @@ BOOST_AUTO_TEST_CASE(longer_command_lines) {
     session_type off(smtp::options{.hostname = "mx.test"});
     BOOST_TEST(after_ehlo(off, "MAIL FROM:<a@x>\r\n" + orcpt) ==
                ok + "500 Command line too long\r\n");
+}
+
+// smtpd -c Debugging shows the decoded values (quoted, so a decoded CR LF cannot forge a line)
+// and REQUIRETLS; recipients without DSN parameters get no line.
+BOOST_AUTO_TEST_CASE(debugging_prints_dsn_and_requiretls) {
+    smtp::envelope<> env;
+    env.mail_options = {"RET=FULL", "ENVID=A+0D+0AB", "REQUIRETLS"};
+    env.dsn.ret = smtp::dsn_return::full;
+    env.dsn.envid = "A\r\nB";
+    env.require_tls = true;
+    env.rcpt_tos = {"b@x", "c@x"};
+    env.dsn.recipients = {{.notify = {.failure = true, .delay = true}}, {}};
+    env.original_content = "Subject: x\r\n\r\nbody\r\n";
+    smtp::session s;
+    s.peer = {smtp::peer_address::family_type::ipv4, "127.0.0.1", 40000};
+    BOOST_TEST(smtp::handlers::debugging::format(s, env) ==
+               "---------- MESSAGE FOLLOWS ----------\n"
+               "mail options: ['RET=FULL', 'ENVID=A+0D+0AB', 'REQUIRETLS']\n"
+               "dsn: RET=FULL ENVID='A\\r\\nB'\n"
+               "dsn for 'b@x': NOTIFY=FAILURE,DELAY\n"
+               "requiretls: True\n"
+               "\n"
+               "Subject: x\n"
+               "X-Peer: ('127.0.0.1', 40000)\n"
+               "\n"
+               "body\n"
+               "------------ END MESSAGE ------------\n");
 }
 
 // examples/smtpd: --dsn and --requiretls (not aiosmtpd's --no-requiretls, about STARTTLS).

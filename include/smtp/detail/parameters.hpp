@@ -128,7 +128,7 @@ inline std::string_view raw_value(const std::vector<std::string>& tokens,
     return eq == std::string_view::npos ? std::string_view{} : token.substr(eq + 1);
 }
 
-/// A 501 for a parameter's value: `Error: <text>`.
+/// The 501 answering a wrong parameter value.
 inline reply parameter_error(std::string_view text) {
     return {501, std::string(text)};
 }
