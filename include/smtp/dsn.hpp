@@ -43,8 +43,9 @@ struct dsn_envelope {
     dsn_return ret = dsn_return::unspecified;
     /// MAIL's ENVID, xtext-decoded, case preserved; empty without ENVID.
     std::string envid = {};
-    /// One entry per accepted recipient, parallel to `envelope::rcpt_tos` (kept so whether the
-    /// default RCPT behaviour or a handle_RCPT hook records the recipient).
+    /// With options::dsn, one entry per accepted recipient, parallel to `envelope::rcpt_tos`
+    /// (kept so whether the default RCPT behaviour or a handle_RCPT hook records the
+    /// recipient); empty without.
     std::vector<recipient_dsn> recipients = {};
 
     void clear() noexcept {

@@ -309,12 +309,13 @@ inline rcpt_parameters_status check_rcpt_parameters(const std::vector<std::strin
                                                     rcpt_parameters& out,
                                                     std::span<const std::string> raw = {}) {
     using status = rcpt_parameters_status;
-    parameter p;
-    for (const auto& token : tokens)
-        if (!parse_parameter(token, p, ext.declared)) return status::syntax;
     out.dsn.notify = {};
     out.dsn.orcpt_type.clear();
     out.dsn.orcpt.clear();
+    if (tokens.empty()) return status::ok; // the common case, kept short
+    parameter p;
+    for (const auto& token : tokens)
+        if (!parse_parameter(token, p, ext.declared)) return status::syntax;
     auto fail = [&](std::string_view text) {
         out.error = parameter_error(text);
         return status::invalid;

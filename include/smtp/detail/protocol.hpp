@@ -306,11 +306,11 @@ public:
             write(503, "5.5.1", "Error: nested MAIL command");
             return step::replied;
         }
-        split_parameters(rest, req.options, req.raw_options);
         mail_parameters params;
         parameter_extensions ext{.dsn = opts_.dsn,
                                  .requiretls = opts_.requiretls && tls_active_,
                                  .declared = features_.mail_parameters};
+        split(rest, req, ext);
         switch (check_mail_parameters(req.options, features_.eight_bit_mime, opts_.enable_smtputf8,
                                       opts_.data_size_limit, params, opts_.chunking, ext,
                                       req.raw_options)) {
@@ -366,8 +366,8 @@ public:
             write(452, "", "4.5.3 Error: too many recipients");
             return step::replied;
         }
-        split_parameters(rest, req.options, req.raw_options);
         parameter_extensions ext{.dsn = opts_.dsn, .declared = features_.rcpt_parameters};
+        split(rest, req, ext);
         switch (check_rcpt_parameters(req.options, ext, rcpt_, req.raw_options)) {
         case rcpt_parameters_status::ok: break;
         case rcpt_parameters_status::invalid:
@@ -388,9 +388,10 @@ public:
         write(250, "2.1.5", "OK");
     }
 
-    /// After RCPT's hook (or default behaviour): keeps `envelope.dsn.recipients` parallel to
-    /// `rcpt_tos`, giving a recipient the hook added the DSN parameters of this RCPT.
+    /// After RCPT's hook (or default behaviour): with DSN on, keeps `envelope.dsn.recipients`
+    /// parallel to `rcpt_tos`, giving a recipient the hook added the DSN parameters of this RCPT.
     void recipient_recorded() {
+        if (!opts_.dsn) return;
         auto& list = envelope_.dsn.recipients;
         if (list.size() > envelope_.rcpt_tos.size()) list.resize(envelope_.rcpt_tos.size());
         while (list.size() < envelope_.rcpt_tos.size())
@@ -742,6 +743,17 @@ private:
                    auto up = [](char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; };
                    return up(x) == up(y);
                });
+    }
+
+    /// Splits MAIL's or RCPT's parameters; keeps them as sent too only when an extension may
+    /// need a value's case (aiosmtpd's parameters alone never do).
+    static void split(std::string_view rest, path_request& req, const parameter_extensions& ext) {
+        if (ext.dsn || !ext.declared.empty()) {
+            split_parameters(rest, req.options, req.raw_options);
+        } else {
+            split_parameters(rest, req.options);
+            req.raw_options.clear();
+        }
     }
 
     /// A DSN, REQUIRETLS or declared parameter's 501 (or a declared check's own reply).
