@@ -1,6 +1,8 @@
 #ifndef SMTP_ENVELOPE_HPP
 #define SMTP_ENVELOPE_HPP
 
+#include <smtp/dsn.hpp>
+
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +31,9 @@ struct envelope_base {
     std::vector<std::string> rcpt_tos = {};
     /// RCPT parameters of all recipients, in order.
     std::vector<std::string> rcpt_options = {};
+    /// RFC 3461 DSN parameters (options::dsn): MAIL's RET and ENVID, and per accepted recipient
+    /// (parallel to rcpt_tos) NOTIFY and ORCPT, decoded with their case kept.
+    dsn_envelope dsn = {};
     /// The message as received, with dot-stuffing removed. Set before handle_DATA runs.
     std::string original_content = {};
 
@@ -53,6 +58,7 @@ protected:
         require_tls = false;
         rcpt_tos.clear();
         rcpt_options.clear();
+        dsn.clear();
         original_content.clear();
     }
 };

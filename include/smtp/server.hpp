@@ -11,6 +11,7 @@
 #include <smtp/envelope.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/options.hpp>
+#include <smtp/parameters.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
 #include <smtp/tls.hpp>

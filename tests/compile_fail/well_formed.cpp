@@ -1,8 +1,21 @@
 // Control for the compile-fail tests: a handler with every hook, each well formed, compiles.
 #include <smtp/server.hpp>
 
+// Declared MAIL and RCPT parameters, well formed.
+struct priority {
+    static constexpr std::string_view keyword = "MT-PRIORITY";
+    static constexpr std::string_view ehlo = "MT-PRIORITY MIXER";
+    static smtp::reply check(std::string_view) { return {}; }
+};
+struct flag {
+    static constexpr std::string_view keyword = "X-FLAG";
+    static constexpr smtp::parameter_value value = smtp::parameter_value::none;
+};
+
 struct every_hook {
     using env = smtp::envelope<>;
+    using mail_parameters = smtp::parameters<priority>;
+    using rcpt_parameters = smtp::parameters<flag>;
     smtp::reply handle_HELO(smtp::connection&, smtp::session&, env&, std::string_view) {
         return {};
     }

@@ -1,11 +1,14 @@
 // libFuzzer target: ESMTP parameters (detail::split_parameters, check_mail_parameters,
-// check_rcpt_parameters). The input is what follows the address of MAIL or RCPT.
+// check_rcpt_parameters, with and without DSN, REQUIRETLS and declared parameters; xtext). The
+// input is what follows the address of MAIL or RCPT.
 // See docs/fuzzing.md.
 
 #include "fuzz_check.hpp"
 
 #include <smtp/detail/command.hpp>
 #include <smtp/detail/parameters.hpp>
+#include <smtp/detail/xtext.hpp>
+#include <smtp/parameters.hpp>
 
 #include <cstdint>
 #include <limits>
@@ -21,6 +24,19 @@ using smtp::detail::is_python_space;
 using smtp::detail::mail_parameters;
 using smtp::detail::rcpt_parameters_status;
 using status = mail_parameters::status;
+
+struct tag {
+    static constexpr std::string_view keyword = "X-TAG";
+    static constexpr smtp::parameter_value value = smtp::parameter_value::optional;
+};
+struct flag {
+    static constexpr std::string_view keyword = "FLAG";
+    static constexpr smtp::parameter_value value = smtp::parameter_value::none;
+    static smtp::reply check(std::string_view v) {
+        return v.empty() ? smtp::reply{} : smtp::reply{501, "unexpected"};
+    }
+};
+using declared = smtp::parameters<tag, flag>;
 
 void check_tokens(std::string_view rest, const std::vector<std::string>& tokens) {
     // The tokens are the non-space runs of the input, in order, upper-cased.
@@ -73,6 +89,28 @@ void check_lists(const std::vector<std::string>& tokens) {
     FUZZ_CHECK(check_rcpt_parameters(tokens) == r);
 }
 
+// The extensions only give meaning to tokens aiosmtpd refuses: what it accepts stays accepted,
+// and what they accept is within the RFCs' limits.
+void check_extensions(const std::vector<std::string>& tokens, const std::vector<std::string>& raw) {
+    const smtp::detail::parameter_extensions ext{
+        .dsn = true, .requiretls = true, .declared = declared::rules};
+    mail_parameters plain, extended;
+    const status before = check_mail_parameters(tokens, true, true, 1000, plain);
+    const status after = check_mail_parameters(tokens, true, true, 1000, extended, false, ext, raw);
+    if (before == status::ok) FUZZ_CHECK(after == status::ok);
+    if (after == status::invalid) FUZZ_CHECK(!extended.error.empty());
+    if (after == status::ok) FUZZ_CHECK(extended.envid.size() <= smtp::detail::envid_limit);
+    smtp::detail::rcpt_parameters rcpt;
+    const rcpt_parameters_status r = check_rcpt_parameters(tokens, ext, rcpt, raw);
+    if (tokens.empty()) FUZZ_CHECK(r == rcpt_parameters_status::ok);
+    if (r == rcpt_parameters_status::ok) {
+        FUZZ_CHECK(rcpt.dsn.orcpt.size() <= smtp::detail::orcpt_limit);
+        FUZZ_CHECK(!rcpt.dsn.notify.never || (!rcpt.dsn.notify.success &&
+                                              !rcpt.dsn.notify.failure && !rcpt.dsn.notify.delay));
+    }
+    if (r == rcpt_parameters_status::invalid) FUZZ_CHECK(!rcpt.error.empty());
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -82,6 +120,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     smtp::detail::split_parameters(rest, tokens);
     check_tokens(rest, tokens);
     check_lists(tokens);
+    std::vector<std::string> as_sent;
+    smtp::detail::split_parameters(rest, tokens, as_sent);
+    FUZZ_CHECK(as_sent.size() == tokens.size());
+    for (std::size_t i = 0; i < as_sent.size(); ++i) {
+        std::string upper = as_sent[i];
+        for (char& c : upper)
+            c = smtp::detail::ascii_upper(c);
+        FUZZ_CHECK(upper == tokens[i]);
+    }
+    check_extensions(tokens, as_sent);
+
+    // xtext: what encode_xtext makes decodes back to the input.
+    std::string decoded;
+    FUZZ_CHECK(smtp::detail::decode_xtext(smtp::detail::encode_xtext(rest), decoded));
+    FUZZ_CHECK(decoded == rest);
 
     // Tokens as no split can make them (lower case, white space inside, empty), NUL-separated:
     // the checks must hold for any list.

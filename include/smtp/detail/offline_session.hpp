@@ -61,6 +61,12 @@ public:
         return open_;
     }
 
+    /// TLS is now active, as after a successful STARTTLS (the session starts over).
+    void tls_started() {
+        proto_.tls_started();
+        session_ = {};
+    }
+
     /// Everything the server has written so far.
     const std::string& output() const noexcept { return out_; }
     /// Takes the output written so far.

@@ -2,8 +2,12 @@
 #define SMTP_DETAIL_PARAMETERS_HPP
 
 #include <smtp/detail/command.hpp>
+#include <smtp/detail/dsn_parameters.hpp>
 #include <smtp/envelope.hpp>
+#include <smtp/parameters.hpp>
+#include <smtp/reply.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +28,25 @@ inline void split_parameters(std::string_view rest, std::vector<std::string>& to
         std::string& token = tokens.emplace_back(rest.substr(0, end));
         for (char& c : token)
             if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+        rest.remove_prefix(end);
+    }
+}
+
+/// The same, also keeping the tokens as sent in `raw` (same order), for the values whose case
+/// matters (ENVID, ORCPT, declared parameters).
+inline void split_parameters(std::string_view rest, std::vector<std::string>& tokens,
+                             std::vector<std::string>& raw) {
+    split_parameters(rest, tokens);
+    raw.resize(tokens.size());
+    std::size_t i = 0;
+    for (;;) {
+        while (!rest.empty() && is_python_space(rest.front()))
+            rest.remove_prefix(1);
+        if (rest.empty()) return;
+        std::size_t end = 0;
+        while (end < rest.size() && !is_python_space(rest[end]))
+            ++end;
+        raw[i++].assign(rest.substr(0, end));
         rest.remove_prefix(end);
     }
 }
@@ -52,7 +75,114 @@ inline bool parse_parameter(std::string_view token, parameter& out) noexcept {
     return true;
 }
 
-/// What MAIL's parameters say, after aiosmtpd's checks (§2.6). Duplicates: the last one wins.
+/// What a session understands beyond aiosmtpd's MAIL and RCPT parameters.
+struct parameter_extensions {
+    bool dsn = false;        // RET, ENVID, NOTIFY, ORCPT (options::dsn)
+    bool requiretls = false; // REQUIRETLS (options::requiretls, and TLS is active)
+    std::span<const parameter_rule> declared = {}; // the handler's mail_ or rcpt_parameters
+};
+
+inline const parameter_rule* find_declared(std::span<const parameter_rule> declared,
+                                           std::string_view keyword) noexcept {
+    for (const auto& rule : declared)
+        if (iequal_ascii(rule.keyword, keyword)) return &rule;
+    return nullptr;
+}
+
+/// parse_parameter, except that a declared keyword may hold '-' (RFC 5321's esmtp-keyword),
+/// and a declared parameter's value must be an esmtp-value (no '=').
+inline bool parse_parameter(std::string_view token, parameter& out,
+                            std::span<const parameter_rule> declared) noexcept {
+    if (parse_parameter(token, out))
+        return !out.has_value || out.value.find('=') == std::string_view::npos ||
+               find_declared(declared, out.keyword) == nullptr;
+    return !out.keyword.empty() && !(out.has_value && out.value.empty()) &&
+           find_declared(declared, out.keyword) != nullptr &&
+           out.value.find('=') == std::string_view::npos;
+}
+
+/// Where the only token with `keyword` is; `npos` when there is none, `duplicate` when there
+/// are several (RFC 3461 allows each of its parameters once).
+struct keyword_search {
+    static constexpr std::size_t npos = std::size_t(-1);
+    static constexpr std::size_t duplicate = std::size_t(-2);
+};
+inline std::size_t find_only(const std::vector<std::string>& tokens, std::string_view keyword) {
+    std::size_t found = keyword_search::npos;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        parameter p;
+        parse_parameter(tokens[i], p);
+        if (p.keyword != keyword) continue;
+        if (found != keyword_search::npos) return keyword_search::duplicate;
+        found = i;
+    }
+    return found;
+}
+
+/// The value of `tokens[i]` as the client sent it: from `raw` (the same tokens, case
+/// preserved) when given.
+inline std::string_view raw_value(const std::vector<std::string>& tokens,
+                                  std::span<const std::string> raw, std::size_t i) {
+    std::string_view token = raw.size() == tokens.size() ? std::string_view(raw[i]) : tokens[i];
+    std::size_t eq = token.find('=');
+    return eq == std::string_view::npos ? std::string_view{} : token.substr(eq + 1);
+}
+
+/// The 501 answering a wrong parameter value.
+inline reply parameter_error(std::string_view text) {
+    return {501, std::string(text)};
+}
+
+/// Checks the declared parameters among `tokens`: their value rule, duplicates, their check.
+/// On failure `error` is the reply.
+inline bool check_declared(const std::vector<std::string>& tokens, std::span<const std::string> raw,
+                           std::span<const parameter_rule> declared, reply& error) {
+    for (const auto& rule : declared) {
+        std::string keyword(rule.keyword);
+        for (char& c : keyword)
+            c = ascii_upper(c);
+        std::size_t i = find_only(tokens, keyword);
+        if (i == keyword_search::npos) continue;
+        if (i == keyword_search::duplicate) {
+            error = parameter_error("Error: duplicate " + keyword + " parameter");
+            return false;
+        }
+        bool has_value = tokens[i].find('=') != std::string::npos;
+        if (has_value && rule.value == parameter_value::none) {
+            error = parameter_error("Error: " + keyword + " takes no arguments");
+            return false;
+        }
+        if (!has_value && rule.value == parameter_value::required) {
+            error = parameter_error("Error: " + keyword + " needs a value");
+            return false;
+        }
+        if (rule.check) {
+            reply r = rule.check(raw_value(tokens, raw, i));
+            if (!r.empty()) {
+                error = std::move(r);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/// Gives the declared parameters among `tokens` back their value as sent (the keyword stays
+/// upper case); aiosmtpd never accepts them, so its upper-casing need not be kept.
+inline void restore_declared_values(std::vector<std::string>& tokens,
+                                    std::span<const std::string> raw,
+                                    std::span<const parameter_rule> declared) {
+    if (declared.empty() || raw.size() != tokens.size()) return;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        parameter p;
+        parse_parameter(tokens[i], p, declared);
+        if (p.has_value && find_declared(declared, p.keyword))
+            tokens[i].replace(p.keyword.size() + 1, std::string::npos, raw_value(tokens, raw, i));
+    }
+}
+
+/// What MAIL's parameters say, after aiosmtpd's checks (§2.6). Duplicates: the last one wins
+/// (aiosmtpd's parameters); RFC 3461's and declared ones may appear once.
 struct mail_parameters {
     enum class status {
         ok,
@@ -61,22 +191,30 @@ struct mail_parameters {
         smtputf8_value, // 501 Error: SMTPUTF8 takes no arguments
         smtputf8_off,   // 501 Error: SMTPUTF8 disabled
         too_big,        // 552 Error: message size exceeds fixed maximum message size
-        unknown         // 555 MAIL FROM parameters not recognized or not implemented
+        unknown,        // 555 MAIL FROM parameters not recognized or not implemented
+        invalid         // `error`: a DSN, REQUIRETLS or declared parameter is wrong
     };
     bool smtputf8 = false;
     body_type body = body_type::unspecified;
+    dsn_return ret = dsn_return::unspecified;
+    std::string envid = {};
+    bool require_tls = false;
+    reply error = {};
 };
 
 /// Validates MAIL parameter tokens. `understand_body`: BODY= is known (8BITMIME offered);
-/// `binary_mime`: BODY=BINARYMIME too (CHUNKING offered).
+/// `binary_mime`: BODY=BINARYMIME too (CHUNKING offered); `ext`: what else is understood;
+/// `raw`: the tokens as sent (for values whose case matters), else values come upper-cased.
 inline mail_parameters::status check_mail_parameters(const std::vector<std::string>& tokens,
                                                      bool understand_body, bool smtputf8_enabled,
                                                      std::size_t size_limit, mail_parameters& out,
-                                                     bool binary_mime = false) noexcept {
+                                                     bool binary_mime = false,
+                                                     const parameter_extensions& ext = {},
+                                                     std::span<const std::string> raw = {}) {
     using status = mail_parameters::status;
     parameter p;
     for (const auto& token : tokens)
-        if (!parse_parameter(token, p)) return status::syntax;
+        if (!parse_parameter(token, p, ext.declared)) return status::syntax;
     // The checks run keyword by keyword in aiosmtpd's order, each on the last occurrence.
     auto last = [&](std::string_view keyword, parameter& found) {
         bool seen = false;
@@ -118,23 +256,98 @@ inline mail_parameters::status check_mail_parameters(const std::vector<std::stri
         }
         if (size_limit != 0 && (overflow || size > size_limit)) return status::too_big;
     }
+    // Beyond aiosmtpd: RFC 3461, RFC 8689, the handler's own.
+    out.ret = dsn_return::unspecified;
+    out.envid.clear();
+    out.require_tls = false;
+    auto fail = [&](std::string_view text) {
+        out.error = parameter_error(text);
+        return status::invalid;
+    };
+    if (ext.dsn) {
+        std::size_t i = find_only(tokens, "RET");
+        if (i == keyword_search::duplicate) return fail("Error: duplicate RET parameter");
+        if (i != keyword_search::npos) {
+            parse_parameter(tokens[i], p);
+            if (auto e = parse_ret(p.value, out.ret); !e.empty()) return fail(e);
+        }
+        i = find_only(tokens, "ENVID");
+        if (i == keyword_search::duplicate) return fail("Error: duplicate ENVID parameter");
+        if (i != keyword_search::npos)
+            if (auto e = parse_envid(raw_value(tokens, raw, i), out.envid); !e.empty())
+                return fail(e);
+    }
+    if (ext.requiretls && last("REQUIRETLS", p)) {
+        if (p.has_value) return fail("Error: REQUIRETLS takes no arguments");
+        out.require_tls = true;
+    }
+    if (!check_declared(tokens, raw, ext.declared, out.error)) return status::invalid;
     for (const auto& token : tokens) {
-        parse_parameter(token, p);
+        parse_parameter(token, p, ext.declared);
         if (p.keyword == "SIZE" || p.keyword == "SMTPUTF8") continue;
         if ((understand_body || binary_mime) && p.keyword == "BODY") continue;
+        if (ext.dsn && (p.keyword == "RET" || p.keyword == "ENVID")) continue;
+        if (ext.requiretls && p.keyword == "REQUIRETLS") continue;
+        if (find_declared(ext.declared, p.keyword)) continue;
         return status::unknown;
     }
     return status::ok;
 }
 
-/// RCPT accepts no parameters yet: any valid token is 555, an invalid one 501.
-enum class rcpt_parameters_status { ok, syntax, unknown };
+/// How RCPT's parameters fared: without extensions any valid token is 555 (aiosmtpd), an
+/// invalid one 501.
+enum class rcpt_parameters_status { ok, syntax, unknown, invalid };
 
-inline rcpt_parameters_status check_rcpt_parameters(const std::vector<std::string>& tokens) {
+/// What RCPT's parameters say.
+struct rcpt_parameters {
+    recipient_dsn dsn = {};
+    reply error = {}; // for rcpt_parameters_status::invalid
+};
+
+inline rcpt_parameters_status check_rcpt_parameters(const std::vector<std::string>& tokens,
+                                                    const parameter_extensions& ext,
+                                                    rcpt_parameters& out,
+                                                    std::span<const std::string> raw = {}) {
+    using status = rcpt_parameters_status;
+    out.dsn.notify = {};
+    out.dsn.orcpt_type.clear();
+    out.dsn.orcpt.clear();
+    if (tokens.empty()) return status::ok; // the common case, kept short
     parameter p;
     for (const auto& token : tokens)
-        if (!parse_parameter(token, p)) return rcpt_parameters_status::syntax;
-    return tokens.empty() ? rcpt_parameters_status::ok : rcpt_parameters_status::unknown;
+        if (!parse_parameter(token, p, ext.declared)) return status::syntax;
+    auto fail = [&](std::string_view text) {
+        out.error = parameter_error(text);
+        return status::invalid;
+    };
+    if (ext.dsn) {
+        std::size_t i = find_only(tokens, "NOTIFY");
+        if (i == keyword_search::duplicate) return fail("Error: duplicate NOTIFY parameter");
+        if (i != keyword_search::npos) {
+            parse_parameter(tokens[i], p);
+            if (auto e = parse_notify(p.value, out.dsn.notify); !e.empty()) return fail(e);
+        }
+        i = find_only(tokens, "ORCPT");
+        if (i == keyword_search::duplicate) return fail("Error: duplicate ORCPT parameter");
+        if (i != keyword_search::npos)
+            if (auto e = parse_orcpt(raw_value(tokens, raw, i), out.dsn.orcpt_type, out.dsn.orcpt);
+                !e.empty())
+                return fail(e);
+    }
+    if (!check_declared(tokens, raw, ext.declared, out.error)) return status::invalid;
+    for (const auto& token : tokens) {
+        parse_parameter(token, p, ext.declared);
+        if (ext.dsn && (p.keyword == "NOTIFY" || p.keyword == "ORCPT")) continue;
+        if (find_declared(ext.declared, p.keyword)) continue;
+        return status::unknown;
+    }
+    return status::ok;
+}
+
+/// RCPT as aiosmtpd has it: no parameters at all.
+inline rcpt_parameters_status check_rcpt_parameters(const std::vector<std::string>& tokens) {
+    rcpt_parameters out;
+    return check_rcpt_parameters(tokens, {}, out);
 }
 
 } // namespace smtp::detail

@@ -29,6 +29,8 @@ struct features {
     std::span<const std::string_view> auth_mechanisms = {}; // the mechanisms' names
     std::string_view ehlo_auth_line = {};                   // AUTH and the sorted names
     bool tls_available = false;                             // a TLS context is configured
+    std::span<const parameter_rule> mail_parameters = {};   // the handler's (parameters.hpp)
+    std::span<const parameter_rule> rcpt_parameters = {};
 };
 
 /// What the connection does after a protocol step.
@@ -50,7 +52,9 @@ public:
     protocol(const options& opts, std::string_view hostname, features f, session& s,
              envelope_type& env, std::string& out)
         : opts_(opts), hostname_(hostname), features_(f), session_(s), envelope_(env), out_(out),
-          line_limit_(std::max<std::size_t>(1001, opts.command_size_limit + 36)),
+          line_limit_(std::max<std::size_t>(1001, opts.command_size_limit + 36 +
+                                                      (opts.dsn ? dsn_rcpt_line_allowance : 0) +
+                                                      (opts.requiretls ? 11 : 0))),
           lines_(line_limit_) {
         unknown_budget_ = opts.unknown_command_limit;
         if (opts.command_call_limit) {
@@ -232,6 +236,11 @@ public:
         if (opts_.enhanced_status_codes) line(std::string_view("ENHANCEDSTATUSCODES"));
         if (opts_.dsn) line(std::string_view("DSN"));
         if (opts_.requiretls && tls_active_) line(std::string_view("REQUIRETLS")); // RFC 8689 §4
+        // Then what the handler's declared MAIL and RCPT parameters advertise.
+        for (const auto& rule : features_.mail_parameters)
+            if (!rule.ehlo.empty()) line(rule.ehlo);
+        for (const auto& rule : features_.rcpt_parameters)
+            if (!rule.ehlo.empty()) line(rule.ehlo);
     }
 
     /// Writes the EHLO reply lines except the last one (`250-<hostname>` and the keywords).
@@ -286,6 +295,7 @@ public:
     struct path_request {
         std::string address;
         std::vector<std::string> options;
+        std::vector<std::string> raw_options; // the same tokens as sent (case kept)
     };
 
     step check_mail(const command& cmd, path_request& req) {
@@ -303,11 +313,18 @@ public:
             write(503, "5.5.1", "Error: nested MAIL command");
             return step::replied;
         }
-        split_parameters(rest, req.options);
         mail_parameters params;
+        parameter_extensions ext{.dsn = opts_.dsn,
+                                 .requiretls = opts_.requiretls && tls_active_,
+                                 .declared = features_.mail_parameters};
+        split(rest, req, ext);
         switch (check_mail_parameters(req.options, features_.eight_bit_mime, opts_.enable_smtputf8,
-                                      opts_.data_size_limit, params, opts_.chunking)) {
+                                      opts_.data_size_limit, params, opts_.chunking, ext,
+                                      req.raw_options)) {
         case mail_parameters::status::ok: break;
+        case mail_parameters::status::invalid:
+            write_parameter_error(params.error);
+            return step::replied;
         case mail_parameters::status::syntax:
             write(501, "5.5.4", mail_syntax());
             return step::replied;
@@ -331,6 +348,10 @@ public:
         }
         envelope_.smtp_utf8 = params.smtputf8;
         envelope_.body = params.body;
+        envelope_.dsn.ret = params.ret;
+        envelope_.dsn.envid = std::move(params.envid);
+        envelope_.require_tls = params.require_tls;
+        restore_declared_values(req.options, req.raw_options, features_.mail_parameters);
         return step::proceed;
     }
 
@@ -354,9 +375,13 @@ public:
             write(452, "", "4.5.3 Error: too many recipients");
             return step::replied;
         }
-        split_parameters(rest, req.options);
-        switch (check_rcpt_parameters(req.options)) {
+        parameter_extensions ext{.dsn = opts_.dsn, .declared = features_.rcpt_parameters};
+        split(rest, req, ext);
+        switch (check_rcpt_parameters(req.options, ext, rcpt_, req.raw_options)) {
         case rcpt_parameters_status::ok: break;
+        case rcpt_parameters_status::invalid:
+            write_parameter_error(rcpt_.error);
+            return step::replied;
         case rcpt_parameters_status::syntax:
             write(501, "5.5.4", rcpt_syntax());
             return step::replied;
@@ -364,12 +389,24 @@ public:
             write(555, "5.5.4", "RCPT TO parameters not recognized or not implemented");
             return step::replied;
         }
+        restore_declared_values(req.options, req.raw_options, features_.rcpt_parameters);
         return step::proceed;
     }
 
     void default_rcpt(const path_request& req) {
         envelope_.add_recipient(req.address, req.options);
+        recipient_recorded();
         write(250, "2.1.5", "OK");
+    }
+
+    /// After RCPT's hook (or default behaviour): with DSN on, keeps `envelope.dsn.recipients`
+    /// parallel to `rcpt_tos`, giving a recipient the hook added the DSN parameters of this RCPT.
+    void recipient_recorded() {
+        if (!opts_.dsn) return;
+        auto& list = envelope_.dsn.recipients;
+        if (list.size() > envelope_.rcpt_tos.size()) list.resize(envelope_.rcpt_tos.size());
+        while (list.size() < envelope_.rcpt_tos.size())
+            list.push_back(rcpt_.dsn);
     }
 
     // --- DATA --------------------------------------------------------------------------------
@@ -711,7 +748,11 @@ public:
         if (v == verb::mail && session_.extended_smtp) {
             if (opts_.data_size_limit != 0) limit += 26;
             if (opts_.enable_smtputf8) limit += 10;
+            if (opts_.dsn) limit += dsn_mail_line_allowance;
+            if (opts_.requiretls) limit += 11; // " REQUIRETLS"
         }
+        if (v == verb::rcpt && session_.extended_smtp && opts_.dsn)
+            limit += dsn_rcpt_line_allowance;
         return limit;
     }
 
@@ -722,6 +763,22 @@ private:
                    auto up = [](char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; };
                    return up(x) == up(y);
                });
+    }
+
+    /// Splits MAIL's or RCPT's parameters; keeps them as sent too only when an extension may
+    /// need a value's case (aiosmtpd's parameters alone never do).
+    static void split(std::string_view rest, path_request& req, const parameter_extensions& ext) {
+        if (ext.dsn || !ext.declared.empty()) {
+            split_parameters(rest, req.options, req.raw_options);
+        } else {
+            split_parameters(rest, req.options);
+            req.raw_options.clear();
+        }
+    }
+
+    /// A DSN, REQUIRETLS or declared parameter's 501 (or a declared check's own reply).
+    void write_parameter_error(const reply& r) {
+        write(r, r.code / 100 == 5 ? "5.5.4" : r.code / 100 == 4 ? "4.5.4" : "");
     }
 
     void not_recognized(const command& cmd) {
@@ -855,6 +912,7 @@ private:
     command_parser parser_;
     data_reader data_;
     path_request path_;
+    rcpt_parameters rcpt_; // the last RCPT's parameters
     struct chunk_state {
         std::size_t remaining = 0; // octets of the current chunk still to come
         std::size_t size = 0;      // the current chunk's size

@@ -33,6 +33,15 @@ namespace smtp::handlers {
 /// ------------ END MESSAGE ------------
 /// \endverbatim
 ///
+/// With DSN or REQUIRETLS parameters (which aiosmtpd refuses) their decoded values follow the
+/// options, before the blank line:
+///
+/// \verbatim
+/// dsn: RET=HDRS ENVID='QQ314159'
+/// dsn for 'bob@foo.org': NOTIFY=SUCCESS,FAILURE ORCPT='rfc822;Bob@Foo.ORG'
+/// requiretls: True
+/// \endverbatim
+///
 /// Usable alone or as a base of a user's handler. Safe to share between threads: each message
 /// is printed whole.
 class debugging {
@@ -137,6 +146,46 @@ inline void append_utf8_replacing(std::string& out, std::string_view line) {
     }
 }
 
+/// The decoded DSN parameters, one line for MAIL's and one per recipient that has any; returns
+/// whether it wrote anything.
+inline bool append_dsn(std::string& out, const envelope_base& env) {
+    bool wrote = false;
+    if (env.dsn.ret != dsn_return::unspecified || !env.dsn.envid.empty()) {
+        out.append("dsn:");
+        if (env.dsn.ret != dsn_return::unspecified)
+            out.append(env.dsn.ret == dsn_return::full ? " RET=FULL" : " RET=HDRS");
+        if (!env.dsn.envid.empty()) {
+            out.append(" ENVID=");
+            append_python_repr(out, env.dsn.envid);
+        }
+        out.push_back('\n');
+        wrote = true;
+    }
+    for (std::size_t i = 0; i < env.dsn.recipients.size() && i < env.rcpt_tos.size(); ++i) {
+        const recipient_dsn& r = env.dsn.recipients[i];
+        if (!r.notify.specified() && r.orcpt_type.empty()) continue;
+        out.append("dsn for ");
+        append_python_repr(out, env.rcpt_tos[i]);
+        out.push_back(':');
+        if (r.notify.specified()) {
+            std::string notify;
+            for (auto [on, name] : {std::pair{r.notify.never, "NEVER"},
+                                    {r.notify.success, "SUCCESS"},
+                                    {r.notify.failure, "FAILURE"},
+                                    {r.notify.delay, "DELAY"}})
+                if (on) notify.append(notify.empty() ? "" : ",").append(name);
+            out.append(" NOTIFY=").append(notify);
+        }
+        if (!r.orcpt_type.empty()) {
+            out.append(" ORCPT=");
+            append_python_repr(out, r.orcpt_type + ";" + r.orcpt);
+        }
+        out.push_back('\n');
+        wrote = true;
+    }
+    return wrote;
+}
+
 } // namespace detail
 
 template <class Content>
@@ -153,6 +202,11 @@ std::string debugging::format(const session& s, const envelope<Content>& env) {
         out.append("rcpt options: ");
         detail::append_python_list(out, env.rcpt_options);
         out.push_back('\n');
+        separator = true;
+    }
+    separator = detail::append_dsn(out, env) || separator;
+    if (env.require_tls) {
+        out.append("requiretls: True\n");
         separator = true;
     }
     if (separator) out.push_back('\n');

@@ -266,12 +266,15 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     connection conn(std::move(socket), opts_, hostname_);
     detail::session_registry::entry registered(std::move(registry), conn);
     envelope_type env;
-    detail::protocol<content_type> proto(opts_, hostname_,
-                                         {.eight_bit_mime = DecodePolicy::eight_bit_mime,
-                                          .auth_mechanisms = mechanisms::names,
-                                          .ehlo_auth_line = mechanisms::line.view(),
-                                          .tls_available = opts_.tls != nullptr},
-                                         conn.session_, env, conn.out_);
+    detail::protocol<content_type> proto(
+        opts_, hostname_,
+        {.eight_bit_mime = DecodePolicy::eight_bit_mime,
+         .auth_mechanisms = mechanisms::names,
+         .ehlo_auth_line = mechanisms::line.view(),
+         .tls_available = opts_.tls != nullptr,
+         .mail_parameters = detail::mail_parameters_of<Handler>::type::rules,
+         .rcpt_parameters = detail::rcpt_parameters_of<Handler>::type::rules},
+        conn.session_, env, conn.out_);
     if constexpr (has_trace<Handler>) {
         conn.tracer_ = [](void* handler, const connection& c, trace_event e, std::string_view b) {
             static_cast<Handler*>(handler)->trace(c, e, b);
@@ -617,6 +620,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
             SMTP_DETAIL_CALL_HOOK(
                 r, handler_.handle_RCPT(conn, s, env, proto.path().address,
                                         std::span<const std::string>(proto.path().options)));
+            proto.recipient_recorded();
             detail::write_hook_reply(out, r, opts_.enhanced_status_codes,
                                      r.positive() ? "2.1.5" : "");
         } else {
