@@ -16,24 +16,27 @@ enum class dsn_return {
 /// RCPT's NOTIFY parameter (RFC 3461 §4.1): when a DSN is wanted for this recipient.
 /// All false: no NOTIFY was given (the server's default, usually FAILURE and DELAY).
 struct dsn_notify {
-    bool never = false; ///< NOTIFY=NEVER (then the others are false)
-    bool success = false;
-    bool failure = false;
-    bool delay = false;
+    bool never = false;   ///< NOTIFY=NEVER (then the others are false)
+    bool success = false; ///< SUCCESS was listed
+    bool failure = false; ///< FAILURE was listed
+    bool delay = false;   ///< DELAY was listed
 
     /// True when the client sent a NOTIFY parameter.
     bool specified() const noexcept { return never || success || failure || delay; }
+    /// Memberwise.
     friend bool operator==(const dsn_notify&, const dsn_notify&) = default;
 };
 
 /// The DSN parameters of one accepted recipient.
 struct recipient_dsn {
+    /// RCPT's NOTIFY.
     dsn_notify notify = {};
     /// ORCPT's address type as sent (`rfc822`, `utf-8`, ...); empty without ORCPT.
     std::string orcpt_type = {};
     /// ORCPT's original recipient, xtext-decoded, case preserved.
     std::string orcpt = {};
 
+    /// Memberwise.
     friend bool operator==(const recipient_dsn&, const recipient_dsn&) = default;
 };
 
@@ -48,6 +51,7 @@ struct dsn_envelope {
     /// recipient); empty without.
     std::vector<recipient_dsn> recipients = {};
 
+    /// Empties it (a new transaction).
     void clear() noexcept {
         ret = dsn_return::unspecified;
         envid.clear();

@@ -136,6 +136,7 @@ constexpr bool keywords_not_builtin(const std::array<parameter_rule, N>& rules) 
 /// The MAIL or RCPT parameters a handler understands (see the file comment).
 template <class... P>
 struct parameters {
+    /// The parameters' rules, checked at compile time, as the protocol uses them.
     static constexpr std::array<detail::parameter_rule, sizeof...(P)> rules = {
         detail::rule_of<P>()...};
     static_assert(detail::keywords_valid(rules),

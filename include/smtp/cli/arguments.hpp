@@ -435,8 +435,8 @@ inline std::string usage(std::string_view prog) {
     out.append(indent).append("[--sni NAME:CERT:KEY] [--lmtp] [--proxy-protocol SECONDS]\n");
     out.append(indent).append(
         "[--proxy-trusted CIDR] [--threads N] [--shutdown-timeout SECONDS]\n");
-    out.append(indent).append("[--pipelining] [--chunking] [--enhanced-status-codes] [--dsn]\n");
-    out.append(indent).append("[--requiretls]\n");
+    out.append(indent).append("[--pipelining] [--chunking] [--enhanced-status-codes]\n");
+    out.append(indent).append("[--dsn] [--requiretls]\n");
     out.append(indent).append("[CLASSARGS ...]\n");
     return out;
 }

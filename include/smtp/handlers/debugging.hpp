@@ -36,11 +36,11 @@ namespace smtp::handlers {
 /// With DSN or REQUIRETLS parameters (which aiosmtpd refuses) their decoded values follow the
 /// options, before the blank line:
 ///
-/// \verbatim
+/// \code{.unparsed}
 /// dsn: RET=HDRS ENVID='QQ314159'
 /// dsn for 'bob@foo.org': NOTIFY=SUCCESS,FAILURE ORCPT='rfc822;Bob@Foo.ORG'
 /// requiretls: True
-/// \endverbatim
+/// \endcode
 ///
 /// Usable alone or as a base of a user's handler. Safe to share between threads: each message
 /// is printed whole.
