@@ -43,8 +43,8 @@ inline void write_reply(std::string& out, int reply_code, std::string_view text,
     }
     const char fallback[] = {char('0' + reply_class), '.', '0', '.', '0'};
     std::string_view prefix = code.empty() ? std::string_view(fallback, sizeof fallback) : code;
-    std::string lines;
-    lines.reserve(text.size() + prefix.size() + 1);
+    thread_local std::string lines; // grown once per thread, not per reply
+    lines.clear();
     for (;;) {
         std::size_t end = text.find('\n');
         std::string_view line = text.substr(0, end);

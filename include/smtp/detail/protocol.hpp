@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -156,7 +157,7 @@ public:
             return step::replied;
         }
         if (opts_.command_call_limit && !spend_call_budget(cmd)) {
-            write(421, "", "4.7.0 " + std::string(cmd.name) + " sent too many times");
+            write(421, "", joined({"4.7.0 ", cmd.name, " sent too many times"}));
             return step::close;
         }
         if (opts_.lmtp) {
@@ -642,7 +643,7 @@ public:
         }
         auto parsed = parse_address(cmd.arg, opts_.local_part_limit);
         if (!parsed) {
-            write(502, "5.1.3", "Could not VRFY " + std::string(cmd.arg));
+            write(502, "5.1.3", joined({"Could not VRFY ", cmd.arg}));
             return step::replied;
         }
         address = std::move(parsed->address);
@@ -665,15 +666,15 @@ public:
             verb v = verb_from_name(name);
             std::string_view syntax = listed_in_help(v) ? help_syntax(v) : std::string_view{};
             if (!syntax.empty()) {
-                std::string text = "Syntax: " + std::string(syntax);
-                if (session_.extended_smtp && (v == verb::mail || v == verb::rcpt))
-                    text.append(" [SP <mail-parameters>]");
-                write(250, "2.0.0", text);
+                bool parameters = session_.extended_smtp && (v == verb::mail || v == verb::rcpt);
+                write(250, "2.0.0",
+                      joined({"Syntax: ", syntax, parameters ? " [SP <mail-parameters>]" : ""}));
                 return;
             }
             code = 501;
         }
-        std::string text = "Supported commands:";
+        std::string& text = scratch();
+        text.assign("Supported commands:");
         for (std::string_view name : {"AUTH", "BDAT", "DATA", "EHLO", "HELO", "HELP", "LHLO",
                                       "MAIL", "NOOP", "QUIT", "RCPT", "RSET", "STARTTLS", "VRFY"})
             if (listed_in_help(verb_from_name(name))) text.append(" ").append(name);
@@ -781,8 +782,23 @@ private:
         write(r, r.code / 100 == 5 ? "5.5.4" : r.code / 100 == 4 ? "4.5.4" : "");
     }
 
+    /// A per-thread buffer for building reply texts: replies to a flood of commands allocate
+    /// nothing once it has grown (and no session carries one).
+    static std::string& scratch() {
+        thread_local std::string buffer;
+        return buffer;
+    }
+    /// The parts one after another, in scratch(); valid until the next call.
+    static std::string_view joined(std::initializer_list<std::string_view> parts) {
+        std::string& text = scratch();
+        text.clear();
+        for (std::string_view part : parts)
+            text.append(part);
+        return text;
+    }
+
     void not_recognized(const command& cmd) {
-        write(500, "5.5.1", "Error: command \"" + std::string(cmd.name) + "\" not recognized");
+        write(500, "5.5.1", joined({"Error: command \"", cmd.name, "\" not recognized"}));
     }
 
     bool auth_offered() const noexcept { return !opts_.auth_require_tls || tls_active_; }
@@ -804,7 +820,7 @@ private:
 
     bool greeted(std::string_view helo) {
         if (!session_.host_name.empty()) return true;
-        write(503, "5.5.1", "Error: send " + std::string(helo) + " first");
+        write(503, "5.5.1", joined({"Error: send ", helo, " first"}));
         return false;
     }
 
