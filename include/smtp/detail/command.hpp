@@ -31,7 +31,7 @@ enum class verb : std::uint8_t {
 inline constexpr std::size_t verb_count = std::size_t(verb::unknown) + 1;
 
 inline constexpr std::array<std::string_view, verb_count> verb_names = {
-    "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA",     "RSET", "NOOP",
+    "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "RSET",     "NOOP",
     "QUIT", "VRFY", "EXPN", "HELP", "AUTH", "BDAT", "STARTTLS", ""};
 
 inline constexpr std::string_view name_of(verb v) noexcept {
