@@ -182,8 +182,7 @@ private:
     boost::asio::awaitable<reply> stream_chunk(connection& conn, envelope_type& env,
                                                std::string_view bytes);
     boost::asio::awaitable<void> abort_stream(connection& conn, envelope_type& env);
-    void observe_message(connection& conn, message_stats& stats,
-                         std::chrono::steady_clock::time_point started);
+    void observe_message(connection& conn, message_stats& stats);
     /// The reply for a hook that threw: handle_exception's, or `500 Error: (<type>) <what>`.
     boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
 

@@ -782,11 +782,12 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
     }
 }
 
-// The figures of one message for the connection and the observability hooks.
+// The figures of one message for the connection and the observability hooks; it began at
+// `conn.message_started_` (the DATA command or the message's first BDAT).
 template <class Handler, class AuthPolicy, class DecodePolicy>
-void server<Handler, AuthPolicy, DecodePolicy>::observe_message(
-    connection& conn, message_stats& stats, std::chrono::steady_clock::time_point started) {
-    stats.duration = std::chrono::steady_clock::now() - started;
+void server<Handler, AuthPolicy, DecodePolicy>::observe_message(connection& conn,
+                                                                message_stats& stats) {
+    stats.duration = std::chrono::steady_clock::now() - conn.message_started_;
     bool accepted = stats.reply_code >= 200 && stats.reply_code < 300;
     ++(accepted ? conn.messages_accepted_ : conn.messages_rejected_);
     if constexpr (has_message_accepted<Handler>)

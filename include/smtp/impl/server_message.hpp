@@ -60,7 +60,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
     if (proto.template finish_data<DecodePolicy>() != detail::step::proceed) {
         co_await abort_stream(conn, env); // too big, or a line too long
         seen.reply_code = detail::last_reply_code(conn.out_);
-        observe_message(conn, seen, conn.message_started_);
+        observe_message(conn, seen);
         co_return outcome::go_on;
     }
     if (!refusal.empty()) {
@@ -68,7 +68,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
         proto.write_data_reply(refusal);
         proto.reset_transaction();
         seen.reply_code = refusal.code;
-        observe_message(conn, seen, conn.message_started_);
+        observe_message(conn, seen);
         co_return outcome::go_on;
     }
     co_await deliver(conn, proto, env, seen);
@@ -112,7 +112,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(connection& conn,
         if (ended) co_await abort_stream(conn, env);
         if (ended || proto.chunk_failure_ended_message()) {
             seen.reply_code = detail::last_reply_code(conn.out_);
-            observe_message(conn, seen, conn.message_started_);
+            observe_message(conn, seen);
         }
         co_return outcome::go_on;
     }
@@ -151,7 +151,7 @@ server<Handler, AuthPolicy, DecodePolicy>::deliver(connection& conn,
                 detail::write_hook_reply(conn.out_, r, opts_.enhanced_status_codes,
                                          r.positive() ? "2.0.0" : "");
             }
-            observe_message(conn, seen, conn.message_started_);
+            observe_message(conn, seen);
             if (any_accepted) proto.message_accepted();
             proto.reset_transaction();
             co_return;
@@ -171,7 +171,7 @@ server<Handler, AuthPolicy, DecodePolicy>::deliver(connection& conn,
     }
     proto.write_data_reply(r); // in LMTP, once per recipient
     seen.reply_code = r.empty() ? 451 : r.code;
-    observe_message(conn, seen, conn.message_started_);
+    observe_message(conn, seen);
     proto.reset_transaction(); // whatever the outcome: a failed DATA ends the transaction
 }
 
