@@ -3,6 +3,7 @@
 #include "certificates.hpp"
 #include "child_process.hpp"
 #include "python.hpp"
+#include "refusing_rules.hpp"
 #include "run_command.hpp"
 #include "scripted_server.hpp"
 #include "smtpd_process.hpp"
@@ -51,23 +52,10 @@ struct delivered {
 
 // Our server's handler: refuses the sender "blocked@*" (550), "refuse*" (550) and "later*"
 // (451) recipients, a message that says "reject-me" (554), and accepts user/secret.
-struct recorder {
+struct recorder : smtp_test::refusing_rules {
     std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
     std::shared_ptr<std::vector<delivered>> messages = std::make_shared<std::vector<delivered>>();
 
-    smtp::reply handle_MAIL(smtp::connection&, smtp::session&, smtp::envelope<>& env,
-                            std::string_view address, std::span<const std::string> options) {
-        if (address.starts_with("blocked@")) return {550, "5.7.1 Sender blocked"};
-        env.set_sender(address, options);
-        return smtp::reply::ok();
-    }
-    smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<>& env,
-                            std::string_view address, std::span<const std::string> options) {
-        if (address.starts_with("refuse")) return {550, "5.1.1 No such user"};
-        if (address.starts_with("later")) return {451, "4.2.0 Try later"};
-        env.add_recipient(address, options);
-        return smtp::reply::ok();
-    }
     smtp::reply handle_DATA(smtp::connection&, smtp::session& s, smtp::envelope<>& env) {
         std::lock_guard lock(*mutex);
         messages->push_back({env.mail_from, env.mail_options, env.rcpt_tos, env.original_content,

@@ -1,6 +1,7 @@
 #include <smtp/handlers/proxy.hpp>
 
 #include "certificates.hpp"
+#include "refusing_rules.hpp"
 #include "run_command.hpp"
 #include "scripted_server.hpp"
 #include "smtpd_process.hpp"
@@ -46,23 +47,10 @@ struct relayed {
 
 // The upstream: "refuse*" recipients get 550, "later*" 451; a sender "blocked@*" gets 550; a
 // message saying "too-big" gets 552. It accepts user/secret.
-struct upstream_handler {
+struct upstream_handler : smtp_test::refusing_rules {
     std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
     std::shared_ptr<std::vector<relayed>> messages = std::make_shared<std::vector<relayed>>();
 
-    smtp::reply handle_MAIL(smtp::connection&, smtp::session&, smtp::envelope<>& env,
-                            std::string_view address, std::span<const std::string> options) {
-        if (address.starts_with("blocked@")) return {550, "5.7.1 Sender blocked"};
-        env.set_sender(address, options);
-        return smtp::reply::ok();
-    }
-    smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<>& env,
-                            std::string_view address, std::span<const std::string> options) {
-        if (address.starts_with("refuse")) return {550, "5.1.1 No such user"};
-        if (address.starts_with("later")) return {451, "4.2.0 Try later"};
-        env.add_recipient(address, options);
-        return smtp::reply::ok();
-    }
     smtp::reply handle_DATA(smtp::connection&, smtp::session& s, smtp::envelope<>& env) {
         if (env.original_content.find("too-big") != std::string::npos)
             return {552, "5.3.4 Message too big for system"};
