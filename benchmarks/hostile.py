@@ -20,21 +20,7 @@ import sys
 import tempfile
 import time
 
-HOST = "127.0.0.1"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def status_kib(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
+from process_tools import HOST, free_port, status_kib, wait_for_listener
 
 
 def read_reply(sock, buf=b""):
@@ -272,12 +258,7 @@ def main():
             options += extra
         server = subprocess.Popen([args.smtpd, "-n", "-l", f"{HOST}:{port}"] + options,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(500):
-            try:
-                socket.create_connection((HOST, port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.02)
+        wait_for_listener(port)
 
         def good():
             return transaction(port)

@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 
+from process_tools import status_kib
+
 BLOCK_LINES = 1024 * 1024 // 78  # 76 characters and CRLF per line
 
 
@@ -24,14 +26,6 @@ def block(n):
     """About 1 MiB of numbered 76-character lines."""
     return b"".join(b"%010d" % (n * BLOCK_LINES + i) + b"x" * 66 + b"\r\n"
                     for i in range(BLOCK_LINES))
-
-
-def status(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])  # kB
-    return 0
 
 
 def reply(sock, buffered):
@@ -68,7 +62,7 @@ def run(binary, mib, mode):
         sock.sendall(b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n")
         reply(sock, buf)
         reply(sock, buf)
-        baseline = status(server.pid, "VmRSS")
+        baseline = status_kib(server.pid, "VmRSS")
         started = time.monotonic()
         if mode == "bdat":
             for n in range(mib):
@@ -88,7 +82,7 @@ def run(binary, mib, mode):
         if mode != "bdat" and not final.startswith(b"250"):
             raise RuntimeError(final)
         seconds = time.monotonic() - started
-        peak = status(server.pid, "VmHWM")
+        peak = status_kib(server.pid, "VmHWM")
         sock.sendall(b"QUIT\r\n")
         sock.close()
         stored = os.listdir(os.path.join(directory, "new"))

@@ -30,24 +30,11 @@ import tempfile
 import threading
 import time
 
-HOST = "127.0.0.1"
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from process_tools import HOST, free_port, status_kib, wait_for_listener  # noqa: E402
 
 FAULTS = ["reset_in_data", "close_in_data", "reset_in_command", "garbage", "long_line",
           "unread_burst", "tls_garbage", "silent"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class Session:
@@ -241,12 +228,7 @@ def main():
     server = subprocess.Popen([args.smtpd, "-n", "-l", f"{HOST}:{port}", "--timeout",
                                str(args.timeout)] + handler,
                               stdout=subprocess.DEVNULL, stderr=log)
-    for _ in range(500):
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.02)
+    wait_for_listener(port)
 
     manager = mp.Manager()
     counts = manager.dict(good=0, bad=0, faults=0, errors=[])
@@ -268,7 +250,7 @@ def main():
     while time.time() < deadline:
         time.sleep(min(args.sample, max(0.1, deadline - time.time())))
         now = time.time()
-        rss = rss_kib(server.pid) / 1024
+        rss = status_kib(server.pid, "VmRSS") / 1024
         total = counts["good"] + counts["faults"]
         rate = (total - last_total) / max(now - last_time, 1e-9)
         last_total, last_time = total, now
