@@ -4,6 +4,7 @@
 #include <smtp/cli/arguments.hpp>
 #include <smtp/cli/credentials.hpp>
 #include <smtp/cli/listen.hpp>
+#include <smtp/cli/password_file.hpp>
 #include <smtp/cli/privileges.hpp>
 #include <smtp/cli/run.hpp>
 #include <smtp/cli/trace.hpp>
@@ -24,6 +25,7 @@
 /// | arguments.hpp | `arguments`, `parse`, `make_options`, `usage`, `help` | the command line |
 /// | listen.hpp | `parse_listen` | `-l` and binding what it names |
 /// | privileges.hpp | | dropping root to `nobody` |
+/// | password_file.hpp, credentials.hpp | | `--auth-file` and `--auth` accounts |
 /// | trace.hpp | | the `-d` log and the handler wrapper that writes it |
 /// | run.hpp | `run<Handlers...>`, `main<Handlers...>` | serving until a signal |
 ///
@@ -33,23 +35,10 @@
 /// then takes no arguments). The default class is `Debugging` when the list has it, else the
 /// first handler. A dotted aiosmtpd path works too: `-c aiosmtpd.handlers.Sink` means `Sink`.
 ///
-/// | option | default | meaning |
-/// |---|---|---|
-/// | `-h`, `--help` | | help on stdout, exit 0 |
-/// | `-v`, `--version` | | `<prog> <smtp::version_string>` on stdout, exit 0 |
-/// | `-n`, `--nosetuid` | drop privileges | see below |
-/// | `-c`, `--class NAME` | `Debugging` | the handler; CLASSARGS are its arguments |
-/// | `-s`, `--size LIMIT` | no limit | `data_size_limit` (no SIZE advertised without it) |
-/// | `-u`, `--smtputf8` | off | `enable_smtputf8` |
-/// | `-d`, `--debug` | 0 | repeatable; see below |
-/// | `-l`, `--listen [HOST][:PORT]` | `localhost:8025` | where to listen; see below |
-/// | `--hostname NAME` | the machine's | `options.hostname` (new) |
-/// | `--timeout SECONDS` | 300 | `options.timeout`, fractions allowed (new) |
-/// | `--command-call-limit N` | none | `options.command_call_limit = {N}`; 0: none (new) |
-/// | `--threads N` | 0: one per core | threads, each with its own listener (new) |
-/// | `--shutdown-timeout SECONDS` | 30 | how long SIGTERM waits for transactions (new) |
+/// Every option is one row of `detail::option_table` (arguments.hpp), from which parsing,
+/// the usage line and `--help` are made; docs/cli.md lists them all.
 ///
-/// "(new)": not in aiosmtpd's command line. `-l` splits at the last colon as aiosmtpd does
+/// `-l` splits at the last colon as aiosmtpd does
 /// (`foo` → foo:8025, `:25` → localhost:25, `::0:25` → ::0 port 25), and also takes
 /// `[::1]:25`. CLASSARGS are all the positional arguments; use `--` before any that begins
 /// with `-`.

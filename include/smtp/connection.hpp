@@ -49,13 +49,13 @@ public:
     /// Queues one raw reply line (CRLF is added), as aiosmtpd's `push`: e.g. extra EHLO lines
     /// `250-XFOO` from a 4-argument handle_EHLO. Queued lines go out with the next reply.
     void push(std::string_view line) {
+        if (!line.starts_with("334")) note_final_reply();
         out_.append(line).append("\r\n");
-        if (!line.starts_with("334")) auth_replied_ = true;
     }
     /// Queues a reply.
     void push(const reply& r) {
+        if (r.code != 334) note_final_reply();
         detail::write_reply(out_, r, opts_.enhanced_status_codes);
-        if (r.code != 334) auth_replied_ = true;
     }
 
     /// One step of a SASL exchange (aiosmtpd's `challenge_auth`): sends `334 <challenge>`
@@ -85,10 +85,23 @@ private:
     template <class, class, class>
     friend class server;
 
+    /// A final (non-334) reply is about to be queued: where it starts, in case the AUTH
+    /// failure limit replaces it.
+    void note_final_reply() noexcept {
+        auth_replied_ = true;
+        final_reply_at_ = out_.size();
+    }
+
     /// Shows an event to the handler's trace hook, when it has one.
     void trace(trace_event event, std::string_view bytes) const {
         if (tracer_) tracer_(tracer_context_, *this, event, bytes);
     }
+    /// Shows a command line to the trace hook, an AUTH command's initial response masked:
+    /// no secret ever reaches a trace.
+    void trace_command(std::string_view line) const;
+    /// Shows a client's SASL response to the trace hook, masked whatever it holds.
+    void trace_sasl_response() const { trace(trace_event::command, masked_secret); }
+    static constexpr std::string_view masked_secret = "********";
 
     using clock = std::chrono::steady_clock;
 
@@ -103,10 +116,20 @@ private:
     }
     /// Writes what is queued. False on error or timeout.
     boost::asio::awaitable<bool> flush();
+    /// What happens to bytes received before a TLS handshake.
+    enum class early_bytes {
+        discard, ///< STARTTLS: plaintext sent before the handshake is not the client's TLS
+        carry    ///< implicit TLS after a PROXY header: they are the ClientHello's start
+    };
     /// The server side of a TLS handshake on this connection, bounded by the handshake
-    /// timeout. Plaintext received before it is discarded (the STARTTLS injection class of
-    /// bugs, CVE-2024-34083). On success the session's `ssl` facts are filled in.
-    boost::asio::awaitable<bool> start_tls(tls_context& context);
+    /// timeout. After STARTTLS, plaintext received before it is discarded (the STARTTLS
+    /// injection class of bugs, CVE-2024-34083). On success the session's `ssl` facts are
+    /// filled in.
+    boost::asio::awaitable<bool> start_tls(tls_context& context,
+                                           early_bytes early = early_bytes::discard);
+    /// Writes what is queued, ends TLS with a close_notify (RFC 8446 §6.1; bounded by a short
+    /// timeout, as the client need not answer it), and closes.
+    boost::asio::awaitable<void> finish();
     bool tls_active() const noexcept { return tls_ != nullptr && tls_ready_; }
     /// Closes the socket (after a final flush by the caller).
     void close() noexcept;
@@ -138,8 +161,12 @@ private:
     // a graceful shutdown may interrupt the wait.
     bool waiting_for_command_ = false;
     bool shutdown_requested_ = false;
-    // Set when a final (non-334) reply was queued since the AUTH exchange began.
+    // Set when a final (non-334) reply was queued since the AUTH exchange began; where in
+    // out_ the last such reply starts.
     bool auth_replied_ = false;
+    std::size_t final_reply_at_ = 0;
+    // AUTH exchanges that ended in 535 on this connection (options::auth_failure_limit).
+    std::size_t auth_failures_ = 0;
     // The handler's trace hook, type-erased so that this class does not depend on the Handler;
     // null (and never called) for handlers without one.
     void (*tracer_)(void*, const connection&, trace_event, std::string_view) = nullptr;

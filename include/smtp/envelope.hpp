@@ -27,6 +27,10 @@ struct envelope_base {
     /// True when MAIL carried REQUIRETLS (RFC 8689; accepted only over TLS with
     /// options::requiretls): the message must only be relayed over TLS.
     bool require_tls = false;
+    /// MAIL's AUTH parameter (RFC 4954 §5), xtext-decoded: the identity that submitted the
+    /// message, as the client vouches, or `"<>"` for none; empty when MAIL carried none. It is
+    /// accepted only when AUTH is offered; trust it only from a client that authenticated.
+    std::string auth = {};
     /// Accepted recipients, in RCPT order.
     std::vector<std::string> rcpt_tos = {};
     /// RCPT parameters of all recipients, in order.
@@ -56,6 +60,7 @@ protected:
         smtp_utf8 = false;
         body = body_type::unspecified;
         require_tls = false;
+        auth.clear();
         rcpt_tos.clear();
         rcpt_options.clear();
         dsn.clear();

@@ -247,15 +247,16 @@ concept has_handle_PROXY = requires(H& h, connection& c, session& s, envelope<C>
 /// What a `trace` hook is told about.
 enum class trace_event {
     connected, // a session starts (bytes: empty)
-    command,   // a command line was received (bytes: the line, CRLF included)
+    command,   // a command line was received (bytes: the line, CRLF included; an AUTH
+               // initial response and every SASL response as `********`)
     data,      // message bytes were received after DATA (bytes: as received, still dot-stuffed)
     reply,     // bytes are about to be written (one or more whole reply lines)
     closed     // the session ends (bytes: empty)
 };
 
 /// Optional `void trace(const smtp::connection&, smtp::trace_event, std::string_view bytes)`:
-/// sees the raw conversation, for logging (aiosmtpd's `mail.log` debug lines). Absent, it costs
-/// nothing.
+/// sees the raw conversation, for logging (aiosmtpd's `mail.log` debug lines), less the AUTH
+/// secrets, which the server masks before any trace sees them. Absent, it costs nothing.
 template <class H>
 concept has_trace = requires(H& h, const connection& c, trace_event e, std::string_view bytes) {
     h.trace(c, e, bytes);

@@ -81,6 +81,14 @@ struct options {
     bool auth_required = false;
     /// Offer and accept AUTH only over TLS.
     bool auth_require_tls = true;
+    /// Failed AUTH attempts allowed per connection: the failure after that many is answered
+    /// `421 4.7.0 Too many authentication failures` instead of `535`, and the connection
+    /// closes. A failure is an exchange that ends with `535`. 0: no limit (aiosmtpd's).
+    std::size_t auth_failure_limit = 3;
+    /// How long the server waits before it answers a failed AUTH (`535`, or the `421` above),
+    /// so that one connection cannot try passwords at wire speed. Only that session waits;
+    /// 0: answer at once (aiosmtpd's).
+    std::chrono::milliseconds auth_failure_delay = std::chrono::seconds(1);
     /// Mechanism names removed from those the AuthPolicy offers (matched case-insensitively).
     std::vector<std::string> auth_exclude_mechanism = {};
     /// The prompts of the built-in LOGIN mechanism.
@@ -114,16 +122,17 @@ struct options {
     /// (RFC 8689); it is recorded as `envelope::require_tls`.
     bool requiretls = false;
 
-    // Limits (0 means none). aiosmtpd has none of these.
+    // Limits (0 means none). aiosmtpd has none of these; max_recipients is on by default.
 
     /// Connections served at once; one more is answered `421 <hostname> Too many connections,
     /// try again later` and closed (as Postfix and node's smtp-server do).
     std::size_t max_connections = 0;
     /// Connections at once from one client address.
     std::size_t max_connections_per_client = 0;
-    /// Recipients per message; one more gets `452 4.5.3 Error: too many recipients`
-    /// (RFC 5321 §4.5.3.1.8: the client sends the rest in another transaction).
-    std::size_t max_recipients = 0;
+    /// Recipients per message; one more gets `452 4.5.3 Too many recipients` (RFC 5321
+    /// §4.5.3.1.8: the client sends the rest in another transaction; servers must take at
+    /// least 100). The default bounds what one transaction can make the server hold.
+    std::size_t max_recipients = 1000;
     /// Messages per connection; the MAIL after that many gets `421 4.7.0 <hostname> Error: too
     /// many messages in this session` and the connection closes.
     std::size_t max_messages_per_connection = 0;

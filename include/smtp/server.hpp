@@ -165,10 +165,11 @@ private:
     boost::asio::awaitable<outcome> dispatch(connection& conn,
                                              detail::protocol<content_type>& proto,
                                              envelope_type& env, const detail::command& cmd);
-    boost::asio::awaitable<void> authenticate(connection& conn, envelope_type& env,
+    boost::asio::awaitable<bool> authenticate(connection& conn, envelope_type& env,
                                               std::string_view mechanism,
                                               std::string_view initial_response,
                                               const detail::command& cmd);
+    boost::asio::awaitable<bool> settle_auth_failure(connection& conn);
     // Message bodies: impl/server_message.hpp.
     boost::asio::awaitable<outcome>
     receive_data(connection& conn, detail::protocol<content_type>& proto, envelope_type& env);

@@ -24,7 +24,8 @@ namespace smtp {
 /// Contexts are shared between connections and threads; configure them before serving.
 class tls_context {
 public:
-    /// TLS 1.2 and later, with the certificate chain and key in PEM files.
+    /// TLS 1.2 and later with forward-secret AEAD suites only (docs/security.md), with the
+    /// certificate chain and key in PEM files.
     static std::shared_ptr<tls_context> from_files(const std::string& certificate_chain,
                                                    const std::string& private_key) {
         auto ctx = std::shared_ptr<tls_context>(new tls_context());
@@ -69,6 +70,14 @@ private:
             boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
             boost::asio::ssl::context::no_sslv3 | boost::asio::ssl::context::no_tlsv1 |
             boost::asio::ssl::context::no_tlsv1_1 | boost::asio::ssl::context::single_dh_use);
+        SSL_CTX* native = ctx.native_handle();
+        ::SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+        // TLS 1.2 suites as Mozilla's "intermediate" profile has them, less the finite-field
+        // DHE ones: forward secrecy (ECDHE) and AEAD only, in the server's order. OpenSSL's
+        // DEFAULT also offers static-RSA key exchange and CBC suites (LUCKY13). TLS 1.3's
+        // suites are all AEAD and keep OpenSSL's defaults. A user's context may set others.
+        ::SSL_CTX_set_cipher_list(native, tls12_ciphers);
+        ::SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
         ctx.use_certificate_chain_file(chain);
         ctx.use_private_key_file(key, boost::asio::ssl::context::pem);
     }
@@ -100,6 +109,11 @@ private:
         if (it != self->by_name_.end()) ::SSL_set_SSL_CTX(ssl, it->second.native_handle());
         return SSL_TLSEXT_ERR_OK;
     }
+
+    static constexpr const char* tls12_ciphers =
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+        "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+        "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
     boost::asio::ssl::context default_;
     std::map<std::string, boost::asio::ssl::context, std::less<>> by_name_;

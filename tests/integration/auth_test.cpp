@@ -22,6 +22,10 @@ smtp::options auth_options() {
     smtp::options o;
     o.hostname = "mx.test";
     o.auth_require_tls = false; // no TLS yet in these tests
+    // Failures answered at once and not counted: the limit and delay have tests of their own
+    // (hardening_test.cpp), and these try every reply path on one connection.
+    o.auth_failure_delay = std::chrono::milliseconds(0);
+    o.auth_failure_limit = 0;
     return o;
 }
 

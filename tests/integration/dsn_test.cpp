@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(smtplib_against_smtpd_debugging) {
     BOOST_TEST(
         smtpd.out().starts_with(
             "---------- MESSAGE FOLLOWS ----------\n"
-            "mail options: ['RET=HDRS', 'ENVID=QQ+2B314159']\n"
+            "mail options: ['SIZE=23', 'RET=HDRS', 'ENVID=QQ+2B314159']\n"
             "rcpt options: ['NOTIFY=SUCCESS,FAILURE', 'ORCPT=RFC822;BOB+2BX@FOO.ORG', "
             "'NOTIFY=SUCCESS,FAILURE', 'ORCPT=RFC822;BOB+2BX@FOO.ORG']\n"
             "dsn: RET=HDRS ENVID='QQ+314159'\n"

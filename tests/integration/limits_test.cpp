@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(max_recipients_452) {
     client.command("MAIL FROM:<a@b.c>");
     BOOST_TEST(client.command("RCPT TO:<1@x>") == "250 OK\r\n");
     BOOST_TEST(client.command("RCPT TO:<2@x>") == "250 OK\r\n");
-    BOOST_TEST(client.command("RCPT TO:<3@x>") == "452 4.5.3 Error: too many recipients\r\n");
+    BOOST_TEST(client.command("RCPT TO:<3@x>") == "452 4.5.3 Too many recipients\r\n");
     BOOST_TEST(client.command("DATA") == "354 End data with <CR><LF>.<CR><LF>\r\n");
     BOOST_TEST(client.command("x\r\n.") == "250 OK\r\n");
     // The next transaction may have as many again.

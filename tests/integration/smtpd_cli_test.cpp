@@ -254,9 +254,10 @@ BOOST_AUTO_TEST_CASE(sink_accepts_and_prints_nothing) {
     BOOST_TEST(smtpd.child.out().empty());
 }
 
-// aiosmtpd's CLI passes size=None: no limit and no SIZE in EHLO unless -s is given.
-BOOST_AUTO_TEST_CASE(cli_size_default_is_no_limit_as_documented) {
-    server_process smtpd({"-c", "Sink"});
+// aiosmtpd's CLI passes size=None (no limit, no SIZE) unless -s is given; here the default is
+// the library's 32 MiB, and `-s 0` is aiosmtpd's default.
+BOOST_AUTO_TEST_CASE(cli_size_0_is_no_limit) {
+    server_process smtpd({"-c", "Sink", "-s", "0"});
     test_client client = smtpd.connect();
     client.read_reply();
     BOOST_TEST(!contains(client.command("EHLO client.test"), "SIZE"));
@@ -292,15 +293,15 @@ BOOST_AUTO_TEST_CASE(extension_flags_show_in_ehlo) {
         test_client client = smtpd.connect();
         client.read_reply();
         BOOST_TEST(client.command("EHLO client.test") ==
-                   "250-mx.test\r\n250-8BITMIME\r\n250 HELP\r\n");
+                   "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n");
     }
     server_process smtpd({"-c", "Sink", "--hostname", "mx.test", "--pipelining", "--chunking",
                           "--enhanced-status-codes"});
     test_client client = smtpd.connect();
     client.read_reply();
     BOOST_TEST(client.command("EHLO client.test") ==
-               "250-mx.test\r\n250-8BITMIME\r\n250-PIPELINING\r\n250-CHUNKING\r\n"
-               "250-BINARYMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n");
+               "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250-PIPELINING\r\n"
+               "250-CHUNKING\r\n250-BINARYMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(smtplib_and_swaks_with_the_extensions) {

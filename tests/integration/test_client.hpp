@@ -118,6 +118,19 @@ public:
         }
     }
 
+    /// How the server ended a TLS session: "close_notify" (RFC 8446 §6.1), "truncated" (the
+    /// TCP connection closed without one), or what else the read failed with.
+    std::string read_tls_end() {
+        char chunk[512];
+        for (;;) {
+            boost::system::error_code ec;
+            tls_->read_some(boost::asio::buffer(chunk), ec);
+            if (ec == boost::asio::error::eof) return "close_notify";
+            if (ec == boost::asio::ssl::error::stream_truncated) return "truncated";
+            if (ec) return ec.message();
+        }
+    }
+
     /// Everything until the server closes the connection.
     std::string read_to_end() {
         try {

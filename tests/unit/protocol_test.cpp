@@ -59,7 +59,7 @@ const std::vector<transcript> transcripts = {
     {"leading_space", " NOOP\r\n", "500 Error: command \"\" not recognized\r\n"},
     {"non_ascii_argument", "NOOP caf\xc3\xa9\r\n", "500 Error: strict ASCII mode\r\n"},
     {"unknown", "FOO\r\n", "500 Error: command \"FOO\" not recognized\r\n"},
-    {"bare_cr_not_echoed", "FOO\rBAR\r\n", "500 Error: command \"FOO BAR\" not recognized\r\n"},
+    {"bare_cr_refused", "FOO\rBAR\r\n", "500 Error: bad syntax\r\n"}, // RFC 5321 §2.3.8
     {"unknown_budget", "A\r\nB\r\nC\r\nD\r\nE\r\nNOOP\r\n",
      "500 Error: command \"A\" not recognized\r\n500 Error: command \"B\" not recognized\r\n"
      "500 Error: command \"C\" not recognized\r\n500 Error: command \"D\" not recognized\r\n"

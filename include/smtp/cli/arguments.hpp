@@ -23,7 +23,8 @@
 /// \file
 /// The command line as argparse would parse it: the parsed arguments, `parse()`, the server
 /// options they ask for, and the usage and help texts. Nothing here touches the network or the
-/// handler list.
+/// handler list. Each option is described once, as a row of `detail::option_table`, from which
+/// parsing, the usage line and `--help` are all made.
 namespace smtp::cli {
 
 /// The command line as parsed, before it meets the handler list.
@@ -38,8 +39,9 @@ struct arguments {
     std::string handler_class = {};
     /// CLASSARGS: every positional argument.
     std::vector<std::string> handler_args = {};
-    /// `-s`; 0 means no limit.
-    std::size_t size = 0;
+    /// `-s`; 0 means no limit. By default the library's 32 MiB (aiosmtpd's command line has
+    /// none).
+    std::size_t size = smtp::options{}.data_size_limit;
     /// `-u`.
     bool smtputf8 = false;
     /// Number of `-d`.
@@ -52,12 +54,26 @@ struct arguments {
     std::optional<std::chrono::milliseconds> timeout = std::nullopt;
     /// `--command-call-limit`; 0 means no limit.
     std::size_t command_call_limit = 0;
+    /// `--max-recipients N`; 0: no limit.
+    std::size_t max_recipients = smtp::options{}.max_recipients;
+    /// `--max-connections N`; 0: no limit.
+    std::size_t max_connections = 0;
+    /// `--max-connections-per-client N`; 0: no limit.
+    std::size_t max_connections_per_client = 0;
+    /// `--max-messages-per-connection N`; 0: no limit.
+    std::size_t max_messages_per_connection = 0;
     /// `--auth USER:PASSWORD`, each time given: the accounts PLAIN and LOGIN accept.
     std::vector<std::pair<std::string, std::string>> auth = {};
+    /// `--auth-file FILE`: accounts as `user:crypt-hash` lines (credentials.hpp).
+    std::string auth_file = {};
     /// `--auth-required`: MAIL, RCPT, DATA, VRFY and HELP need AUTH first.
     bool auth_required = false;
     /// Cleared by `--no-auth-require-tls`: AUTH allowed over plaintext.
     bool auth_require_tls = true;
+    /// `--auth-failure-limit N`: failed AUTH per connection before 421; 0: no limit.
+    std::size_t auth_failure_limit = smtp::options{}.auth_failure_limit;
+    /// `--auth-failure-delay SECONDS`: the pause before a failed AUTH is answered.
+    std::chrono::milliseconds auth_failure_delay = smtp::options{}.auth_failure_delay;
     /// `-t/--tlscert` and `-k/--tlskey`: the certificate chain and key for TLS (PEM).
     std::string tls_cert = {};
     /// The private key for `tls_cert` (PEM).
@@ -108,82 +124,241 @@ inline std::string help(std::string_view prog, std::span<const std::string_view>
 
 namespace smtp::cli::detail {
 
-enum class option_id {
-    help,
-    version,
-    nosetuid,
-    handler_class,
-    size,
-    smtputf8,
-    debug,
-    listen,
-    hostname,
-    timeout,
-    command_call_limit,
-    auth,
-    auth_required,
-    no_auth_require_tls,
-    tls_cert,
-    tls_key,
-    no_requiretls,
-    smtps,
-    sni,
-    lmtp,
-    proxy_protocol,
-    proxy_trusted,
-    pipelining,
-    chunking,
-    enhanced_status_codes,
-    dsn,
-    requiretls,
-    threads,
-    shutdown_timeout
-};
 enum class value_kind { none, required, optional };
 
+struct option_spec;
+using option_setter = void (*)(arguments&, std::optional<std::string_view>, const option_spec&);
+
+/// One option: how it is written, what it takes, what `--help` says of it, and what it sets.
 struct option_spec {
-    option_id id;
     char short_name; // '\0' when there is none
     std::string_view long_name;
     value_kind value;
-    std::string_view display; // how argparse names it in messages: "-s/--size"
+    std::string_view metavar; // the value's name in usage and help; empty for a flag
+    // `--help`'s text, wrapped when printed; `{classes}` and `{default}` name the handler
+    // classes and the default one.
+    std::string_view help;
+    option_setter set;
 };
 
-inline constexpr std::array<option_spec, 29> option_table{{
-    {option_id::help, 'h', "help", value_kind::none, "-h/--help"},
-    {option_id::version, 'v', "version", value_kind::none, "-v/--version"},
-    {option_id::nosetuid, 'n', "nosetuid", value_kind::none, "-n/--nosetuid"},
-    {option_id::handler_class, 'c', "class", value_kind::required, "-c/--class"},
-    {option_id::size, 's', "size", value_kind::required, "-s/--size"},
-    {option_id::smtputf8, 'u', "smtputf8", value_kind::none, "-u/--smtputf8"},
-    {option_id::debug, 'd', "debug", value_kind::none, "-d/--debug"},
-    {option_id::listen, 'l', "listen", value_kind::optional, "-l/--listen"},
-    {option_id::hostname, '\0', "hostname", value_kind::required, "--hostname"},
-    {option_id::timeout, '\0', "timeout", value_kind::required, "--timeout"},
-    {option_id::command_call_limit, '\0', "command-call-limit", value_kind::required,
-     "--command-call-limit"},
-    {option_id::auth, '\0', "auth", value_kind::required, "--auth"},
-    {option_id::auth_required, '\0', "auth-required", value_kind::none, "--auth-required"},
-    {option_id::no_auth_require_tls, '\0', "no-auth-require-tls", value_kind::none,
-     "--no-auth-require-tls"},
-    {option_id::tls_cert, 't', "tlscert", value_kind::required, "-t/--tlscert"},
-    {option_id::tls_key, 'k', "tlskey", value_kind::required, "-k/--tlskey"},
-    {option_id::no_requiretls, '\0', "no-requiretls", value_kind::none, "--no-requiretls"},
-    {option_id::smtps, '\0', "smtps", value_kind::none, "--smtps"},
-    {option_id::sni, '\0', "sni", value_kind::required, "--sni"},
-    {option_id::lmtp, '\0', "lmtp", value_kind::none, "--lmtp"},
-    {option_id::proxy_protocol, '\0', "proxy-protocol", value_kind::required, "--proxy-protocol"},
-    {option_id::proxy_trusted, '\0', "proxy-trusted", value_kind::required, "--proxy-trusted"},
-    {option_id::pipelining, '\0', "pipelining", value_kind::none, "--pipelining"},
-    {option_id::chunking, '\0', "chunking", value_kind::none, "--chunking"},
-    {option_id::enhanced_status_codes, '\0', "enhanced-status-codes", value_kind::none,
-     "--enhanced-status-codes"},
-    {option_id::dsn, '\0', "dsn", value_kind::none, "--dsn"},
-    {option_id::requiretls, '\0', "requiretls", value_kind::none, "--requiretls"},
-    {option_id::threads, '\0', "threads", value_kind::required, "--threads"},
-    {option_id::shutdown_timeout, '\0', "shutdown-timeout", value_kind::required,
-     "--shutdown-timeout"},
-}};
+/// How argparse names an option in messages: `-s/--size`, `--hostname`.
+inline std::string display_name(const option_spec& o) {
+    std::string name;
+    if (o.short_name != '\0') name.append("-").append(1, o.short_name).append("/");
+    return name.append("--").append(o.long_name);
+}
+
+template <class Int>
+Int parse_unsigned(std::string_view text, const option_spec& o) {
+    Int value{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+        throw usage_error("argument " + display_name(o) + ": invalid non-negative int value: '" +
+                          std::string(text) + "'");
+    return value;
+}
+
+/// Seconds, fractions allowed; at least a millisecond, or 0 too when `zero_allowed`.
+inline std::chrono::milliseconds parse_seconds(std::string_view text, const option_spec& o,
+                                               bool zero_allowed = false) {
+    double seconds = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    bool in_range = zero_allowed ? seconds >= 0 : seconds > 0;
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || !in_range ||
+        seconds > 1e9)
+        throw usage_error("argument " + display_name(o) + ": invalid " +
+                          (zero_allowed ? "non-negative" : "positive") + " number: '" +
+                          std::string(text) + "'");
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(seconds));
+    return seconds == 0 ? ms : std::max(ms, std::chrono::milliseconds(1));
+}
+
+// Setters for the common kinds of option; the table names the member they set.
+template <bool arguments::*member, bool value = true>
+void set_flag(arguments& out, std::optional<std::string_view>, const option_spec&) {
+    out.*member = value;
+}
+template <std::string arguments::*member>
+void set_text(arguments& out, std::optional<std::string_view> v, const option_spec&) {
+    out.*member = std::string(*v);
+}
+template <std::size_t arguments::*member>
+void set_count(arguments& out, std::optional<std::string_view> v, const option_spec& o) {
+    out.*member = parse_unsigned<std::size_t>(*v, o);
+}
+template <std::chrono::milliseconds arguments::*member, bool zero_allowed = false>
+void set_seconds(arguments& out, std::optional<std::string_view> v, const option_spec& o) {
+    out.*member = parse_seconds(*v, o, zero_allowed);
+}
+template <std::optional<std::chrono::milliseconds> arguments::*member>
+void set_optional_seconds(arguments& out, std::optional<std::string_view> v, const option_spec& o) {
+    out.*member = parse_seconds(*v, o);
+}
+
+inline void set_listen(arguments& out, std::optional<std::string_view> v, const option_spec&) {
+    if (v)
+        out.listen = std::string(*v);
+    else
+        out.listen.reset(); // `-l` alone: argparse's const None, the default address
+}
+
+inline void set_hostname(arguments& out, std::optional<std::string_view> v, const option_spec&) {
+    if (v->empty()) throw usage_error("argument --hostname: expected a non-empty name");
+    out.hostname = std::string(*v);
+}
+
+inline void set_auth(arguments& out, std::optional<std::string_view> v, const option_spec&) {
+    auto colon = v->find(':');
+    if (colon == std::string_view::npos || colon == 0)
+        throw usage_error("argument --auth: expected USER:PASSWORD, got '" + std::string(*v) + "'");
+    out.auth.emplace_back(v->substr(0, colon), v->substr(colon + 1));
+}
+
+inline void set_proxy_trusted(arguments& out, std::optional<std::string_view> v,
+                              const option_spec&) {
+    try {
+        smtp::detail::cidr{*v}; // checked now, so a typo is a usage error
+    } catch (const std::invalid_argument&) {
+        throw usage_error("argument --proxy-trusted: not an address or network: '" +
+                          std::string(*v) + "'");
+    }
+    out.proxy_trusted.emplace_back(*v);
+}
+
+inline void set_sni(arguments& out, std::optional<std::string_view> v, const option_spec&) {
+    auto first = v->find(':');
+    auto second = first == std::string_view::npos ? first : v->find(':', first + 1);
+    if (first == 0 || second == std::string_view::npos || second + 1 == v->size())
+        throw usage_error("argument --sni: expected NAME:CERT:KEY, got '" + std::string(*v) + "'");
+    out.sni.push_back({std::string(v->substr(0, first)),
+                       std::string(v->substr(first + 1, second - first - 1)),
+                       std::string(v->substr(second + 1))});
+}
+
+inline void count_debug(arguments& out, std::optional<std::string_view>, const option_spec&) {
+    ++out.debug;
+}
+
+// In the order of the usage line and of --help.
+inline constexpr option_spec option_table[] = {
+    {'h', "help", value_kind::none, "", "show this help message and exit",
+     set_flag<&arguments::help>},
+    {'v', "version", value_kind::none, "", "show program's version number and exit",
+     set_flag<&arguments::version>},
+    {'n', "nosetuid", value_kind::none, "",
+     "When run as root, this program drops privileges to user `nobody' after binding, unless "
+     "this flag is set.",
+     set_flag<&arguments::setuid, false>},
+    {'c', "class", value_kind::required, "CLASS",
+     "The handler class for SMTP events, one of: {classes}. Default: {default}.",
+     set_text<&arguments::handler_class>},
+    {'s', "size", value_kind::required, "SIZE",
+     "Restrict the total size of the incoming message to SIZE bytes via the RFC 1870 SIZE "
+     "extension; 0: no limit. Default: 33554432 (32 MiB).",
+     set_count<&arguments::size>},
+    {'u', "smtputf8", value_kind::none, "", "Enable the SMTPUTF8 extension as defined in RFC 6531.",
+     set_flag<&arguments::smtputf8>},
+    {'d', "debug", value_kind::none, "",
+     "Increase debugging output on stderr: -d traces every command and reply, -dd adds the "
+     "message lines.",
+     count_debug},
+    {'l', "listen", value_kind::optional, "[[HOST][:PORT]]",
+     "Optional host and port to listen on. If the PORT part is not given, then port 8025 is "
+     "used. If only :PORT is given, then localhost is used for the hostname. If neither are "
+     "given, localhost:8025 is used. An IPv6 address with a port is written [ADDRESS]:PORT, "
+     "and a UNIX domain socket unix:/PATH.",
+     set_listen},
+    {'\0', "hostname", value_kind::required, "NAME",
+     "The host name in the greeting and the HELO and EHLO replies. Default: the machine's name.",
+     set_hostname},
+    {'\0', "timeout", value_kind::required, "SECONDS",
+     "Close connections idle this long (after a 421 reply). Default: 300.",
+     set_optional_seconds<&arguments::timeout>},
+    {'\0', "command-call-limit", value_kind::required, "N",
+     "Allow each command at most N times per connection (then 421 and close). Default: no "
+     "limit.",
+     set_count<&arguments::command_call_limit>},
+    {'\0', "max-recipients", value_kind::required, "N",
+     "Accept at most N recipients per message (then 452); 0: no limit. Default: 1000.",
+     set_count<&arguments::max_recipients>},
+    {'\0', "max-connections", value_kind::required, "N",
+     "Serve at most N connections at once (then 421); 0: no limit. Default: 0.",
+     set_count<&arguments::max_connections>},
+    {'\0', "max-connections-per-client", value_kind::required, "N",
+     "Serve at most N connections at once from one client address (then 421); 0: no limit. "
+     "Default: 0.",
+     set_count<&arguments::max_connections_per_client>},
+    {'\0', "max-messages-per-connection", value_kind::required, "N",
+     "Accept at most N messages per connection (then 421 and close); 0: no limit. Default: 0.",
+     set_count<&arguments::max_messages_per_connection>},
+    {'\0', "auth", value_kind::required, "USER:PASSWORD",
+     "Accept this account with AUTH PLAIN and LOGIN; may be given several times. Visible to "
+     "every local user in the process list: for tests. Without it or --auth-file every login "
+     "fails.",
+     set_auth},
+    {'\0', "auth-file", value_kind::required, "FILE",
+     "Accept the accounts in FILE with AUTH PLAIN and LOGIN: one user:hash a line, the hash in "
+     "crypt(3) form as mkpasswd writes it (yescrypt $y$, SHA-512 $6$, bcrypt $2b$).",
+     set_text<&arguments::auth_file>},
+    {'\0', "auth-required", value_kind::none, "",
+     "Require AUTH before MAIL, RCPT, DATA, VRFY and HELP.", set_flag<&arguments::auth_required>},
+    {'\0', "no-auth-require-tls", value_kind::none, "",
+     "Allow AUTH without TLS (by default it is neither offered nor accepted over plaintext).",
+     set_flag<&arguments::auth_require_tls, false>},
+    {'\0', "auth-failure-limit", value_kind::required, "N",
+     "Close the connection after N failed AUTH attempts (421); 0: no limit. Default: 3.",
+     set_count<&arguments::auth_failure_limit>},
+    {'\0', "auth-failure-delay", value_kind::required, "SECONDS",
+     "Wait this long before answering a failed AUTH; 0: at once. Default: 1.",
+     set_seconds<&arguments::auth_failure_delay, true>},
+    {'t', "tlscert", value_kind::required, "CERTFILE",
+     "Certificate chain (PEM) for TLS: STARTTLS is offered, and required unless "
+     "--no-requiretls.",
+     set_text<&arguments::tls_cert>},
+    {'k', "tlskey", value_kind::required, "KEYFILE", "Private key (PEM) of the certificate.",
+     set_text<&arguments::tls_key>},
+    {'\0', "no-requiretls", value_kind::none, "", "Do not require STARTTLS before mail commands.",
+     set_flag<&arguments::require_tls, false>},
+    {'\0', "smtps", value_kind::none, "",
+     "Implicit TLS on the listener (SMTPS, port 465 style) instead of STARTTLS.",
+     set_flag<&arguments::smtps>},
+    {'\0', "sni", value_kind::required, "NAME:CERT:KEY",
+     "Another certificate, served to clients that ask for NAME; may be given several times.",
+     set_sni},
+    {'\0', "lmtp", value_kind::none, "", "Speak LMTP (RFC 2033) instead of SMTP.",
+     set_flag<&arguments::lmtp>},
+    {'\0', "proxy-protocol", value_kind::required, "SECONDS",
+     "Expect a PROXY protocol header (v1 or v2) first, within SECONDS; connections without a "
+     "valid one are closed.",
+     set_optional_seconds<&arguments::proxy_protocol>},
+    {'\0', "proxy-trusted", value_kind::required, "CIDR",
+     "Accept PROXY headers only from this address or network; may be given several times. "
+     "Default: from anywhere.",
+     set_proxy_trusted},
+    {'\0', "threads", value_kind::required, "N",
+     "Serve on N threads, each with its own listener on the port. Default: 0, one per core.",
+     set_count<&arguments::threads>},
+    {'\0', "shutdown-timeout", value_kind::required, "SECONDS",
+     "On SIGTERM, stop accepting, answer idle sessions 421 and give transactions in flight "
+     "this long. Default: 30.",
+     set_seconds<&arguments::shutdown_timeout>},
+    {'\0', "pipelining", value_kind::none, "", "Advertise PIPELINING (RFC 2920).",
+     set_flag<&arguments::pipelining>},
+    {'\0', "chunking", value_kind::none, "",
+     "Advertise CHUNKING and BINARYMIME and accept BDAT (RFC 3030).",
+     set_flag<&arguments::chunking>},
+    {'\0', "enhanced-status-codes", value_kind::none, "",
+     "Advertise ENHANCEDSTATUSCODES and start replies with RFC 3463 codes (RFC 2034).",
+     set_flag<&arguments::enhanced_status_codes>},
+    {'\0', "dsn", value_kind::none, "",
+     "Advertise DSN and accept its MAIL and RCPT parameters (RFC 3461).",
+     set_flag<&arguments::dsn>},
+    {'\0', "requiretls", value_kind::none, "",
+     "Advertise REQUIRETLS over TLS and accept the MAIL parameter (RFC 8689). Not the "
+     "opposite of --no-requiretls, which is about STARTTLS.",
+     set_flag<&arguments::requiretls>},
+};
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
 inline bool looks_like_negative_number(std::string_view arg) {
@@ -228,97 +403,6 @@ inline std::string_view default_class_name(std::span<const std::string_view> cla
     return classes.empty() ? std::string_view() : classes.front();
 }
 
-template <class Int>
-Int parse_unsigned(std::string_view text, const option_spec& o) {
-    Int value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-        throw usage_error("argument " + std::string(o.display) +
-                          ": invalid non-negative int value: '" + std::string(text) + "'");
-    return value;
-}
-
-inline std::chrono::milliseconds parse_seconds(std::string_view text, const option_spec& o) {
-    double seconds = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || !(seconds > 0) ||
-        seconds > 1e9)
-        throw usage_error("argument " + std::string(o.display) + ": invalid positive number: '" +
-                          std::string(text) + "'");
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::duration<double>(seconds));
-    return std::max(ms, std::chrono::milliseconds(1));
-}
-
-inline void apply(const option_spec& o, std::optional<std::string_view> value, arguments& out) {
-    switch (o.id) {
-    case option_id::help: out.help = true; break;
-    case option_id::version: out.version = true; break;
-    case option_id::nosetuid: out.setuid = false; break;
-    case option_id::handler_class: out.handler_class = std::string(*value); break;
-    case option_id::size: out.size = parse_unsigned<std::size_t>(*value, o); break;
-    case option_id::smtputf8: out.smtputf8 = true; break;
-    case option_id::debug: ++out.debug; break;
-    case option_id::listen:
-        if (value)
-            out.listen = std::string(*value);
-        else
-            out.listen.reset(); // `-l` alone: argparse's const None, the default address
-        break;
-    case option_id::hostname:
-        if (value->empty()) throw usage_error("argument --hostname: expected a non-empty name");
-        out.hostname = std::string(*value);
-        break;
-    case option_id::timeout: out.timeout = parse_seconds(*value, o); break;
-    case option_id::command_call_limit:
-        out.command_call_limit = parse_unsigned<std::size_t>(*value, o);
-        break;
-    case option_id::auth: {
-        auto colon = value->find(':');
-        if (colon == std::string_view::npos || colon == 0)
-            throw usage_error("argument --auth: expected USER:PASSWORD, got '" +
-                              std::string(*value) + "'");
-        out.auth.emplace_back(value->substr(0, colon), value->substr(colon + 1));
-        break;
-    }
-    case option_id::auth_required: out.auth_required = true; break;
-    case option_id::no_auth_require_tls: out.auth_require_tls = false; break;
-    case option_id::tls_cert: out.tls_cert = std::string(*value); break;
-    case option_id::tls_key: out.tls_key = std::string(*value); break;
-    case option_id::no_requiretls: out.require_tls = false; break;
-    case option_id::smtps: out.smtps = true; break;
-    case option_id::lmtp: out.lmtp = true; break;
-    case option_id::pipelining: out.pipelining = true; break;
-    case option_id::chunking: out.chunking = true; break;
-    case option_id::enhanced_status_codes: out.enhanced_status_codes = true; break;
-    case option_id::dsn: out.dsn = true; break;
-    case option_id::requiretls: out.requiretls = true; break;
-    case option_id::proxy_protocol: out.proxy_protocol = parse_seconds(*value, o); break;
-    case option_id::threads: out.threads = parse_unsigned<std::size_t>(*value, o); break;
-    case option_id::shutdown_timeout: out.shutdown_timeout = parse_seconds(*value, o); break;
-    case option_id::proxy_trusted:
-        try {
-            smtp::detail::cidr{*value}; // checked now, so a typo is a usage error
-        } catch (const std::invalid_argument&) {
-            throw usage_error("argument --proxy-trusted: not an address or network: '" +
-                              std::string(*value) + "'");
-        }
-        out.proxy_trusted.emplace_back(*value);
-        break;
-    case option_id::sni: {
-        auto first = value->find(':');
-        auto second = first == std::string_view::npos ? first : value->find(':', first + 1);
-        if (first == 0 || second == std::string_view::npos || second + 1 == value->size())
-            throw usage_error("argument --sni: expected NAME:CERT:KEY, got '" +
-                              std::string(*value) + "'");
-        out.sni.push_back({std::string(value->substr(0, first)),
-                           std::string(value->substr(first + 1, second - first - 1)),
-                           std::string(value->substr(second + 1))});
-        break;
-    }
-    }
-}
-
 // Takes the option's value from `attached` ("--size=5", "-s5") or from the next argument.
 inline std::optional<std::string_view> take_value(const option_spec& o,
                                                   std::optional<std::string_view> attached,
@@ -326,19 +410,82 @@ inline std::optional<std::string_view> take_value(const option_spec& o,
                                                   std::size_t& i) {
     if (o.value == value_kind::none) {
         if (attached)
-            throw usage_error("argument " + std::string(o.display) +
-                              ": ignored explicit argument '" + std::string(*attached) + "'");
+            throw usage_error("argument " + display_name(o) + ": ignored explicit argument '" +
+                              std::string(*attached) + "'");
         return std::nullopt;
     }
     if (attached) return attached;
     if (i + 1 < args.size() && !looks_like_option(args[i + 1])) return args[++i];
     if (o.value == value_kind::required)
-        throw usage_error("argument " + std::string(o.display) + ": expected one argument");
+        throw usage_error("argument " + display_name(o) + ": expected one argument");
     return std::nullopt;
 }
 
 inline bool stops_parsing(const arguments& a) {
     return a.help || a.version;
+}
+
+/// An option as the usage line shows it: `[-s SIZE]`, `[--lmtp]`, `[-l [[HOST][:PORT]]]`.
+inline std::string usage_item(const option_spec& o) {
+    std::string item = "[";
+    if (o.short_name != '\0')
+        item.append("-").append(1, o.short_name);
+    else
+        item.append("--").append(o.long_name);
+    if (!o.metavar.empty()) item.append(" ").append(o.metavar);
+    return item.append("]");
+}
+
+/// An option as --help introduces it: `-s SIZE, --size SIZE`, `--lmtp`.
+inline std::string help_item(const option_spec& o) {
+    std::string value = o.metavar.empty() ? "" : " " + std::string(o.metavar);
+    std::string item;
+    if (o.short_name != '\0') item.append("-").append(1, o.short_name).append(value).append(", ");
+    return item.append("--").append(o.long_name).append(value);
+}
+
+/// Stands for a space where append_wrapped() must not break a line.
+inline constexpr char unbreakable_space = '\x01';
+
+/// Appends `words` wrapped to `width` columns, as argparse lays out help text: the first word
+/// goes at `column` (where `out` stands now), each later line starts `indent` spaces in.
+inline void append_wrapped(std::string& out, std::string_view words, std::size_t column,
+                           std::size_t indent, std::size_t width) {
+    bool line_empty = true;
+    while (!words.empty()) {
+        std::size_t space = words.find(' ');
+        std::string_view word = words.substr(0, space);
+        words = space == std::string_view::npos ? std::string_view{} : words.substr(space + 1);
+        if (word.empty()) continue;
+        if (!line_empty && column + 1 + word.size() > width) {
+            out.append("\n").append(indent, ' ');
+            column = indent;
+            line_empty = true;
+        }
+        if (!line_empty) {
+            out.push_back(' ');
+            ++column;
+        }
+        for (char c : word)
+            out.push_back(c == unbreakable_space ? ' ' : c);
+        column += word.size();
+        line_empty = false;
+    }
+}
+
+/// The option's help text with the handler classes filled in (the list kept on one line).
+inline std::string help_text(const option_spec& o, std::span<const std::string_view> classes) {
+    std::string text(o.help);
+    std::string names;
+    for (auto name : classes)
+        names.append(names.empty() ? "" : ",")
+            .append(names.empty() ? 0 : 1, unbreakable_space)
+            .append(name);
+    for (auto [placeholder, value] : {std::pair<std::string_view, std::string>{"{classes}", names},
+                                      {"{default}", std::string(default_class_name(classes))}})
+        if (auto at = text.find(placeholder); at != std::string::npos)
+            text.replace(at, placeholder.size(), value);
+    return text;
 }
 
 } // namespace smtp::cli::detail
@@ -360,18 +507,18 @@ inline arguments parse(std::span<const std::string> args) {
             std::optional<std::string_view> attached;
             if (eq != std::string_view::npos) attached = arg.substr(eq + 1);
             const option_spec& o = find_long(arg.substr(2, eq - 2), arg);
-            apply(o, take_value(o, attached, args, i), out);
+            o.set(out, take_value(o, attached, args, i), o);
         } else {
             // A cluster of short options: "-nd", "-dd", "-s100", "-ns" "100".
             for (std::size_t k = 1; k < arg.size() && !stops_parsing(out); ++k) {
                 const option_spec& o = find_short(arg[k], arg);
                 if (o.value == value_kind::none) {
-                    apply(o, std::nullopt, out);
+                    o.set(out, std::nullopt, o);
                     continue;
                 }
                 std::optional<std::string_view> attached;
                 if (k + 1 < arg.size()) attached = arg.substr(k + 1);
-                apply(o, take_value(o, attached, args, i), out);
+                o.set(out, take_value(o, attached, args, i), o);
                 break;
             }
         }
@@ -390,8 +537,14 @@ inline smtp::options make_options(const arguments& args) {
         limits.default_limit = args.command_call_limit;
         opts.command_call_limit = std::move(limits);
     }
+    opts.max_recipients = args.max_recipients;
+    opts.max_connections = args.max_connections;
+    opts.max_connections_per_client = args.max_connections_per_client;
+    opts.max_messages_per_connection = args.max_messages_per_connection;
     opts.auth_required = args.auth_required;
     opts.auth_require_tls = args.auth_require_tls;
+    opts.auth_failure_limit = args.auth_failure_limit;
+    opts.auth_failure_delay = args.auth_failure_delay;
     opts.lmtp = args.lmtp;
     opts.pipelining = args.pipelining;
     opts.chunking = args.chunking;
@@ -425,103 +578,48 @@ inline smtp::options make_options(const arguments& args) {
 }
 
 inline std::string usage(std::string_view prog) {
-    std::string indent(prog.size() + 8, ' ');
+    constexpr std::size_t width = 78; // argparse's, in an 80-column terminal
     std::string out = "usage: ";
-    out.append(prog).append(
-        " [-h] [-v] [-n] [-c CLASS] [-s SIZE] [-u] [-d] [-l [[HOST][:PORT]]]\n");
-    out.append(indent).append("[--hostname NAME] [--timeout SECONDS] [--command-call-limit N]\n");
-    out.append(indent).append("[--auth USER:PASSWORD] [--auth-required] [--no-auth-require-tls]\n");
-    out.append(indent).append("[-t CERTFILE] [-k KEYFILE] [--no-requiretls] [--smtps]\n");
-    out.append(indent).append("[--sni NAME:CERT:KEY] [--lmtp] [--proxy-protocol SECONDS]\n");
-    out.append(indent).append(
-        "[--proxy-trusted CIDR] [--threads N] [--shutdown-timeout SECONDS]\n");
-    out.append(indent).append("[--pipelining] [--chunking] [--enhanced-status-codes]\n");
-    out.append(indent).append("[--dsn] [--requiretls]\n");
-    out.append(indent).append("[CLASSARGS ...]\n");
-    return out;
+    out.append(prog);
+    const std::size_t indent = out.size() + 1;
+    std::size_t column = out.size();
+    auto add = [&](const std::string& item) {
+        if (column + 1 + item.size() > width) {
+            out.append("\n").append(indent, ' ');
+            column = indent;
+        } else {
+            out.push_back(' ');
+            ++column;
+        }
+        out.append(item);
+        column += item.size();
+    };
+    for (const auto& o : detail::option_table)
+        add(detail::usage_item(o));
+    add("[CLASSARGS ...]");
+    return out.append("\n");
 }
 
 inline std::string help(std::string_view prog, std::span<const std::string_view> classes) {
-    std::string names;
-    for (auto name : classes)
-        names.append(names.empty() ? "" : ", ").append(name);
+    // argparse's layout: help text from column 24, on the option's line when it fits there.
+    constexpr std::size_t help_column = 24;
+    constexpr std::size_t width = 80;
     std::string out = usage(prog);
-    out.append(R"(
-An RFC 5321 SMTP server with extensions.
-
-positional arguments:
-  CLASSARGS             Additional arguments passed to the handler CLASS.
-
-options:
-  -h, --help            show this help message and exit
-  -v, --version         show program's version number and exit
-  -n, --nosetuid        When run as root, this program drops privileges to user
-                        `nobody' after binding, unless this flag is set.
-  -c CLASS, --class CLASS
-                        The handler class for SMTP events, one of: )")
-        .append(names)
-        .append(R"(.
-                        Default: )")
-        .append(detail::default_class_name(classes))
-        .append(R"(.
-  -s SIZE, --size SIZE  Restrict the total size of the incoming message to SIZE
-                        bytes via the RFC 1870 SIZE extension. Default: no limit.
-  -u, --smtputf8        Enable the SMTPUTF8 extension as defined in RFC 6531.
-  -d, --debug           Increase debugging output on stderr: -d traces every
-                        command and reply, -dd adds the message lines.
-  -l [[HOST][:PORT]], --listen [[HOST][:PORT]]
-                        Optional host and port to listen on. If the PORT part is
-                        not given, then port 8025 is used. If only :PORT is
-                        given, then localhost is used for the hostname. If
-                        neither are given, localhost:8025 is used. An IPv6
-                        address with a port is written [ADDRESS]:PORT, and a
-                        UNIX domain socket unix:/PATH.
-  --hostname NAME       The host name in the greeting and the HELO and EHLO
-                        replies. Default: the machine's name.
-  --timeout SECONDS     Close connections idle this long (after a 421 reply).
-                        Default: 300.
-  --command-call-limit N
-                        Allow each command at most N times per connection
-                        (then 421 and close). Default: no limit.
-  --auth USER:PASSWORD  Accept this account with AUTH PLAIN and LOGIN; may be
-                        given several times. Without it every login fails.
-  --auth-required       Require AUTH before MAIL, RCPT, DATA, VRFY and HELP.
-  --no-auth-require-tls
-                        Allow AUTH without TLS (by default it is neither
-                        offered nor accepted over plaintext).
-  -t CERTFILE, --tlscert CERTFILE
-                        Certificate chain (PEM) for TLS: STARTTLS is offered, and
-                        required unless --no-requiretls.
-  -k KEYFILE, --tlskey KEYFILE
-                        Private key (PEM) of the certificate.
-  --no-requiretls       Do not require STARTTLS before mail commands.
-  --smtps               Implicit TLS on the listener (SMTPS, port 465 style)
-                        instead of STARTTLS.
-  --sni NAME:CERT:KEY   Another certificate, served to clients that ask for NAME;
-                        may be given several times.
-  --lmtp                Speak LMTP (RFC 2033) instead of SMTP.
-  --proxy-protocol SECONDS
-                        Expect a PROXY protocol header (v1 or v2) first, within
-                        SECONDS; connections without a valid one are closed.
-  --proxy-trusted CIDR  Accept PROXY headers only from this address or network;
-                        may be given several times. Default: from anywhere.
-  --threads N           Serve on N threads, each with its own listener on the
-                        port. Default: 0, one per core.
-  --shutdown-timeout SECONDS
-                        On SIGTERM, stop accepting, answer idle sessions 421 and
-                        give transactions in flight this long. Default: 30.
-  --pipelining          Advertise PIPELINING (RFC 2920).
-  --chunking            Advertise CHUNKING and BINARYMIME and accept BDAT
-                        (RFC 3030).
-  --enhanced-status-codes
-                        Advertise ENHANCEDSTATUSCODES and start replies with
-                        RFC 3463 codes (RFC 2034).
-  --dsn                 Advertise DSN and accept its MAIL and RCPT parameters
-                        (RFC 3461).
-  --requiretls          Advertise REQUIRETLS over TLS and accept the MAIL
-                        parameter (RFC 8689). Not the opposite of
-                        --no-requiretls, which is about STARTTLS.
-)");
+    out.append("\nAn RFC 5321 SMTP server with extensions.\n\n"
+               "positional arguments:\n"
+               "  CLASSARGS             Additional arguments passed to the handler CLASS.\n\n"
+               "options:\n");
+    for (const auto& o : detail::option_table) {
+        std::string item = "  " + detail::help_item(o);
+        out.append(item);
+        if (item.size() + 2 <= help_column) {
+            out.append(help_column - item.size(), ' ');
+        } else {
+            out.append("\n").append(help_column, ' ');
+        }
+        detail::append_wrapped(out, detail::help_text(o, classes), help_column, help_column, width);
+        out.push_back('\n');
+    }
     return out;
 }
 

@@ -7,12 +7,21 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <utility>
 
 /// \file
 /// Dropping root privileges once the listening sockets are bound (aiosmtpd's setuid step,
 /// which `-n` turns off).
 namespace smtp::cli::detail {
+
+/// The user and group IDs of `user`, or nothing when there is no such user.
+inline std::optional<std::pair<::uid_t, ::gid_t>> user_ids(const char* user) {
+    const ::passwd* entry = ::getpwnam(user);
+    if (entry == nullptr) return std::nullopt;
+    return std::pair{entry->pw_uid, entry->pw_gid};
+}
 
 /// When running as root, becomes `user`: supplementary groups first, then the group, then the
 /// user (each step needs the privileges the next one drops). Returns what failed, or "". A

@@ -227,39 +227,67 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     return 0;
 }
 
+/// A handler that keeps files (the Mailbox) hands them to the user the server will run as,
+/// before it drops root: else every delivery would fail. False (with the error printed) when
+/// that fails.
+template <class Handler>
+bool prepare_storage(Handler& handler, const arguments& args, std::string_view prog) {
+    if constexpr (requires { handler.prepare_storage_for(::uid_t{}, ::gid_t{}); }) {
+        if (!args.setuid || ::geteuid() != 0) return true;
+        auto ids = user_ids("nobody");
+        if (!ids) return true; // drop_privileges() reports it
+        try {
+            handler.prepare_storage_for(ids->first, ids->second);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%.*s: cannot prepare storage for \"nobody\": %s\n",
+                         int(prog.size()), prog.data(), e.what());
+            return false;
+        }
+    }
+    return true;
+}
+
 template <class Handler>
 int run_handler(const arguments& args, std::string_view prog) {
     std::optional<Handler> handler;
     listen_address where{"localhost", 8025};
     smtp::options options;
+    account_list accounts{args.auth, {}};
     try {
         // aiosmtpd's order: the handler's arguments are checked before the address.
         handler.emplace(make_handler<Handler>(args.handler_args));
         if (args.listen) where = parse_listen(*args.listen);
         options = make_options(args); // loads the TLS certificates
+        if (!args.auth_file.empty()) {
+            std::string warning = load_password_file(args.auth_file, accounts.hashed);
+            if (!warning.empty())
+                std::fprintf(stderr, "%.*s: warning: %s\n", int(prog.size()), prog.data(),
+                             warning.c_str());
+        }
     } catch (const usage_error& e) {
         return usage_failure(prog, e.what());
     }
+    if (!prepare_storage(*handler, args, prog)) return 1;
     if constexpr (std::is_final_v<Handler>) {
         // Both wrappers derive from the handler; a final class is served as it is.
-        if (args.debug > 0 || !args.auth.empty()) {
+        if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty()) {
             std::string_view name = Handler::cli_name;
             std::fprintf(stderr,
-                         "%.*s: warning: handler class %.*s is final: -d and --auth do not apply "
-                         "to it\n",
+                         "%.*s: warning: handler class %.*s is final: -d, --auth and --auth-file "
+                         "do not apply to it\n",
                          int(prog.size()), prog.data(), int(name.size()), name.data());
         }
         return serve<smtp::server<Handler>>(std::move(*handler), std::move(options), args, where,
                                             prog);
     } else {
-        using accounts = with_credentials<Handler>;
-        accounts served(std::move(*handler), args.auth);
+        using accounts_type = with_credentials<Handler>;
+        accounts_type served(std::move(*handler), std::move(accounts));
         if (args.debug > 0)
-            return serve<smtp::server<traced<accounts>>>(
-                traced<accounts>(std::move(served), args.debug), std::move(options), args, where,
-                prog);
-        return serve<smtp::server<accounts>>(std::move(served), std::move(options), args, where,
-                                             prog);
+            return serve<smtp::server<traced<accounts_type>>>(
+                traced<accounts_type>(std::move(served), args.debug), std::move(options), args,
+                where, prog);
+        return serve<smtp::server<accounts_type>>(std::move(served), std::move(options), args,
+                                                  where, prog);
     }
 }
 

@@ -32,7 +32,8 @@
 /// \endverbatim
 ///
 /// A command line is logged as the server takes it, a reply line as the server writes it. AUTH
-/// arguments and the client's SASL responses are masked.
+/// initial responses and the client's SASL responses come masked from the server. After a
+/// PROXY header, lines name the client the proxy speaks for.
 namespace smtp::cli::detail {
 
 /// Appends one line of aiosmtpd's log format, `<LEVEL>:mail.log:<text>\n`, to `out`.
@@ -83,22 +84,6 @@ inline std::string python_bytes_repr(std::string_view bytes) {
     return out;
 }
 
-inline bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-    return text.size() >= prefix.size() &&
-           std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-               return (a >= 'a' && a <= 'z' ? a - 32 : a) == (b >= 'a' && b <= 'z' ? b - 32 : b);
-           });
-}
-
-/// `AUTH PLAIN <secret>` → `AUTH PLAIN ********` (aiosmtpd's sanitize()).
-inline std::string mask_auth(std::string_view line) {
-    std::size_t mechanism = line.find_first_not_of(' ', 5);
-    std::size_t gap = mechanism == std::string_view::npos ? mechanism : line.find(' ', mechanism);
-    std::size_t secret = gap == std::string_view::npos ? gap : line.find_first_not_of(' ', gap);
-    if (secret == std::string_view::npos) return std::string(line);
-    return std::string(line.substr(0, secret)) + "********";
-}
-
 /// `bytes` without its line ending (CRLF, or a bare LF).
 inline std::string_view without_line_ending(std::string_view bytes) {
     if (bytes.ends_with('\n')) bytes.remove_suffix(1);
@@ -113,6 +98,10 @@ public:
     /// `peer` names the connection in every line (aiosmtpd logs `session.peer`'s repr());
     /// `level` is the number of `-d`.
     conversation_log(std::string peer, int level) : peer_(std::move(peer)), level_(level) {}
+
+    /// The connection's peer changed: a PROXY header named the real client.
+    void set_peer(std::string peer) { peer_ = std::move(peer); }
+    const std::string& peer() const noexcept { return peer_; }
 
     /// Appends the log lines that `event` makes to `out`.
     void on_event(trace_event event, std::string_view bytes, std::string& out) {
@@ -141,24 +130,14 @@ private:
     // unbounded line.
     static constexpr std::size_t max_data_line = 8192;
 
+    // AUTH secrets come masked from the server itself (connection::trace_command): it knows
+    // when an exchange is under way, which a reading of the replies cannot tell for sure.
     void on_command(std::string_view line, std::string& out) {
-        std::string shown;
-        if (in_auth_) {
-            shown = "********"; // a SASL response: credentials
-        } else if (starts_with_nocase(line, "AUTH ")) {
-            shown = mask_auth(line);
-            in_auth_ = true;
-        } else {
-            shown = line;
-        }
-        append_log_line(out, "INFO", peer_ + " >> " + python_bytes_repr(shown));
+        append_log_line(out, "INFO", peer_ + " >> " + python_bytes_repr(line));
     }
 
     void on_reply_line(std::string_view line, std::string& out) {
         append_log_line(out, "INFO", peer_ + " << " + python_bytes_repr(line));
-        // The SASL exchange goes on while the server answers 334; any final reply ends it.
-        bool last = line.size() <= 3 || line[3] != '-';
-        if (in_auth_ && last && line.substr(0, 3) != "334") in_auth_ = false;
     }
 
     // Message bytes arrive in chunks that need not end at a line end: a line is logged once its
@@ -182,7 +161,6 @@ private:
 
     std::string peer_;
     int level_;
-    bool in_auth_ = false;
     std::string partial_; // the message line whose end has not arrived yet
 };
 
@@ -209,9 +187,12 @@ public:
         std::string text;
         {
             std::lock_guard lock(*mutex_);
+            std::string peer = conn.session().peer.python_repr();
             auto it = logs_.find(&conn);
             if (it == logs_.end())
-                it = logs_.try_emplace(&conn, conn.session().peer.python_repr(), level_).first;
+                it = logs_.try_emplace(&conn, std::move(peer), level_).first;
+            else if (it->second.peer() != peer) // after a PROXY header: the real client
+                it->second.set_peer(std::move(peer));
             it->second.on_event(event, bytes, text);
             // The connection's address may be reused by the next one once it has closed.
             if (event == trace_event::closed) logs_.erase(it);

@@ -14,7 +14,8 @@
 namespace smtp::detail {
 
 /// An address or a network in CIDR form ("10.0.0.0/8", "::1", "2001:db8::/32"), for the PROXY
-/// protocol's trusted senders. IPv4-mapped IPv6 addresses match IPv4 networks.
+/// protocol's trusted senders. IPv4-mapped IPv6 addresses match IPv4 networks, and IPv4
+/// addresses match IPv6 networks through their v4-mapped form.
 class cidr {
 public:
     /// Throws std::invalid_argument for anything that is not an address or network.
@@ -41,6 +42,10 @@ public:
         auto address = candidate;
         if (address.is_v6() && address.to_v6().is_v4_mapped())
             address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+        // An IPv6 network holds IPv4 addresses in their v4-mapped form (::ffff:a.b.c.d): so
+        // "::ffff:127.0.0.0/104" and "::/0" match an IPv4 client, as a dual-stack socket sees it.
+        if (address.is_v4() && !v4_)
+            address = boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, address.to_v4());
         if (address.is_v4() != v4_) return false;
         auto bytes = bytes_of(address);
         unsigned left = prefix_;

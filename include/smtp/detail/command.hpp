@@ -72,6 +72,29 @@ struct command {
 
 /// Splits command lines the way aiosmtpd does (§2.2 steps 2–4). Holds the upper-cased verb, so
 /// a parsed command is valid until the next parse.
+/// Where the secret of an AUTH command line starts (its initial response), or npos when the
+/// line is no AUTH command or carries none. Mechanism and response may be separated by spaces
+/// or tabs, as AUTH's own parsing accepts.
+constexpr std::size_t auth_secret_start(std::string_view line) noexcept {
+    constexpr std::string_view verb = "AUTH ";
+    if (line.size() < verb.size()) return std::string_view::npos;
+    for (std::size_t i = 0; i < verb.size(); ++i) {
+        char c = line[i];
+        if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+        if (c != verb[i]) return std::string_view::npos;
+    }
+    auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    auto end_of_line = [](char c) { return c == '\r' || c == '\n'; };
+    std::size_t i = verb.size();
+    while (i < line.size() && blank(line[i]))
+        ++i;
+    while (i < line.size() && !blank(line[i]) && !end_of_line(line[i])) // the mechanism
+        ++i;
+    while (i < line.size() && blank(line[i]))
+        ++i;
+    return i < line.size() && !end_of_line(line[i]) ? i : std::string_view::npos;
+}
+
 class command_parser {
 public:
     enum class status { ok, empty, bad_verb, non_ascii_argument };

@@ -79,6 +79,7 @@ inline bool parse_parameter(std::string_view token, parameter& out) noexcept {
 struct parameter_extensions {
     bool dsn = false;        // RET, ENVID, NOTIFY, ORCPT (options::dsn)
     bool requiretls = false; // REQUIRETLS (options::requiretls, and TLS is active)
+    bool auth = false;       // AUTH= on MAIL (RFC 4954 §5): AUTH is offered in this session
     std::span<const parameter_rule> declared = {}; // the handler's mail_ or rcpt_parameters
 };
 
@@ -199,6 +200,7 @@ struct mail_parameters {
     dsn_return ret = dsn_return::unspecified;
     std::string envid = {};
     bool require_tls = false;
+    std::string auth = {}; // AUTH='s value, xtext-decoded ("<>": the sender is not vouched for)
     reply error = {};
 };
 
@@ -277,6 +279,17 @@ inline mail_parameters::status check_mail_parameters(const std::vector<std::stri
             if (auto e = parse_envid(raw_value(tokens, raw, i), out.envid); !e.empty())
                 return fail(e);
     }
+    out.auth.clear();
+    if (ext.auth) {
+        // RFC 4954 §5: a server that offers AUTH accepts the parameter (Outlook sends it).
+        std::size_t i = find_only(tokens, "AUTH");
+        if (i == keyword_search::duplicate) return fail("Error: duplicate AUTH parameter");
+        if (i != keyword_search::npos) {
+            parse_parameter(tokens[i], p);
+            if (!p.has_value || !decode_xtext(raw_value(tokens, raw, i), out.auth))
+                return fail("Error: AUTH is not valid xtext");
+        }
+    }
     if (ext.requiretls && last("REQUIRETLS", p)) {
         if (p.has_value) return fail("Error: REQUIRETLS takes no arguments");
         out.require_tls = true;
@@ -288,6 +301,7 @@ inline mail_parameters::status check_mail_parameters(const std::vector<std::stri
         if ((understand_body || binary_mime) && p.keyword == "BODY") continue;
         if (ext.dsn && (p.keyword == "RET" || p.keyword == "ENVID")) continue;
         if (ext.requiretls && p.keyword == "REQUIRETLS") continue;
+        if (ext.auth && p.keyword == "AUTH") continue;
         if (find_declared(ext.declared, p.keyword)) continue;
         return status::unknown;
     }

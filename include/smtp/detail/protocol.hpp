@@ -56,7 +56,8 @@ public:
         : opts_(opts), hostname_(hostname), features_(f), session_(s), envelope_(env), out_(out),
           line_limit_(std::max<std::size_t>(1001, opts.command_size_limit + 36 +
                                                       (opts.dsn ? dsn_rcpt_line_allowance : 0) +
-                                                      (opts.requiretls ? 11 : 0))),
+                                                      (opts.requiretls ? 11 : 0) +
+                                                      (f.auth_mechanisms.empty() ? 0 : 500))),
           lines_(line_limit_) {
         unknown_budget_ = opts.unknown_command_limit;
         if (opts.command_call_limit) {
@@ -128,7 +129,9 @@ public:
         // NUL is in no production of RFC 5321's command syntax. aiosmtpd takes it into
         // hostnames and addresses (`MAIL FROM:<a\0@b>` gets 250), where it would cut the text
         // short in any C-string consumer; here the whole line is refused.
-        if (line.find('\0') != std::string_view::npos) {
+        // A CR is allowed only in the CRLF that ends the line (RFC 5321 §2.3.8): a bare CR
+        // inside it would end up in an address or a host name, as a NUL would.
+        if (line.find('\0') != std::string_view::npos || has_bare_cr(line)) {
             write(500, "5.5.2", "Error: bad syntax");
             return step::replied;
         }
@@ -318,6 +321,7 @@ public:
         mail_parameters params;
         parameter_extensions ext{.dsn = opts_.dsn,
                                  .requiretls = opts_.requiretls && tls_active_,
+                                 .auth = any_mechanism_offered(),
                                  .declared = features_.mail_parameters};
         split(rest, req, ext);
         switch (check_mail_parameters(req.options, features_.eight_bit_mime, opts_.enable_smtputf8,
@@ -353,6 +357,7 @@ public:
         envelope_.dsn.ret = params.ret;
         envelope_.dsn.envid = std::move(params.envid);
         envelope_.require_tls = params.require_tls;
+        envelope_.auth = std::move(params.auth);
         restore_declared_values(req.options, req.raw_options, features_.mail_parameters);
         return step::proceed;
     }
@@ -373,8 +378,12 @@ public:
         }
         std::string_view rest;
         if (!parse_path_argument(cmd, "TO:", rcpt_syntax(), req, rest)) return step::replied;
+        if (req.address == "<>") { // the null path is a reverse-path only (RFC 5321 §4.1.1.3)
+            write(501, "", "5.1.3 Error: <> is not a valid recipient");
+            return step::replied;
+        }
         if (opts_.max_recipients != 0 && envelope_.rcpt_tos.size() >= opts_.max_recipients) {
-            write(452, "", "4.5.3 Error: too many recipients");
+            write(452, "", "4.5.3 Too many recipients");
             return step::replied;
         }
         parameter_extensions ext{.dsn = opts_.dsn, .declared = features_.rcpt_parameters};
@@ -521,6 +530,9 @@ public:
         } else if (opts_.auth_required && !session_.authenticated) {
             state.failure = {530, "5.7.0 Authentication required"};
             state.failure_code = "";
+        } else if (envelope_.mail_from.empty() && state.owed_replies != 0) {
+            state.failure = state.owed_failure; // the rest of an LMTP message that failed
+            state.failure_code = state.owed_code;
         } else if (envelope_.mail_from.empty()) {
             state.failure = {503, "Error: need MAIL command"};
             state.failure_code = "5.5.1";
@@ -570,10 +582,26 @@ public:
     step finish_chunk(bool decode = true) {
         auto& state = transaction().chunk;
         if (!state.failure.empty()) {
-            write(state.failure, state.failure_code);
+            // In LMTP the last chunk is answered once per accepted recipient, failed or not
+            // (RFC 2033 §4.2, as after DATA). A client that pipelined its chunks still sends
+            // that last one after a failed chunk and waits for every reply: the recipients of
+            // the failed message are remembered until then.
+            std::size_t recipients =
+                state.owed_replies != 0 ? state.owed_replies : envelope_.rcpt_tos.size();
+            std::size_t replies = opts_.lmtp && state.last ? std::max<std::size_t>(recipients, 1) : 1;
+            for (std::size_t i = 0; i < replies; ++i)
+                write(state.failure, state.failure_code);
             // A failed chunk of a message under way ends the transaction, as does a message too
             // big or refused from its first chunk; a chunk sent out of turn changes nothing.
-            if (state.in_message || state.ends_transaction) abandon_chunks();
+            bool ended = state.in_message || state.ends_transaction;
+            if (ended) abandon_chunks();
+            if (state.last) {
+                state.owed_replies = 0;
+            } else if (opts_.lmtp && ended && recipients != 0) {
+                state.owed_replies = recipients;
+                state.owed_failure = state.failure;
+                state.owed_code = state.failure_code;
+            }
             return step::replied;
         }
         if (!state.last) {
@@ -599,7 +627,10 @@ public:
 
     /// Ends the mail transaction, however it went.
     void reset_transaction() {
-        if (transaction_) transaction_->chunk.in_message = false;
+        if (transaction_) {
+            transaction_->chunk.in_message = false;
+            transaction_->chunk.owed_replies = 0;
+        }
         envelope_.reset();
     }
 
@@ -749,7 +780,7 @@ public:
     }
 
     /// The longest command line accepted for `v` (per session; aiosmtpd shares and grows it).
-    std::size_t command_limit(verb v) const noexcept {
+    std::size_t command_limit(verb v) const {
         std::size_t limit = opts_.command_size_limit;
         if (v == verb::auth) return std::max(limit, auth_line_limit);
         if (v == verb::mail && session_.extended_smtp) {
@@ -757,6 +788,7 @@ public:
             if (opts_.enable_smtputf8) limit += 10;
             if (opts_.dsn) limit += dsn_mail_line_allowance;
             if (opts_.requiretls) limit += 11; // " REQUIRETLS"
+            if (any_mechanism_offered()) limit += 500; // AUTH= (RFC 4954 §5)
         }
         if (v == verb::rcpt && session_.extended_smtp && opts_.dsn)
             limit += dsn_rcpt_line_allowance;
@@ -764,6 +796,15 @@ public:
     }
 
 private:
+    /// A CR inside `line` (which includes its LF). CRs at its end are not: aiosmtpd strips
+    /// them with the line ending, and they can end up nowhere.
+    static bool has_bare_cr(std::string_view line) noexcept {
+        if (line.ends_with('\n')) line.remove_suffix(1);
+        while (line.ends_with('\r'))
+            line.remove_suffix(1);
+        return line.find('\r') != std::string_view::npos;
+    }
+
     static bool iequals(std::string_view a, std::string_view b) noexcept {
         return a.size() == b.size() &&
                std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -775,7 +816,7 @@ private:
     /// Splits MAIL's or RCPT's parameters; keeps them as sent too only when an extension may
     /// need a value's case (aiosmtpd's parameters alone never do).
     static void split(std::string_view rest, path_request& req, const parameter_extensions& ext) {
-        if (ext.dsn || !ext.declared.empty()) {
+        if (ext.dsn || ext.auth || !ext.declared.empty()) {
             split_parameters(rest, req.options, req.raw_options);
         } else {
             split_parameters(rest, req.options);
@@ -808,6 +849,12 @@ private:
     }
 
     bool auth_offered() const noexcept { return !opts_.auth_require_tls || tls_active_; }
+
+    /// EHLO names AUTH in this session (so MAIL takes its AUTH parameter).
+    bool any_mechanism_offered() const {
+        if (!auth_offered() || features_.auth_mechanisms.empty()) return false;
+        return opts_.auth_exclude_mechanism.empty() || !offered_mechanisms().empty();
+    }
 
     /// The AuthPolicy's mechanisms less the excluded ones, sorted as aiosmtpd lists them.
     std::vector<std::string_view> offered_mechanisms() const {
@@ -942,6 +989,11 @@ private:
         reply failure = {};            // the current chunk is dropped and answered with this
         bool ends_transaction = false; // the failure ends the transaction even before it began
         std::string_view failure_code = {};
+        // LMTP: an earlier chunk of this message failed, and its last chunk is owed this many
+        // replies (the recipients), each `owed_failure`.
+        std::size_t owed_replies = 0;
+        reply owed_failure = {};
+        std::string_view owed_code = {};
     };
     // What the commands of a mail transaction need between them. Allocated by the first command
     // that needs it and kept for the connection's life, so that a connection that never starts

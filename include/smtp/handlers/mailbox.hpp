@@ -12,6 +12,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstddef>
 #include <filesystem>
@@ -20,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 namespace smtp::handlers {
@@ -92,23 +96,29 @@ public:
         }
     }
 
+    /// The hook: as `async_message`'s, but a BINARYMIME message (RFC 3030) is stored byte for
+    /// byte: turning its CRs into LFs would alter binary content after the `250`. (A derived
+    /// class with its own `handle_message` gets every message, and decides.)
+    template <class Content>
+    boost::asio::awaitable<reply> handle_DATA(connection& conn, session& s,
+                                              envelope<Content>& env) {
+        using self_type = detail::most_derived<Derived, basic_mailbox>;
+        constexpr bool own_handle_message = requires {
+            requires std::is_same_v<decltype(&self_type::handle_message),
+                                    decltype(&basic_mailbox::handle_message)>;
+        };
+        if constexpr (own_handle_message) {
+            if (env.body == body_type::binary_mime) {
+                Message m = static_cast<self_type&>(*this).prepare_message(s, env);
+                co_return co_await store(m, true);
+            }
+        }
+        co_return co_await base_type::handle_DATA(conn, s, env);
+    }
+
     /// Delivers the message off the connection's thread; 250 once it is safely in new/, else
     /// what `delivery_failed` says.
-    boost::asio::awaitable<reply> handle_message(Message& m) {
-        auto& self = static_cast<detail::most_derived<Derived, basic_mailbox>&>(*this);
-        // The work owns copies of what it needs: it may outlive this call (see offload). It is
-        // a named variable because GCC 12 mishandles a temporary lambda in a co_await.
-        auto work = [bytes = message_traits<Message>::to_bytes(m), directory = directory_,
-                     crlf = crlf_] {
-            return detail::maildir_deliver(directory, crlf ? bytes : detail::to_lf(bytes));
-        };
-        try {
-            co_await detail::offload(*pool_, std::move(work));
-        } catch (const std::system_error& e) {
-            co_return self.delivery_failed(e);
-        }
-        co_return reply::ok();
-    }
+    boost::asio::awaitable<reply> handle_message(Message& m) { return store(m, crlf_); }
 
     /// The reply when a delivery failed: `451 4.3.1` for a full disk or quota, `451 4.3.0`
     /// otherwise. Define it in the derived class to log the error or answer differently.
@@ -137,7 +147,40 @@ public:
     /// The Maildir.
     const std::filesystem::path& directory() const noexcept { return directory_; }
 
+    /// Makes the Maildir (its folder and tmp/, new/, cur/) the given user's: `smtpd`, started as
+    /// root, calls it before it becomes `nobody`, so that deliveries can write there. Throws
+    /// std::system_error.
+    void prepare_storage_for(::uid_t uid, ::gid_t gid) const {
+        for (const char* sub : {"", "tmp", "new", "cur"}) {
+            auto path = directory_ / sub;
+            if (::chown(path.c_str(), uid, gid) != 0)
+                throw std::system_error(errno, std::generic_category(),
+                                        "chown " + path.string());
+        }
+    }
+
 private:
+    using base_type =
+        async_message<detail::most_derived<Derived, basic_mailbox<Derived, Message>>, Message>;
+
+    /// Writes the message off the connection's thread, line breaks kept or made LF.
+    boost::asio::awaitable<reply> store(Message& m, bool keep_line_breaks) {
+        auto& self = static_cast<detail::most_derived<Derived, basic_mailbox>&>(*this);
+        // The work owns copies of what it needs: it may outlive this call (see offload). It is
+        // a named variable because GCC 12 mishandles a temporary lambda in a co_await.
+        auto work = [bytes = message_traits<Message>::to_bytes(m), directory = directory_,
+                     keep_line_breaks] {
+            return detail::maildir_deliver(directory,
+                                           keep_line_breaks ? bytes : detail::to_lf(bytes));
+        };
+        try {
+            co_await detail::offload(*pool_, std::move(work));
+        } catch (const std::system_error& e) {
+            co_return self.delivery_failed(e);
+        }
+        co_return reply::ok();
+    }
+
     std::filesystem::path directory_;
     bool crlf_;
     std::shared_ptr<boost::asio::thread_pool> pool_;

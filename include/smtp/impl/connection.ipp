@@ -92,6 +92,18 @@ inline void connection::start_watchdog() {
     });
 }
 
+inline void connection::trace_command(std::string_view line) const {
+    if (!tracer_) return;
+    std::size_t secret = detail::auth_secret_start(line);
+    if (secret == std::string_view::npos) {
+        trace(trace_event::command, line);
+        return;
+    }
+    std::string shown(line.substr(0, secret));
+    shown.append(masked_secret);
+    trace(trace_event::command, shown);
+}
+
 inline boost::asio::awaitable<bool> connection::read_some(bool wait_first) {
     if (timed_out_) co_return false;
     io_pending_ = true;
@@ -153,7 +165,7 @@ connection::challenge(std::string_view text, bool encode) {
             co_return std::nullopt;
         }
         std::string_view line = detail::strip(event.line);
-        trace(trace_event::command, event.line);
+        trace_sasl_response();
         std::optional<std::string> decoded;
         if (line == "*") {
             input_.consume(event.consumed);
@@ -199,13 +211,18 @@ inline tls_info describe_tls(SSL* ssl) {
 
 } // namespace detail
 
-inline boost::asio::awaitable<bool> connection::start_tls(tls_context& context) {
-    input_.clear(); // nothing sent in plaintext may be read as if it came over TLS
+inline boost::asio::awaitable<bool> connection::start_tls(tls_context& context,
+                                                         early_bytes early) {
     tls_ = std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_, context.native());
     arm_timeout(opts_.tls_handshake_timeout);
     io_pending_ = true;
-    auto [ec] = co_await tls_->async_handshake(boost::asio::ssl::stream_base::server,
-                                               boost::asio::as_tuple(boost::asio::use_awaitable));
+    // The bytes handed to the handshake are copied out first: input_ is free again after it.
+    std::string carried;
+    if (early == early_bytes::carry) carried.assign(input_.data());
+    input_.clear(); // after STARTTLS nothing sent in plaintext may be read as if over TLS
+    auto [ec, used] = co_await tls_->async_handshake(
+        boost::asio::ssl::stream_base::server, boost::asio::buffer(carried),
+        boost::asio::as_tuple(boost::asio::use_awaitable));
     io_pending_ = false;
     if (ec) co_return false;
     tls_ready_ = true;
@@ -221,6 +238,18 @@ inline void connection::request_shutdown() noexcept {
         boost::system::error_code ignored;
         socket_.cancel(ignored); // read_some() returns false; the server answers 421
     }
+}
+
+inline boost::asio::awaitable<void> connection::finish() {
+    co_await flush();
+    if (tls_active() && socket_.is_open() && !timed_out_) {
+        // The client need not answer the close_notify, and may already be gone: a short wait.
+        arm_timeout(std::chrono::seconds(1));
+        io_pending_ = true;
+        co_await tls_->async_shutdown(boost::asio::as_tuple(boost::asio::use_awaitable));
+        io_pending_ = false;
+    }
+    close();
 }
 
 inline void connection::close() noexcept {

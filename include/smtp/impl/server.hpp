@@ -11,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/host_name.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/core/demangle.hpp>
@@ -19,6 +20,7 @@
 #include <exception>
 #include <string_view>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <typeinfo>
 #include <unistd.h>
 
@@ -74,6 +76,24 @@ inline void refuse_port_in_use(const boost::asio::ip::tcp::endpoint& endpoint) {
     if (!ec) probe.set_option(boost::asio::socket_base::reuse_address(true), ec);
     if (!ec) probe.bind(endpoint, ec);
     if (ec == boost::asio::error::address_in_use) throw boost::system::system_error(ec, "bind");
+}
+
+/// Removes the socket file at `path` when no one listens on it (an earlier run's). Anything
+/// else there is refused: a file that is no socket (`file_exists`), a socket a live server
+/// answers on (`address_in_use`).
+inline void remove_stale_socket(const std::string& path) {
+    struct ::stat status;
+    if (::lstat(path.c_str(), &status) != 0) return; // nothing there: bind() tells the rest
+    if (!S_ISSOCK(status.st_mode))
+        throw boost::system::system_error(
+            std::make_error_code(std::errc::file_exists).value(), boost::system::generic_category(),
+            "listen_local");
+    boost::asio::io_context io;
+    boost::asio::local::stream_protocol::socket probe(io);
+    boost::system::error_code ec;
+    probe.connect(boost::asio::local::stream_protocol::endpoint(path), ec);
+    if (!ec) throw boost::system::system_error(boost::asio::error::address_in_use, "listen_local");
+    ::unlink(path.c_str());
 }
 
 } // namespace detail
@@ -140,7 +160,7 @@ void server<Handler, AuthPolicy, DecodePolicy>::listen_local(
     const boost::asio::any_io_executor& executor, const std::string& path, bool implicit_tls) {
     if (implicit_tls && !opts_.tls)
         throw std::invalid_argument("smtp::server::listen_local: implicit TLS needs options().tls");
-    ::unlink(path.c_str()); // a socket file left by an earlier run would make bind fail
+    detail::remove_stale_socket(path); // one left by an earlier run would make bind fail
     auto acceptor = std::make_unique<boost::asio::local::stream_protocol::acceptor>(
         executor, boost::asio::local::stream_protocol::endpoint(path));
     auto& ref = *acceptor;
@@ -306,8 +326,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     conn.arm_timeout();
     co_await run(conn, proto, env);
     if (proto.in_chunked_message()) co_await abort_stream(conn, env); // gone mid-BDAT
-    co_await conn.flush();
-    conn.close();
+    co_await conn.finish();
     conn.trace(trace_event::closed, {});
 }
 
@@ -320,8 +339,7 @@ boost::asio::awaitable<bool> server<Handler, AuthPolicy, DecodePolicy>::admit(
     connection_count& counted, bool implicit_tls) {
     auto refuse = [&](std::string_view line) -> boost::asio::awaitable<void> {
         conn.out_.append(line);
-        co_await conn.flush();
-        conn.close();
+        co_await conn.finish();
         conn.trace(trace_event::closed, {});
     };
     // (Replies are named locals: g++ 12 may destroy a temporary argument of a coroutine called
@@ -356,7 +374,8 @@ boost::asio::awaitable<bool> server<Handler, AuthPolicy, DecodePolicy>::admit(
     }
     if (implicit_tls) {
         // SMTPS: the handshake comes first; a client that fails it hears nothing more.
-        if (!opts_.tls || !co_await conn.start_tls(*opts_.tls)) {
+        // Bytes that came with the PROXY header are the start of the ClientHello.
+        if (!opts_.tls || !co_await conn.start_tls(*opts_.tls, connection::early_bytes::carry)) {
             conn.close();
             conn.trace(trace_event::closed, {});
             co_return false;
@@ -454,7 +473,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(
             // A command pipelined behind the end of a transaction gets the 421 too.
             if (idle_at_shutdown(conn, env)) co_return;
             conn.arm_timeout();
-            conn.trace(trace_event::command, event.line);
+            conn.trace_command(event.line);
             detail::step step = proto.on_line(event.line, cmd);
             if (step == detail::step::close) co_return;
             if (step == detail::step::replied) break;
@@ -640,7 +659,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
     case verb::auth: {
         std::string_view mechanism, initial;
         if (proto.check_auth(cmd, mechanism, initial) != step::proceed) break;
-        co_await authenticate(conn, env, mechanism, initial, cmd);
+        if (!co_await authenticate(conn, env, mechanism, initial, cmd)) co_return outcome::close;
         break;
     }
     case verb::starttls:
@@ -718,8 +737,9 @@ auto server<Handler, AuthPolicy, DecodePolicy>::starttls(connection& conn,
 
 // AUTH after its checks passed: the handler's handle_AUTH, or the mechanism (the handler's
 // auth_PLAIN/auth_LOGIN replacing a built-in one), then the result applied to the session.
+// False when the connection is to close (options::auth_failure_limit).
 template <class Handler, class AuthPolicy, class DecodePolicy>
-boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenticate(
+boost::asio::awaitable<bool> server<Handler, AuthPolicy, DecodePolicy>::authenticate(
     connection& conn, envelope_type& env, std::string_view mechanism,
     std::string_view initial_response, const detail::command& cmd) {
     session& s = conn.session_;
@@ -734,9 +754,11 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
         reply r;
         SMTP_DETAIL_CALL_HOOK(
             r, handler_.handle_AUTH(conn, s, env, std::span<const std::string>(args)));
-        if (!r.empty() || !conn.auth_replied_)
+        if (!r.empty() || !conn.auth_replied_) {
+            conn.note_final_reply();
             detail::write_hook_reply(conn.out_, r, opts_.enhanced_status_codes);
-        co_return;
+        }
+        co_return co_await settle_auth_failure(conn);
     }
     // The initial response, decoded before the exchange reads more input over its bytes.
     std::optional<std::string> initial;
@@ -746,7 +768,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
         initial = detail::base64_decode(initial_response);
         if (!initial) {
             reply::write_to(conn.out_, 501, "5.5.2 Can't decode base64");
-            co_return;
+            co_return true;
         }
     }
     auth_result result;
@@ -775,11 +797,40 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::authenti
             reply::write_to(conn.out_, 235, "2.7.0 Authentication successful");
         else
             detail::write_reply(conn.out_, result.message, opts_.enhanced_status_codes);
-    } else if (!result.message.empty()) {
+        co_return true;
+    }
+    if (!result.message.empty()) {
+        conn.note_final_reply();
         detail::write_reply(conn.out_, result.message, opts_.enhanced_status_codes);
     } else if (!result.handled || !conn.auth_replied_) {
+        conn.note_final_reply();
         reply::write_to(conn.out_, 535, "5.7.8 Authentication credentials invalid");
     }
+    co_return co_await settle_auth_failure(conn);
+}
+
+// After an AUTH exchange whose final reply is queued: when that reply is a 535, the session
+// waits options::auth_failure_delay before it goes out, and past options::auth_failure_limit
+// failures the reply becomes a 421 and the connection closes (false). Password guessing then
+// costs a client time and connections, and the waiting holds up no other session.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<bool>
+server<Handler, AuthPolicy, DecodePolicy>::settle_auth_failure(connection& conn) {
+    std::string& out = conn.out_;
+    if (!conn.auth_replied_ || conn.final_reply_at_ >= out.size()) co_return true;
+    if (std::string_view(out).substr(conn.final_reply_at_, 4) != "535 " &&
+        std::string_view(out).substr(conn.final_reply_at_, 4) != "535-")
+        co_return true;
+    ++conn.auth_failures_;
+    if (opts_.auth_failure_delay.count() > 0) {
+        boost::asio::steady_timer pause(conn.socket_.get_executor(), opts_.auth_failure_delay);
+        co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+    if (opts_.auth_failure_limit == 0 || conn.auth_failures_ <= opts_.auth_failure_limit)
+        co_return true;
+    out.resize(conn.final_reply_at_);
+    reply::write_to(out, 421, "4.7.0 Too many authentication failures");
+    co_return false;
 }
 
 // The figures of one message for the connection and the observability hooks; it began at
