@@ -1,6 +1,7 @@
 #ifndef SMTP_MESSAGE_HPP
 #define SMTP_MESSAGE_HPP
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <optional>
@@ -23,6 +24,7 @@ namespace smtp {
 /// auto m = smtp::message::parse("Subject: hi\r\n there\r\nFrom: a@b.c\r\n\r\nbody\r\n");
 /// m.get("subject");              // "hi there" (unfolded)
 /// m.add_header("X-Seen", "yes"); // appended after the others
+/// m.prepend_header("Received", "from x by y; Thu, 3 Dec 2026 10:00:00 +0000"); // first
 /// m.body();                      // "body\r\n"
 /// \endcode
 ///
@@ -65,6 +67,14 @@ public:
     /// Throws `std::invalid_argument` for a name that is not 1+ printable ASCII characters
     /// other than ':', or a value with a line break that does not fold (header injection).
     void add_header(std::string_view name, std::string_view value);
+    /// Puts the field `name: value` before all the others: where trace fields go (`Received:`,
+    /// `Delivered-To:`, RFC 5321 §4.4). Checked as add_header() checks.
+    void prepend_header(std::string_view name, std::string_view value) {
+        insert_header(0, name, value);
+    }
+    /// Puts the field `name: value` at `position` among the fields (past the end: last).
+    /// Checked as add_header() checks.
+    void insert_header(std::size_t position, std::string_view name, std::string_view value);
     /// Removes every field called `name`; returns how many there were.
     std::size_t remove_header(std::string_view name);
     /// Replaces every field called `name` by one `name: value` at the end.
@@ -238,6 +248,11 @@ inline std::vector<std::string> message::get_all(std::string_view name) const {
 }
 
 inline void message::add_header(std::string_view name, std::string_view value) {
+    insert_header(fields_.size(), name, value);
+}
+
+inline void message::insert_header(std::size_t position, std::string_view name,
+                                   std::string_view value) {
     if (!detail::is_field_name(name))
         throw std::invalid_argument("smtp::message: invalid header field name");
     // A line break is only allowed as a fold: CRLF followed by a space or tab.
@@ -254,7 +269,8 @@ inline void message::add_header(std::string_view name, std::string_view value) {
     raw.reserve(value.size() + 1);
     raw.push_back(' ');
     raw.append(value);
-    fields_.push_back({std::string(name), std::move(raw)});
+    position = std::min(position, fields_.size());
+    fields_.insert(fields_.begin() + std::ptrdiff_t(position), {std::string(name), std::move(raw)});
 }
 
 inline std::size_t message::remove_header(std::string_view name) {

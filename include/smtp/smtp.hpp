@@ -15,6 +15,7 @@
 #include <smtp/handlers/mailbox.hpp>
 #include <smtp/handlers/message.hpp>
 #include <smtp/handlers/proxy.hpp>
+#include <smtp/handlers/recipient_mailbox.hpp>
 #include <smtp/handlers/sink.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/message.hpp>

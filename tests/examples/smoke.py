@@ -155,11 +155,16 @@ def tutorial(tmp):
             s.login("alice", "wonderland")
             expect_refused(lambda: s.sendmail("alice@example.com", ["eve@other.org"], MESSAGE),
                            550)
-            s.sendmail("alice@example.com", ["bob@example.com"], MESSAGE)
+            expect_refused(lambda: s.sendmail("alice@example.com", ["bob@example.com"],
+                                              MESSAGE + "x" * (1024 * 1024)), 552)
+            s.sendmail("alice@example.com", ["bob@example.com", "carol@example.org"], MESSAGE)
         ex.stop()
-    messages = maildir_messages(maildir)
-    assert len(messages) == 1 and "Hi Bob." in messages[0], messages
-    assert "X-RcptTo: bob@example.com" in messages[0], messages[0]
+    for folder, address in (("example.com/bob", "bob@example.com"),
+                            ("example.org/carol", "carol@example.org")):
+        messages = maildir_messages(os.path.join(maildir, folder))
+        assert len(messages) == 1 and "Hi Bob." in messages[0], messages
+        assert messages[0].startswith("Received: from "), messages[0]
+        assert "X-RcptTo: " + address + "\n" in messages[0], messages[0]
 
 
 def handler_sink(tmp):

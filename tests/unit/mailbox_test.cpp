@@ -1,4 +1,5 @@
 #include <smtp/handlers/mailbox.hpp>
+#include <smtp/handlers/recipient_mailbox.hpp>
 
 #include "fake_connection.hpp"
 
@@ -111,6 +112,24 @@ BOOST_AUTO_TEST_CASE(constructor_creates_the_maildir) {
     }
     BOOST_TEST(box.directory() == tmp.path / "inbox");
     smtp::handlers::mailbox again(tmp.path / "inbox"); // an existing Maildir is fine
+}
+
+BOOST_AUTO_TEST_CASE(constructor_creates_missing_parents) {
+    temp_dir tmp;
+    smtp::handlers::mailbox box(tmp.path / "var" / "mail" / "inbox");
+    BOOST_TEST(fs::is_directory(tmp.path / "var" / "mail" / "inbox" / "new"));
+}
+
+BOOST_AUTO_TEST_CASE(recipient_maildir_keeps_inside_the_root) {
+    using smtp::handlers::detail::recipient_maildir;
+    const fs::path root = "/srv/mail";
+    BOOST_TEST(*recipient_maildir(root, "Alice@Example.COM") == root / "example.com" / "alice");
+    BOOST_TEST(*recipient_maildir(root, "a.b+tag@sub.example.com") ==
+               root / "sub.example.com" / "a.b+tag");
+    BOOST_TEST(*recipient_maildir(root, "\"a@b\"@example.com") == root / "example.com" / "\"a@b\"");
+    for (const char* hostile : {"../x@d", "x@..", "a/b@d", "x@a/b", ".x@d", "x@.d", "@d", "x@",
+                                "x", "", "a\\b@d", "a\tb@d"})
+        BOOST_TEST(!recipient_maildir(root, hostile).has_value(), hostile);
 }
 
 BOOST_AUTO_TEST_CASE(constructor_throws_when_it_cannot_create) {

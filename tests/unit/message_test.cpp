@@ -132,6 +132,17 @@ BOOST_AUTO_TEST_CASE(body_can_be_replaced) {
     BOOST_TEST(m.to_string() == "Subject: x\r\n\r\nnew\r\n");
 }
 
+BOOST_AUTO_TEST_CASE(prepend_and_insert_put_fields_in_place) {
+    auto m = smtp::message::parse("Subject: x\r\nFrom: a@b.c\r\n\r\nbody");
+    m.prepend_header("Received", "from client.test by mx.test;\r\n Thu, 3 Dec 2026 10:00 +0000");
+    m.insert_header(2, "X-Middle", "1");
+    m.insert_header(99, "X-Last", "2");
+    BOOST_TEST(m.to_string() == "Received: from client.test by mx.test;\r\n Thu, 3 Dec 2026 10:00 "
+                                "+0000\r\nSubject: x\r\nX-Middle: 1\r\nFrom: a@b.c\r\nX-Last: "
+                                "2\r\n\r\nbody");
+    BOOST_CHECK_THROW(m.prepend_header("Bad", "a\r\nInjected: yes"), std::invalid_argument);
+}
+
 // The default traits use the member functions; a type satisfies message_like through them.
 BOOST_AUTO_TEST_CASE(traits_of_smtp_message) {
     static_assert(smtp::message_like<smtp::message>);

@@ -62,6 +62,9 @@ struct arguments {
     std::size_t max_connections_per_client = 0;
     /// `--max-messages-per-connection N`; 0: no limit.
     std::size_t max_messages_per_connection = 0;
+    /// `--per-recipient`: the handler class's per-recipient form (`-c Mailbox DIR`: a Maildir
+    /// per recipient).
+    bool per_recipient = false;
     /// `--auth USER:PASSWORD`, each time given: the accounts PLAIN and LOGIN accept.
     std::vector<std::pair<std::string, std::string>> auth = {};
     /// `--auth-file FILE`: accounts as `user:crypt-hash` lines (credentials.hpp).
@@ -269,6 +272,10 @@ inline constexpr option_spec option_table[] = {
      "given, localhost:8025 is used. An IPv6 address with a port is written [ADDRESS]:PORT, "
      "and a UNIX domain socket unix:/PATH.",
      set_listen},
+    {'\0', "per-recipient", value_kind::none, "",
+     "Deliver a copy per recipient: with -c Mailbox DIR, into DIR/<domain>/<local-part>/, "
+     "refusing addresses that name no such folder.",
+     set_flag<&arguments::per_recipient>},
     {'\0', "hostname", value_kind::required, "NAME",
      "The host name in the greeting and the HELO and EHLO replies. Default: the machine's name.",
      set_hostname},

@@ -291,17 +291,39 @@ int run_handler(const arguments& args, std::string_view prog) {
     }
 }
 
+/// Whether a handler is the per-recipient form of its class (`-c NAME --per-recipient`):
+/// `static constexpr bool cli_per_recipient = true`.
+template <class Handler>
+constexpr bool per_recipient() {
+    if constexpr (requires { Handler::cli_per_recipient; })
+        return Handler::cli_per_recipient;
+    else
+        return false;
+}
+
 template <class... Handlers>
 constexpr std::array<std::string_view, sizeof...(Handlers)> handler_names() {
     return {std::string_view(Handlers::cli_name)...};
 }
 
-template <std::size_t N>
-constexpr bool all_distinct(const std::array<std::string_view, N>& names) {
-    for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t j = i + 1; j < N; ++j)
-            if (names[i] == names[j]) return false;
+/// No two handlers answer the same `-c NAME` with the same `--per-recipient`.
+template <class... Handlers>
+constexpr bool all_distinct() {
+    constexpr std::array<std::string_view, sizeof...(Handlers)> names{Handlers::cli_name...};
+    constexpr std::array<bool, sizeof...(Handlers)> forms{per_recipient<Handlers>()...};
+    for (std::size_t i = 0; i < names.size(); ++i)
+        for (std::size_t j = i + 1; j < names.size(); ++j)
+            if (names[i] == names[j] && forms[i] == forms[j]) return false;
     return true;
+}
+
+/// The handler names, each once, in order (for --help and error messages).
+template <std::size_t N>
+std::vector<std::string_view> distinct_names(const std::array<std::string_view, N>& names) {
+    std::vector<std::string_view> out;
+    for (auto name : names)
+        if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    return out;
 }
 
 inline std::string program_name(const char* argv0) {
@@ -321,18 +343,24 @@ int run(const arguments& args, std::string_view prog) {
     static_assert((detail::named_handler<Handlers> && ...),
                   "each handler needs `static constexpr const char* cli_name`");
     constexpr auto names = detail::handler_names<Handlers...>();
-    static_assert(detail::all_distinct(names), "two handlers have the same cli_name");
+    static_assert(detail::all_distinct<Handlers...>(),
+                  "two handlers have the same cli_name (and the same cli_per_recipient)");
     // A dotted aiosmtpd path names the class by its last part.
     std::string_view wanted = args.handler_class;
     if (auto dot = wanted.rfind('.'); dot != std::string_view::npos) wanted.remove_prefix(dot + 1);
     if (args.handler_class.empty()) wanted = detail::default_class_name(names);
     int status = 0;
     bool found = ((wanted == std::string_view(Handlers::cli_name) &&
+                   detail::per_recipient<Handlers>() == args.per_recipient &&
                    (status = detail::run_handler<Handlers>(args, prog), true)) ||
                   ...);
     if (found) return status;
+    auto distinct = detail::distinct_names(names);
+    if (args.per_recipient && std::find(distinct.begin(), distinct.end(), wanted) != distinct.end())
+        return detail::usage_failure(prog, "--per-recipient: handler class " + std::string(wanted) +
+                                               " does not deliver per recipient");
     std::string available;
-    for (auto name : names)
+    for (auto name : distinct)
         available.append(available.empty() ? "" : ", ").append(name);
     return detail::usage_failure(prog, "unknown handler class '" + args.handler_class +
                                            "' (available: " + available + ")");
@@ -351,7 +379,7 @@ int main(int argc, char** argv) {
         return detail::usage_failure(prog, e.what());
     }
     if (parsed.help) {
-        constexpr auto names = detail::handler_names<Handlers...>();
+        auto names = detail::distinct_names(detail::handler_names<Handlers...>());
         std::cout << help(prog, names) << std::flush;
         return 0;
     }

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <initializer_list>
 #include <memory>
@@ -411,6 +412,20 @@ public:
         write(250, "2.1.5", "OK");
     }
 
+    /// handle_RCPT answered 2xx but added no recipient to the envelope: the client will get a
+    /// puzzling `503 need RCPT` at DATA. Said once per process on stderr, naming the handler,
+    /// and the 503 names the cause.
+    void recipient_accepted_unrecorded(std::string_view handler) {
+        rcpt_unrecorded_ = true;
+        static std::atomic<bool> warned{false};
+        if (!warned.exchange(true))
+            std::fprintf(stderr,
+                         "smtp: warning: %.*s::handle_RCPT answered 2xx without "
+                         "envelope.add_recipient(): the recipient is not in the envelope "
+                         "(docs/hooks.md)\n",
+                         int(handler.size()), handler.data());
+    }
+
     /// After RCPT's hook (or default behaviour): with DSN on, keeps `envelope.dsn.recipients`
     /// parallel to `rcpt_tos`, giving a recipient the hook added the DSN parameters of this RCPT.
     void recipient_recorded() {
@@ -428,7 +443,11 @@ public:
     step check_data(const command& cmd) {
         if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
         if (envelope_.rcpt_tos.empty()) {
-            write(503, "5.5.1", "Error: need RCPT command");
+            write(503, "5.5.1",
+                  rcpt_unrecorded_
+                      ? "Error: need RCPT command (handle_RCPT accepted recipients without "
+                        "adding them to the envelope)"
+                      : "Error: need RCPT command");
             return step::replied;
         }
         if (!cmd.arg.empty()) {
@@ -627,6 +646,7 @@ public:
 
     /// Ends the mail transaction, however it went.
     void reset_transaction() {
+        rcpt_unrecorded_ = false;
         if (transaction_) {
             transaction_->chunk.in_message = false;
             transaction_->chunk.owed_replies = 0;
@@ -1016,6 +1036,7 @@ private:
     }
     bool tls_active_ = false;
     bool refused_ = false;
+    bool rcpt_unrecorded_ = false; // this transaction's handle_RCPT accepted without recording
     std::size_t messages_ = 0; // accepted in this connection
     std::size_t unknown_budget_;
     std::array<std::size_t, verb_count> budgets_{};

@@ -76,8 +76,9 @@ public:
     /// Its name on the command line (`-c Mailbox DIR`).
     static constexpr const char* cli_name = "Mailbox";
 
-    /// Uses the Maildir at `directory`, creating it (and its tmp/, new/, cur/) when missing.
-    /// Throws std::filesystem::filesystem_error when it cannot be created.
+    /// Uses the Maildir at `directory`, creating it (its tmp/, new/, cur/, and the folders
+    /// above it) when missing. Throws std::filesystem::filesystem_error when it cannot be
+    /// created.
     explicit basic_mailbox(std::filesystem::path directory, mailbox_options opts = {})
         : directory_(std::move(directory)), crlf_(opts.crlf),
           pool_(std::make_shared<boost::asio::thread_pool>(opts.threads ? opts.threads : 1)) {

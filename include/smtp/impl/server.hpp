@@ -636,9 +636,12 @@ auto server<Handler, AuthPolicy, DecodePolicy>::dispatch(connection& conn,
     case verb::rcpt:
         if (proto.check_rcpt(cmd, proto.path()) != step::proceed) break;
         if constexpr (has_handle_RCPT<Handler, content_type>) {
+            std::size_t recipients = env.rcpt_tos.size();
             SMTP_DETAIL_CALL_HOOK(
                 r, handler_.handle_RCPT(conn, s, env, proto.path().address,
                                         std::span<const std::string>(proto.path().options)));
+            if (r.positive() && env.rcpt_tos.size() == recipients)
+                proto.recipient_accepted_unrecorded(boost::core::demangle(typeid(Handler).name()));
             proto.recipient_recorded();
             detail::write_hook_reply(out, r, opts_.enhanced_status_codes,
                                      r.positive() ? "2.1.5" : "");

@@ -19,8 +19,10 @@
 namespace smtp::handlers::detail {
 
 /// Creates `dir` and its tmp/, new/ and cur/ (mode 0700, as Python's mailbox does) where
-/// missing. Throws std::filesystem::filesystem_error.
+/// missing, and the folders above `dir` too (with the umask's mode, as `mkdir -p`). Throws
+/// std::filesystem::filesystem_error.
 inline void make_maildir(const std::filesystem::path& dir) {
+    if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path());
     for (const char* sub : {"", "tmp", "new", "cur"}) {
         std::filesystem::path p = *sub ? dir / sub : dir;
         if (::mkdir(p.c_str(), 0700) != 0 && errno != EEXIST)
