@@ -3,7 +3,7 @@
 
 #include <smtp/handlers/async_message.hpp>
 #include <smtp/handlers/detail/maildir.hpp>
-#include <smtp/handlers/detail/offload.hpp>
+#include <smtp/handlers/detail/maildir_delivery.hpp>
 #include <smtp/handlers/message.hpp>
 #include <smtp/message.hpp>
 #include <smtp/reply.hpp>
@@ -124,10 +124,7 @@ public:
     /// The reply when a delivery failed: `451 4.3.1` for a full disk or quota, `451 4.3.0`
     /// otherwise. Define it in the derived class to log the error or answer differently.
     reply delivery_failed(const std::system_error& error) {
-        int e = error.code().value();
-        if (e == ENOSPC || e == EDQUOT || e == EFBIG)
-            return {451, "4.3.1 Requested action aborted: insufficient system storage"};
-        return {451, "4.3.0 Requested action aborted: local error in processing"};
+        return detail::delivery_failure_reply(error);
     }
 
     /// Writes `bytes` as one message, synchronously, on the calling thread; returns its name in
@@ -155,8 +152,7 @@ public:
         for (const char* sub : {"", "tmp", "new", "cur"}) {
             auto path = directory_ / sub;
             if (::chown(path.c_str(), uid, gid) != 0)
-                throw std::system_error(errno, std::generic_category(),
-                                        "chown " + path.string());
+                throw std::system_error(errno, std::generic_category(), "chown " + path.string());
         }
     }
 
@@ -167,19 +163,9 @@ private:
     /// Writes the message off the connection's thread, line breaks kept or made LF.
     boost::asio::awaitable<reply> store(Message& m, bool keep_line_breaks) {
         auto& self = static_cast<detail::most_derived<Derived, basic_mailbox>&>(*this);
-        // The work owns copies of what it needs: it may outlive this call (see offload). It is
-        // a named variable because GCC 12 mishandles a temporary lambda in a co_await.
-        auto work = [bytes = message_traits<Message>::to_bytes(m), directory = directory_,
-                     keep_line_breaks] {
-            return detail::maildir_deliver(directory,
-                                           keep_line_breaks ? bytes : detail::to_lf(bytes));
-        };
-        try {
-            co_await detail::offload(*pool_, std::move(work));
-        } catch (const std::system_error& e) {
-            co_return self.delivery_failed(e);
-        }
-        co_return reply::ok();
+        return detail::deliver_on(
+            *pool_, {directory_, keep_line_breaks}, message_traits<Message>::to_bytes(m),
+            [&self](const std::system_error& e) { return self.delivery_failed(e); });
     }
 
     std::filesystem::path directory_;

@@ -3,7 +3,7 @@
 
 #include <smtp/envelope.hpp>
 #include <smtp/handlers/detail/maildir.hpp>
-#include <smtp/handlers/detail/offload.hpp>
+#include <smtp/handlers/detail/maildir_delivery.hpp>
 #include <smtp/handlers/mailbox.hpp>
 #include <smtp/handlers/message.hpp>
 #include <smtp/message.hpp>
@@ -54,7 +54,7 @@ inline std::optional<std::string> folder_name(std::string_view part) {
 /// lower-cased, split at the last `@`. Nothing for an address that could name a folder outside
 /// `root` or none at all (no `@`, an empty part, `/`, a leading `.`).
 inline std::optional<std::filesystem::path> recipient_maildir(const std::filesystem::path& root,
-                                                             std::string_view address) {
+                                                              std::string_view address) {
     auto at = address.rfind('@');
     if (at == std::string_view::npos) return std::nullopt;
     auto local = folder_name(address.substr(0, at));
@@ -169,10 +169,7 @@ public:
 
     /// The reply when a delivery failed: as `mailbox::delivery_failed`.
     reply delivery_failed(const std::system_error& error) {
-        int e = error.code().value();
-        if (e == ENOSPC || e == EDQUOT || e == EFBIG)
-            return {451, "4.3.1 Requested action aborted: insufficient system storage"};
-        return {451, "4.3.0 Requested action aborted: local error in processing"};
+        return detail::delivery_failure_reply(error);
     }
 
     /// Makes the root folder the given user's (see `mailbox::prepare_storage_for`); the
@@ -196,21 +193,14 @@ private:
         auto folder = self().maildir_for(recipient);
         if (!folder) co_return no_mailbox(); // a derived handle_RCPT let it through
         Message m = self().prepare_message(s, env, recipient);
-        // The work owns copies of what it needs (see offload); a named variable because GCC 12
-        // mishandles a temporary lambda in a co_await.
         // Line breaks become LF unless asked to keep them; BINARYMIME is stored byte for byte.
-        bool keep = crlf_ || env.body == body_type::binary_mime;
-        auto work = [bytes = message_traits<Message>::to_bytes(m), folder = std::move(*folder),
-                     keep] {
-            detail::make_maildir(folder);
-            return detail::maildir_deliver(folder, keep ? bytes : detail::to_lf(bytes));
-        };
-        try {
-            co_await detail::offload(*pool_, std::move(work));
-        } catch (const std::system_error& e) {
-            co_return self().delivery_failed(e);
-        }
-        co_return reply::ok();
+        // (Named, not temporaries: GCC 12 may destroy a temporary argument of a coroutine
+        // called in a co_await expression too early.)
+        detail::maildir_delivery how{std::move(*folder),
+                                     crlf_ || env.body == body_type::binary_mime, true};
+        std::string bytes = message_traits<Message>::to_bytes(m);
+        auto failed = [this](const std::system_error& e) { return self().delivery_failed(e); };
+        co_return co_await detail::deliver_on(*pool_, std::move(how), std::move(bytes), failed);
     }
 
     std::filesystem::path root_;
