@@ -10,12 +10,15 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <concepts>
+#include <cstddef>
 #include <exception>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 /// \file
@@ -296,10 +299,119 @@ concept has_message_rejected = requires(H& h, const connection& c, const message
 
 namespace detail {
 
+// Naming what is wrong with a hook that cannot be called: the return type, or which parameter.
+// Only instantiated for a handler whose hook failed its check, so correct handlers pay nothing.
+
+/// Stands in for any argument when a hook's call is probed one parameter at a time.
+struct any_argument {
+    template <class T>
+    operator T&() const;
+};
+
+// `name##_call::with<H, A...>`: whether `h.name(a...)` compiles, whatever it returns.
+#define SMTP_DETAIL_CALL_PROBE(name)                                                               \
+    struct name##_call {                                                                           \
+        template <class H, class... A>                                                             \
+        static constexpr bool with = requires(H & h, A&&... a) {                                   \
+            h.name(static_cast<A&&>(a)...);                                                        \
+        };                                                                                         \
+    };
+
+SMTP_DETAIL_CALL_PROBE(handle_HELO)
+SMTP_DETAIL_CALL_PROBE(handle_NOOP)
+SMTP_DETAIL_CALL_PROBE(handle_QUIT)
+SMTP_DETAIL_CALL_PROBE(handle_RSET)
+SMTP_DETAIL_CALL_PROBE(handle_VRFY)
+SMTP_DETAIL_CALL_PROBE(handle_MAIL)
+SMTP_DETAIL_CALL_PROBE(handle_RCPT)
+SMTP_DETAIL_CALL_PROBE(handle_DATA)
+SMTP_DETAIL_CALL_PROBE(handle_DATA_recipient)
+SMTP_DETAIL_CALL_PROBE(handle_DATA_chunk)
+SMTP_DETAIL_CALL_PROBE(handle_DATA_abort)
+SMTP_DETAIL_CALL_PROBE(handle_AUTH)
+SMTP_DETAIL_CALL_PROBE(authenticate)
+SMTP_DETAIL_CALL_PROBE(handle_STARTTLS)
+SMTP_DETAIL_CALL_PROBE(handle_PROXY)
+#undef SMTP_DETAIL_CALL_PROBE
+
+template <class Call, class H, class Params, std::size_t I, class Positions>
+struct callable_with_any_at;
+template <class Call, class H, class... P, std::size_t I, std::size_t... K>
+struct callable_with_any_at<Call, H, std::tuple<P...>, I, std::index_sequence<K...>> {
+    static constexpr bool value =
+        Call::template with<H, std::conditional_t<K == I, any_argument, P>...>;
+};
+
+/// What is wrong with a hook that should be callable with `P...`: 0, the return type (the call
+/// compiles); N, parameter N (1-based: the call compiles when any argument stands there); -1,
+/// neither alone (the number of parameters, or several of them).
+template <class Call, class H, class... P>
+consteval int wrong_part_of_hook() {
+    if constexpr (Call::template with<H, P...>) {
+        return 0;
+    } else {
+        int wrong = -1;
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ((wrong == -1 && callable_with_any_at<Call, H, std::tuple<P...>, K,
+                                                  std::index_sequence<K...>>::value
+                  ? wrong = int(K) + 1
+                  : 0),
+             ...);
+        }
+        (std::index_sequence_for<P...>{});
+        return wrong;
+    }
+}
+
+// For a hook that failed its check: a first error naming the part that differs, before the one
+// that gives the whole signature expected.
+#define SMTP_DETAIL_EXPLAIN_HOOK(name, ...)                                                        \
+    if constexpr (declares_##name<H> && !has_##name<H, C>) {                                       \
+        constexpr int wrong = wrong_part_of_hook<name##_call, H, __VA_ARGS__>();                   \
+        static_assert(wrong != 0, #name " takes the parameters expected but returns the wrong "    \
+                                        "type (see the signature below)");                         \
+        static_assert(wrong != 1, #name ": parameter 1 has the wrong type; expected "              \
+                                        "smtp::connection&");                                      \
+        static_assert(wrong != 2, #name ": parameter 2 has the wrong type; expected "              \
+                                        "smtp::session&");                                         \
+        static_assert(wrong != 3, #name ": parameter 3 has the wrong type; expected "              \
+                                        "smtp::envelope<C>&");                                     \
+        static_assert(wrong != 4, #name ": parameter 4 has the wrong type (see the signature "     \
+                                        "below)");                                                 \
+        static_assert(wrong != 5, #name ": parameter 5 has the wrong type (see the signature "     \
+                                        "below)");                                                 \
+        static_assert(wrong != -1, #name ": the number of parameters, or several of their types, " \
+                                         "differ from the signature below");                       \
+        /* The failed call itself: the compiler's note points at the hook's declaration. */        \
+        if constexpr (wrong != 0)                                                                  \
+            []<class... P>(std::tuple<P...>*) {                                                    \
+                (void)sizeof(std::declval<H&>().name(std::declval<P>()...));                       \
+            }(static_cast<std::tuple<__VA_ARGS__>*>(nullptr));                                     \
+    }
+
 /// Fails to compile, naming the hook and the expected signature, when H declares a hook that
 /// the server cannot call.
 template <class H, class C>
 consteval bool check_hooks() {
+    using E = envelope<C>&;
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_HELO, connection&, session&, E, std::string_view)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_NOOP, connection&, session&, E, std::string_view)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_QUIT, connection&, session&, E)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_RSET, connection&, session&, E)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_VRFY, connection&, session&, E, std::string_view)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_MAIL, connection&, session&, E, std::string_view,
+                             std::span<const std::string>)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_RCPT, connection&, session&, E, std::string_view,
+                             std::span<const std::string>)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_DATA, connection&, session&, E)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_DATA_recipient, connection&, session&, E, std::string_view)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_DATA_chunk, connection&, session&, E, std::string_view)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_DATA_abort, connection&, session&, E)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_AUTH, connection&, session&, E, std::span<const std::string>)
+    SMTP_DETAIL_EXPLAIN_HOOK(authenticate, connection&, session&, E, std::string_view,
+                             const login_password&)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_STARTTLS, connection&, session&, E)
+    SMTP_DETAIL_EXPLAIN_HOOK(handle_PROXY, connection&, session&, E, const proxy_data&)
     static_assert(!declares_handle_HELO<H> || has_handle_HELO<H, C>,
                   "handle_HELO is declared but cannot be called as "
                   "smtp::reply handle_HELO(smtp::connection&, smtp::session&, smtp::envelope<C>&, "
@@ -420,6 +532,7 @@ consteval bool check_hooks() {
                   "void message_rejected(const smtp::connection&, const smtp::message_stats&).");
     return true;
 }
+#undef SMTP_DETAIL_EXPLAIN_HOOK
 
 } // namespace detail
 } // namespace smtp
