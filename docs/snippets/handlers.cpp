@@ -34,8 +34,7 @@ struct size_checked_inbox : smtp::handlers::mailbox {
     using basic_mailbox::basic_mailbox;
 
     template <class Content>
-    boost::asio::awaitable<smtp::reply> handle_DATA(smtp::connection& conn,
-                                                    smtp::session& session,
+    boost::asio::awaitable<smtp::reply> handle_DATA(smtp::connection& conn, smtp::session& session,
                                                     smtp::envelope<Content>& envelope) {
         if (envelope.original_content.size() > 1024 * 1024)
             co_return smtp::reply{552, "5.3.4 Message too big for this mailbox"};
@@ -63,4 +62,3 @@ static_assert(smtp::has_handle_DATA<stamped_inbox, std::string_view>);
 static_assert(smtp::has_handle_DATA<size_checked_inbox, std::string_view>);
 static_assert(smtp::has_handle_RCPT<user_mailboxes, std::string_view>);
 static_assert(smtp::has_handle_DATA_recipient<user_mailboxes, std::string_view>);
-

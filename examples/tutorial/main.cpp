@@ -54,8 +54,7 @@ struct two_domains : smtp::handlers::basic_recipient_mailbox<two_domains> {
     smtp::message prepare_message(const smtp::session& session,
                                   const smtp::envelope<Content>& envelope,
                                   std::string_view recipient) {
-        smtp::message m =
-            basic_recipient_mailbox::prepare_message(session, envelope, recipient);
+        smtp::message m = basic_recipient_mailbox::prepare_message(session, envelope, recipient);
         m.prepend_header("Received", "from " + session.host_name + " ([" + session.peer.host +
                                          "])\r\n\tby mx.example.com with ESMTPSA (" +
                                          (session.ssl ? session.ssl->version : "plain") +

@@ -239,9 +239,9 @@ BOOST_AUTO_TEST_CASE(a_client_hello_in_the_proxy_headers_segment_is_not_lost) {
     o.proxy_protocol_timeout = 5s;
     o.tls_handshake_timeout = 5s;
     running<guarded> r(o, {}, true);
-    auto result = smtp_test::run_command(
-        "python3 " SMTP_TEST_PYTHON_DIR "/proxy_then_tls.py " + std::to_string(r.controller.port()),
-        20);
+    auto result = smtp_test::run_command("python3 " SMTP_TEST_PYTHON_DIR "/proxy_then_tls.py " +
+                                             std::to_string(r.controller.port()),
+                                         20);
     BOOST_TEST(result.exit_code == 0, result.output);
     BOOST_TEST(result.output.starts_with("220 mx.test "), result.output);
 }

@@ -47,8 +47,8 @@ const std::string body = "Subject: per recipient\r\n\r\nline one\r\nline two\r\n
 
 // A RCPT hook that forgets envelope.add_recipient().
 struct forgetful {
-    smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<>&,
-                            std::string_view, std::span<const std::string>) {
+    smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<>&, std::string_view,
+                            std::span<const std::string>) {
         return smtp::reply::ok();
     }
 };
@@ -83,7 +83,8 @@ BOOST_AUTO_TEST_CASE(smtp_delivers_a_copy_per_recipient) {
                                address + "\n\nline one\nline two\n";
             BOOST_TEST_REQUIRE(stored.starts_with(head), stored);
             BOOST_TEST_REQUIRE(stored.ends_with(tail), stored);
-            std::string port = stored.substr(head.size(), stored.size() - head.size() - tail.size());
+            std::string port =
+                stored.substr(head.size(), stored.size() - head.size() - tail.size());
             BOOST_TEST((!port.empty() && port.find_first_not_of("0123456789") == std::string::npos),
                        stored);
         }
@@ -92,16 +93,15 @@ BOOST_AUTO_TEST_CASE(smtp_delivers_a_copy_per_recipient) {
 
 BOOST_AUTO_TEST_CASE(hostile_addresses_are_refused_at_rcpt) {
     temp_dir dir;
-    mailboxes c{smtp::handlers::recipient_mailbox(dir.path / "mail"), options(),
-                {"127.0.0.1", 0}};
+    mailboxes c{smtp::handlers::recipient_mailbox(dir.path / "mail"), options(), {"127.0.0.1", 0}};
     c.start();
     test_client client(c.port());
     client.read_reply();
     client.command("EHLO client.test");
     client.command("MAIL FROM:<a@example.org>");
     const std::string refused = "550 5.1.1 Error: no mailbox for this address\r\n";
-    for (const char* address : {"../x@d.test", "a/b@d.test", ".x@d.test", "..@d.test",
-                                "\"a\\\\b\"@d.test", "postmaster"})
+    for (const char* address :
+         {"../x@d.test", "a/b@d.test", ".x@d.test", "..@d.test", "\"a\\\\b\"@d.test", "postmaster"})
         BOOST_TEST(client.command(std::string("RCPT TO:<") + address + ">") == refused, address);
     // Some never reach the handler: the address parser refuses them first.
     for (const char* address : {"x@..", "x@a/b", "x@"})
@@ -136,8 +136,8 @@ BOOST_AUTO_TEST_CASE(lmtp_replies_per_recipient) {
 BOOST_AUTO_TEST_CASE(smtpd_per_recipient_flag) {
     if (std::string_view(SMTPD_PATH).empty()) return;
     temp_dir dir;
-    smtp_test::smtpd_process smtpd(SMTPD_PATH, {"-c", "Mailbox", dir.path.string(),
-                                                "--per-recipient"});
+    smtp_test::smtpd_process smtpd(SMTPD_PATH,
+                                   {"-c", "Mailbox", dir.path.string(), "--per-recipient"});
     auto result = smtpd.sendmail(body, {"alice@example.com", "bob@example.com"});
     BOOST_TEST(result.refused().empty());
     BOOST_TEST(only_message(dir.path / "example.com" / "alice").find("line one\n") !=

@@ -138,16 +138,21 @@ BOOST_AUTO_TEST_CASE(auth_file_accepts_crypt_hashes) {
     auto file = dir.path / "passwd";
     write_file(file,
                "# user:hash, as mkpasswd writes them\n"
-               "alice:" + crypt_hash("$y$", "secret") + "\n\n"
-               "bob:{SHA512-CRYPT}" + crypt_hash("$6$", "hunter2") + ":1000:1000::/home/bob::\n"
-               "carol:" + crypt_hash("$2b$", "s3same") + "\n",
+               "alice:" +
+                   crypt_hash("$y$", "secret") +
+                   "\n\n"
+                   "bob:{SHA512-CRYPT}" +
+                   crypt_hash("$6$", "hunter2") +
+                   ":1000:1000::/home/bob::\n"
+                   "carol:" +
+                   crypt_hash("$2b$", "s3same") + "\n",
                0600);
     server_process smtpd({"-c", "Sink", "--no-auth-require-tls", "--auth-failure-delay", "0",
                           "--auth-file", file.string()});
     const std::string ok = "235 2.7.0 Authentication successful\r\n";
     const std::string invalid = "535 5.7.8 Authentication credentials invalid\r\n";
-    for (auto [user, password] : {std::pair{"alice", "secret"}, {"bob", "hunter2"},
-                                  {"carol", "s3same"}}) {
+    for (auto [user, password] :
+         {std::pair{"alice", "secret"}, {"bob", "hunter2"}, {"carol", "s3same"}}) {
         BOOST_TEST_CONTEXT(user) {
             auto c = smtpd.greeted();
             c.command("EHLO client.test");
@@ -220,8 +225,8 @@ BOOST_AUTO_TEST_CASE(mailbox_stores_binarymime_byte_for_byte) {
     c.command("EHLO client.test");
     BOOST_TEST(c.command("MAIL FROM:<a@example.com> BODY=BINARYMIME") == "250 OK\r\n");
     BOOST_TEST(c.command("RCPT TO:<b@example.com>") == "250 OK\r\n");
-    const std::string body = std::string("Subject: binary\r\n\r\n") + "a\rb\r\nc\nd\r" +
-                             std::string("\0\xff\r\r\n", 5);
+    const std::string body =
+        std::string("Subject: binary\r\n\r\n") + "a\rb\r\nc\nd\r" + std::string("\0\xff\r\r\n", 5);
     c.send("BDAT " + std::to_string(body.size()) + " LAST\r\n" + body);
     BOOST_TEST(c.read_reply() == "250 OK\r\n");
     auto fresh = smtp_test::names_in(dir.path / "maildir" / "new");
@@ -268,8 +273,8 @@ BOOST_AUTO_TEST_CASE(proxy_trusted_v4_mapped_networks_match_ipv4_senders) {
             BOOST_TEST(c.read_reply().starts_with("220 "));
         }
     }
-    server_process elsewhere({"-c", "Sink", "--proxy-protocol", "5", "--proxy-trusted",
-                              "::ffff:10.0.0.0/104"});
+    server_process elsewhere(
+        {"-c", "Sink", "--proxy-protocol", "5", "--proxy-trusted", "::ffff:10.0.0.0/104"});
     test_client c = elsewhere.connect();
     c.send("PROXY TCP4 192.0.2.1 192.0.2.2 5555 25\r\n");
     BOOST_TEST(c.closed_by_server());

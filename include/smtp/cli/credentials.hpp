@@ -73,7 +73,7 @@ public:
             return password_matches(hash, password);
         };
         bool matches = co_await handlers::detail::offload(*hashing_, std::move(check));
-        co_return known && matches ? auth_result::accept() : auth_result::reject();
+        co_return known&& matches ? auth_result::accept() : auth_result::reject();
     }
 
 private:

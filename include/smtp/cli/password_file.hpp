@@ -49,8 +49,7 @@ inline std::vector<hashed_account> parse_password_file(std::string_view text,
                                std::string(why));
         };
         std::size_t colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0)
-            throw fail("expected user:hash");
+        if (colon == std::string_view::npos || colon == 0) throw fail("expected user:hash");
         std::string_view hash = line.substr(colon + 1);
         hash = hash.substr(0, hash.find(':'));
         if (hash.starts_with('{')) // a Dovecot scheme, e.g. {SHA512-CRYPT}: the rest is crypt(3)
@@ -67,7 +66,7 @@ inline std::vector<hashed_account> parse_password_file(std::string_view text,
 /// design (that is the hash's purpose): call it off the I/O threads.
 inline bool password_matches(const std::string& hash, std::string_view password) {
     if (password.find('\0') != std::string_view::npos) return false; // crypt() takes C strings
-    auto scratch = std::make_unique<::crypt_data>(); // ~32 KiB, zeroed
+    auto scratch = std::make_unique<::crypt_data>();                 // ~32 KiB, zeroed
     std::string phrase(password);
     const char* out = ::crypt_rn(phrase.c_str(), hash.c_str(), scratch.get(), sizeof *scratch);
     return out != nullptr && out[0] != '*' && std::strlen(out) == hash.size() &&
@@ -83,7 +82,7 @@ inline std::string load_password_file(const std::string& path,
     std::ostringstream text;
     text << in.rdbuf();
     accounts = parse_password_file(text.str(), path);
-    struct ::stat status{};
+    struct ::stat status {};
     if (::stat(path.c_str(), &status) == 0 && (status.st_mode & S_IROTH) != 0)
         return "the auth file " + path + " is readable by every user (chmod o-r)";
     return {};

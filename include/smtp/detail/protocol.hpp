@@ -55,10 +55,9 @@ public:
     protocol(const options& opts, std::string_view hostname, features f, session& s,
              envelope_type& env, std::string& out)
         : opts_(opts), hostname_(hostname), features_(f), session_(s), envelope_(env), out_(out),
-          line_limit_(std::max<std::size_t>(1001, opts.command_size_limit + 36 +
-                                                      (opts.dsn ? dsn_rcpt_line_allowance : 0) +
-                                                      (opts.requiretls ? 11 : 0) +
-                                                      (f.auth_mechanisms.empty() ? 0 : 500))),
+          line_limit_(std::max<std::size_t>(
+              1001, opts.command_size_limit + 36 + (opts.dsn ? dsn_rcpt_line_allowance : 0) +
+                        (opts.requiretls ? 11 : 0) + (f.auth_mechanisms.empty() ? 0 : 500))),
           lines_(line_limit_) {
         unknown_budget_ = opts.unknown_command_limit;
         if (opts.command_call_limit) {
@@ -607,7 +606,8 @@ public:
             // the failed message are remembered until then.
             std::size_t recipients =
                 state.owed_replies != 0 ? state.owed_replies : envelope_.rcpt_tos.size();
-            std::size_t replies = opts_.lmtp && state.last ? std::max<std::size_t>(recipients, 1) : 1;
+            std::size_t replies =
+                opts_.lmtp && state.last ? std::max<std::size_t>(recipients, 1) : 1;
             for (std::size_t i = 0; i < replies; ++i)
                 write(state.failure, state.failure_code);
             // A failed chunk of a message under way ends the transaction, as does a message too
@@ -807,7 +807,7 @@ public:
             if (opts_.data_size_limit != 0) limit += 26;
             if (opts_.enable_smtputf8) limit += 10;
             if (opts_.dsn) limit += dsn_mail_line_allowance;
-            if (opts_.requiretls) limit += 11; // " REQUIRETLS"
+            if (opts_.requiretls) limit += 11;         // " REQUIRETLS"
             if (any_mechanism_offered()) limit += 500; // AUTH= (RFC 4954 §5)
         }
         if (v == verb::rcpt && session_.extended_smtp && opts_.dsn)
@@ -1037,7 +1037,7 @@ private:
     bool tls_active_ = false;
     bool refused_ = false;
     bool rcpt_unrecorded_ = false; // this transaction's handle_RCPT accepted without recording
-    std::size_t messages_ = 0; // accepted in this connection
+    std::size_t messages_ = 0;     // accepted in this connection
     std::size_t unknown_budget_;
     std::array<std::size_t, verb_count> budgets_{};
     std::vector<std::pair<std::string, std::size_t>> unknown_budgets_;

@@ -211,8 +211,7 @@ inline tls_info describe_tls(SSL* ssl) {
 
 } // namespace detail
 
-inline boost::asio::awaitable<bool> connection::start_tls(tls_context& context,
-                                                         early_bytes early) {
+inline boost::asio::awaitable<bool> connection::start_tls(tls_context& context, early_bytes early) {
     tls_ = std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_, context.native());
     arm_timeout(opts_.tls_handshake_timeout);
     io_pending_ = true;

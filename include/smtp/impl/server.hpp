@@ -85,9 +85,8 @@ inline void remove_stale_socket(const std::string& path) {
     struct ::stat status;
     if (::lstat(path.c_str(), &status) != 0) return; // nothing there: bind() tells the rest
     if (!S_ISSOCK(status.st_mode))
-        throw boost::system::system_error(
-            std::make_error_code(std::errc::file_exists).value(), boost::system::generic_category(),
-            "listen_local");
+        throw boost::system::system_error(std::make_error_code(std::errc::file_exists).value(),
+                                          boost::system::generic_category(), "listen_local");
     boost::asio::io_context io;
     boost::asio::local::stream_protocol::socket probe(io);
     boost::system::error_code ec;
@@ -820,9 +819,8 @@ template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<bool>
 server<Handler, AuthPolicy, DecodePolicy>::settle_auth_failure(connection& conn) {
     std::string& out = conn.out_;
-    if (!conn.auth_replied_ || conn.final_reply_at_ >= out.size()) co_return true;
-    if (std::string_view(out).substr(conn.final_reply_at_, 4) != "535 " &&
-        std::string_view(out).substr(conn.final_reply_at_, 4) != "535-")
+    if (!conn.auth_replied_ || conn.final_reply_at_ >= out.size() ||
+        detail::last_reply_code(out) != 535)
         co_return true;
     ++conn.auth_failures_;
     if (opts_.auth_failure_delay.count() > 0) {
