@@ -3,7 +3,7 @@
 // - BM_ParseCommands: command lines framed by smtp::detail::line_reader and split by
 //   smtp::detail::command_parser, in the mix an SMTP client sends (items/s = commands/s).
 // - BM_Session / BM_Transaction: the whole state machine smtp::detail::protocol<std::string_view>
-//   driven the way include/smtp/impl/server.hpp drives it for a handler with no hooks
+//   driven the way include/smtp/impl/server_commands.hpp drives it for a handler with no hooks
 //   (on_line -> check_* -> default_* ; check_data -> feed_data -> finish_data<decode::bytes>),
 //   over the bytes Postfix's smtp-source sends (items/s = messages/s, bytes/s = client bytes/s).
 //
@@ -33,8 +33,7 @@ namespace {
 using smtp::detail::command;
 using smtp::detail::command_parser;
 using smtp::detail::line_reader;
-using smtp::detail::step;
-using smtp::detail::verb;
+using smtp::detail::next_action;
 using protocol = smtp::detail::protocol<std::string_view>;
 
 // --- what the client sends ---------------------------------------------------------------------
@@ -65,7 +64,7 @@ std::string make_transaction(std::size_t size, std::size_t recipients) {
     return t;
 }
 
-// --- the driver: server.hpp's run() and dispatch() for a handler without hooks -----------------
+// --- the driver: the server's command loop for a handler without hooks -----------------------
 
 struct endpoint {
     smtp::options opts{.hostname = "bench.example.com"};
@@ -74,64 +73,34 @@ struct endpoint {
     std::string out;
     protocol proto{opts,
                    "bench.example.com",
-                   smtp::detail::features{.eight_bit_mime = true},
+                   smtp::detail::capabilities{.eight_bit_mime = true},
                    session,
                    envelope,
                    out};
-    command cmd;
 };
 
 // Runs `input` through the state machine. Returns false when the session closed (QUIT).
 // Replies are "flushed" (cleared) whenever the server would wait for more input.
 bool drive(endpoint& e, std::string_view input) {
     protocol& p = e.proto;
-    command& cmd = e.cmd;
     while (!input.empty()) {
         auto event = p.next_line(input);
-        std::string_view line = event.line;
         input.remove_prefix(event.consumed);
         if (event.what == line_reader::kind::need_more) break;
         if (event.what == line_reader::kind::too_long) {
             p.line_too_long();
             continue;
         }
-        step s = p.on_line(line, cmd);
-        if (s == step::close) return false;
-        if (s == step::replied) continue;
-        switch (cmd.id) {
-        case verb::helo:
-        case verb::ehlo:
-            if (p.check_helo(cmd) != step::proceed) break;
-            if (cmd.id == verb::ehlo)
-                p.default_ehlo(cmd);
-            else
-                p.default_helo(cmd);
-            break;
-        case verb::mail:
-            if (p.check_mail(cmd, p.path()) == step::proceed) p.default_mail(p.path());
-            break;
-        case verb::rcpt:
-            if (p.check_rcpt(cmd, p.path()) == step::proceed) p.default_rcpt(p.path());
-            break;
-        case verb::data: {
-            if (p.check_data(cmd) != step::proceed) break;
+        next_action next = p.on_line(event.line);
+        if (next.what == next_action::kind::receive_data) {
             input.remove_prefix(p.feed_data(input));
             if (!p.data().done()) return true; // the test input always holds the whole body
-            if (p.finish_data<smtp::decode::bytes>() != step::proceed) break;
-            e.envelope.reset();
-            smtp::reply::ok().write_to(e.out);
-            break;
+            next = p.finish_data<smtp::decode::bytes>();
         }
-        case verb::rset:
-            if (p.check_rset(cmd) == step::proceed) p.write(250, "2.0.0", "OK");
-            break;
-        case verb::noop: p.write(250, "2.0.0", "OK"); break;
-        case verb::quit:
-            if (p.check_quit(cmd) != step::proceed) break;
-            p.write(221, "2.0.0", "Bye");
-            return false;
-        default: p.write(502, "5.5.1", "not in this benchmark"); break;
-        }
+        if (next.what == next_action::kind::call_hook) next = p.answer_by_default();
+        if (next.what == next_action::kind::close) return false;
+        if (next.what != next_action::kind::read_command)
+            p.write(502, "5.5.1", "not in this benchmark");
     }
     return true;
 }

@@ -17,9 +17,9 @@ struct stamped_inbox : smtp::handlers::basic_mailbox<stamped_inbox> {
     using basic_mailbox::basic_mailbox; // the constructor: (path, mailbox_options = {})
 
     template <class Content>
-    smtp::message prepare_message(const smtp::session& session,
-                                  const smtp::envelope<Content>& envelope) {
-        smtp::message m = basic_mailbox::prepare_message(session, envelope); // X-Peer, ...
+    smtp::parsed_message prepare_message(const smtp::session& session,
+                                         const smtp::envelope<Content>& envelope) {
+        smtp::parsed_message m = basic_mailbox::prepare_message(session, envelope); // X-Peer, ...
         m.prepend_header("Received", "from " + session.host_name + " ([" + session.peer.host +
                                          "]) by mx.example.com");
         return m;

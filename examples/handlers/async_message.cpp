@@ -16,7 +16,7 @@
 
 // [handler-async-message]
 struct slow_store : smtp::handlers::async_message<slow_store> {
-    boost::asio::awaitable<void> handle_message(smtp::message& m) {
+    boost::asio::awaitable<void> handle_message(smtp::parsed_message& m) {
         // Waiting suspends this session only; the client gets 250 OK when this returns.
         boost::asio::steady_timer work{co_await boost::asio::this_coro::executor,
                                        std::chrono::milliseconds(50)};

@@ -1,4 +1,4 @@
-// handlers::message: each message parsed into an smtp::message (with X-Peer, X-MailFrom and
+// handlers::message: each message parsed into an smtp::parsed_message (with X-Peer, X-MailFrom and
 // X-RcptTo added, as aiosmtpd's Message handler does) and handed to handle_message.
 //
 //   handler_message [PORT]
@@ -12,7 +12,7 @@
 // CRTP: message<subjects> calls subjects::handle_message directly, no virtual function.
 struct subjects : smtp::handlers::message<subjects> {
     // Runs on the connection's thread: keep it short (slow work belongs in async_message).
-    smtp::reply handle_message(const smtp::message& m) {
+    smtp::reply handle_message(const smtp::parsed_message& m) {
         auto subject = m.get("Subject");
         if (!subject) return {550, "5.6.0 A subject, please"};
         std::cout << "Subject: " << *subject << " (for " << m.get("X-RcptTo").value_or("") << ")"

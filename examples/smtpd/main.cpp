@@ -4,13 +4,13 @@
 #include <smtp/cli.hpp>
 #include <smtp/handlers/debugging.hpp>
 #include <smtp/handlers/mailbox.hpp>
-#include <smtp/handlers/proxy.hpp>
 #include <smtp/handlers/recipient_mailbox.hpp>
+#include <smtp/handlers/relay.hpp>
 #include <smtp/handlers/sink.hpp>
 
 int main(int argc, char** argv) {
     // recipient_mailbox is `-c Mailbox DIR --per-recipient`.
     return smtp::cli::main<smtp::handlers::debugging, smtp::handlers::sink, smtp::handlers::mailbox,
-                           smtp::handlers::recipient_mailbox, smtp::handlers::proxy>(argc, argv);
+                           smtp::handlers::recipient_mailbox, smtp::handlers::relay>(argc, argv);
 }
 // [smtpd-main]

@@ -51,10 +51,11 @@ struct two_domains : smtp::handlers::basic_recipient_mailbox<two_domains> {
     // The copy a recipient gets: the built-in one (Delivered-To, X-Peer, X-MailFrom, X-RcptTo),
     // with a Received trace line first, as every mail server adds (RFC 5321 §4.4).
     template <class Content>
-    smtp::message prepare_message(const smtp::session& session,
-                                  const smtp::envelope<Content>& envelope,
-                                  std::string_view recipient) {
-        smtp::message m = basic_recipient_mailbox::prepare_message(session, envelope, recipient);
+    smtp::parsed_message prepare_message(const smtp::session& session,
+                                         const smtp::envelope<Content>& envelope,
+                                         std::string_view recipient) {
+        smtp::parsed_message m =
+            basic_recipient_mailbox::prepare_message(session, envelope, recipient);
         m.prepend_header("Received", "from " + session.host_name + " ([" + session.peer.host +
                                          "])\r\n\tby mx.example.com with ESMTPSA (" +
                                          (session.ssl ? session.ssl->version : "plain") +

@@ -1,8 +1,8 @@
 #ifndef SMTP_CONNECTION_HPP
 #define SMTP_CONNECTION_HPP
 
-#include <smtp/detail/enhanced_status.hpp>
 #include <smtp/detail/input_buffer.hpp>
+#include <smtp/detail/write_reply.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/options.hpp>
 #include <smtp/reply.hpp>
@@ -12,6 +12,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -27,14 +28,12 @@
 
 namespace smtp {
 
-template <class Handler, class AuthPolicy, class DecodePolicy>
-class server;
-
 /// One client connection, as hooks see it.
 ///
 /// Every hook receives it first. Its type does not depend on the server's Handler or policies,
 /// so hooks can be declared with it and defined in a .cpp file. It is only valid while the hook
-/// runs.
+/// runs. What only the server may do with it (read, write, time out, upgrade to TLS) is
+/// protected: the server drives a detail::served_connection, which makes exactly that public.
 class connection {
 public:
     /// A TCP or UNIX-domain stream socket.
@@ -49,12 +48,12 @@ public:
     /// Queues one raw reply line (CRLF is added), as aiosmtpd's `push`: e.g. extra EHLO lines
     /// `250-XFOO` from a 4-argument handle_EHLO. Queued lines go out with the next reply.
     void push(std::string_view line) {
-        if (!line.starts_with("334")) note_final_reply();
+        if (!line.starts_with("334")) note_final_reply(reply::parse(line).code);
         out_.append(line).append("\r\n");
     }
     /// Queues a reply.
     void push(const reply& r) {
-        if (r.code != 334) note_final_reply();
+        if (r.code != 334) note_final_reply(r.code);
         detail::write_reply(out_, r, opts_.enhanced_status_codes);
     }
 
@@ -81,16 +80,102 @@ public:
     /// The current session (read-only).
     const smtp::session& session() const noexcept { return session_; }
 
-private:
-    template <class, class, class>
-    friend class server;
+protected:
+    // --- for the server (detail/served_connection.hpp) ---------------------------------------
 
-    /// A final (non-334) reply is about to be queued: where it starts, in case the AUTH
-    /// failure limit replaces it.
-    void note_final_reply() noexcept {
+    /// The clock of timeouts and durations.
+    using clock = std::chrono::steady_clock;
+
+    /// Replies queued and not yet written.
+    std::string& output() noexcept { return out_; }
+    /// Bytes received and not yet consumed.
+    detail::input_buffer& input() noexcept { return input_; }
+    /// The executor the connection's I/O runs on.
+    socket_type::executor_type executor() noexcept { return socket_.get_executor(); }
+    /// The client sent bytes not yet taken as commands (an early talker, before the greeting).
+    bool client_has_spoken() {
+        boost::system::error_code ec;
+        return !input_.empty() || socket_.available(ec) > 0;
+    }
+
+    /// Lets the handler's trace hook (type-erased: this class does not depend on the Handler)
+    /// see the connection's events.
+    void set_tracer(void (*tracer)(void*, const connection&, trace_event, std::string_view),
+                    void* context) noexcept {
+        tracer_ = tracer;
+        tracer_context_ = context;
+    }
+
+    /// Waits until the client has sent something (no TLS: check tls_active() first), holding no
+    /// buffer meanwhile. The operation is `deferred`, to be awaited directly: an idle session
+    /// then keeps no coroutine frame of its own for the wait. `interruptible`: the session waits
+    /// for a command outside a transaction, which a graceful shutdown may cut short. Hand its
+    /// result to readable().
+    auto wait_readable(bool interruptible) {
+        input_.release();
+        release_output();
+        io_pending_ = true;
+        waiting_for_command_ = interruptible;
+        return socket_.async_wait(socket_type::wait_read,
+                                  boost::asio::as_tuple(boost::asio::deferred));
+    }
+    /// The wait of wait_readable() ended: true when there is something to read.
+    bool readable(boost::system::error_code ec) noexcept {
+        io_pending_ = false;
+        waiting_for_command_ = false;
+        return !ec && !timed_out_;
+    }
+    /// Reads more bytes under TLS, interruptible by a graceful shutdown as after wait_readable().
+    boost::asio::awaitable<bool> read_some_interruptible(bool interruptible) {
+        waiting_for_command_ = interruptible;
+        bool got = co_await read_some();
+        waiting_for_command_ = false;
+        co_return got;
+    }
+    /// A graceful shutdown interrupted the wait for a command (not a timeout).
+    bool interrupted_by_shutdown() const noexcept { return shutdown_requested_ && !timed_out_; }
+    /// The client was silent past the timeout.
+    bool timed_out() const noexcept { return timed_out_; }
+    /// After a timeout, or at shutdown: a few seconds more, for the final 421 to go out.
+    void allow_final_reply() noexcept {
+        timed_out_ = false;
+        arm_timeout(std::chrono::seconds(5));
+    }
+
+    /// A message began (the DATA command, or its first BDAT): its duration counts from now.
+    void message_started() noexcept { message_started_ = clock::now(); }
+    /// How long the current message has taken since message_started().
+    clock::duration message_duration() const noexcept { return clock::now() - message_started_; }
+    /// Counts a message in stats().
+    void count_message(bool accepted) noexcept {
+        ++(accepted ? messages_accepted_ : messages_rejected_);
+    }
+
+    /// An AUTH exchange begins: no final reply of it is queued yet.
+    void begin_auth_exchange() noexcept {
+        auth_replied_ = false;
+        auth_reply_code_ = 0;
+    }
+    /// A final (non-334) reply with `code` is about to be queued: where it starts, in case the
+    /// AUTH failure limit replaces it.
+    void note_final_reply(int code) noexcept {
         auth_replied_ = true;
+        auth_reply_code_ = code;
         final_reply_at_ = out_.size();
     }
+    /// A final reply of the AUTH exchange was queued (by the mechanism, or by push()).
+    bool auth_replied() const noexcept { return auth_replied_; }
+    /// The code of the exchange's final reply, when it is still queued (0 otherwise).
+    int auth_reply_code() const noexcept {
+        return auth_replied_ && final_reply_at_ < out_.size() ? auth_reply_code_ : 0;
+    }
+    /// Replaces the exchange's queued final reply with `r`.
+    void replace_final_reply(const reply& r) {
+        out_.resize(final_reply_at_);
+        r.write_to(out_);
+    }
+    /// Counts an AUTH exchange that failed; returns the failures so far.
+    std::size_t count_auth_failure() noexcept { return ++auth_failures_; }
 
     /// Shows an event to the handler's trace hook, when it has one.
     void trace(trace_event event, std::string_view bytes) const {
@@ -101,9 +186,8 @@ private:
     void trace_command(std::string_view line) const;
     /// Shows a client's SASL response to the trace hook, masked whatever it holds.
     void trace_sasl_response() const { trace(trace_event::command, masked_secret); }
+    /// What a trace shows in place of a secret.
     static constexpr std::string_view masked_secret = "********";
-
-    using clock = std::chrono::steady_clock;
 
     /// Reads more bytes into the buffer. False on end of stream, error or timeout. Without
     /// TLS it first waits for readability holding no buffer, unless `wait_first` is false (the
@@ -130,17 +214,21 @@ private:
     /// Writes what is queued, ends TLS with a close_notify (RFC 8446 §6.1; bounded by a short
     /// timeout, as the client need not answer it), and closes.
     boost::asio::awaitable<void> finish();
+    /// TLS is established on this connection.
     bool tls_active() const noexcept { return tls_ != nullptr && tls_ready_; }
     /// Closes the socket (after a final flush by the caller).
     void close() noexcept;
 
     /// The idle deadline starts again from now.
     void arm_timeout() noexcept { arm_timeout(opts_.timeout); }
+    /// The deadline is `d` from now (the handshake's, or the few seconds for a final 421).
     void arm_timeout(clock::duration d) noexcept;
-    void start_watchdog();
     /// A graceful shutdown began: an idle session (waiting for a command outside a transaction)
     /// stops waiting at once; a busy one finishes its transaction first. On the session's thread.
     void request_shutdown() noexcept;
+
+private:
+    void start_watchdog();
 
     socket_type socket_;
     // The TLS layer over socket_, once STARTTLS or an implicit-TLS listener asks for it: one
@@ -164,6 +252,7 @@ private:
     // Set when a final (non-334) reply was queued since the AUTH exchange began; where in
     // out_ the last such reply starts.
     bool auth_replied_ = false;
+    int auth_reply_code_ = 0;
     std::size_t final_reply_at_ = 0;
     // AUTH exchanges that ended in 535 on this connection (options::auth_failure_limit).
     std::size_t auth_failures_ = 0;

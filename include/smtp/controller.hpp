@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -35,21 +36,53 @@ struct listen_address {
     bool implicit_tls = false;
 };
 
-/// Resolves a listen_address to the endpoint to bind.
-inline boost::asio::ip::tcp::endpoint resolve_listen_address(const listen_address& where) {
-    if (where.host.empty()) return {boost::asio::ip::address_v6::any(), where.port};
-    if (where.host == "localhost") return {boost::asio::ip::address_v4::loopback(), where.port};
-    return {boost::asio::ip::make_address(where.host), where.port};
+/// The TCP endpoints a listen_address names: an IP address; all interfaces for "" (dual-stack
+/// when the host has IPv6); 127.0.0.1 and, where the host has it, ::1 for "localhost" (without
+/// asking a resolver: a bare container has no /etc/hosts); else every address the name resolves
+/// to, as asyncio's create_server binds them.
+inline std::vector<boost::asio::ip::tcp::endpoint> listen_endpoints(const listen_address& where) {
+    namespace ip = boost::asio::ip;
+    boost::asio::io_context io;
+    boost::system::error_code ec;
+    auto has_ipv6 = [&](const ip::address_v6& address) {
+        ip::tcp::socket probe(io);
+        probe.open(ip::tcp::v6(), ec);
+        if (!ec) probe.bind({address, 0}, ec);
+        return !ec;
+    };
+    if (where.host.empty())
+        return {{has_ipv6(ip::address_v6::any()) ? ip::address(ip::address_v6::any())
+                                                 : ip::address(ip::address_v4::any()),
+                 where.port}};
+    auto address = ip::make_address(where.host, ec);
+    if (!ec) return {{address, where.port}};
+    if (where.host == "localhost") {
+        std::vector<ip::tcp::endpoint> loopback{{ip::address_v4::loopback(), where.port}};
+        if (has_ipv6(ip::address_v6::loopback()))
+            loopback.emplace_back(ip::address_v6::loopback(), where.port);
+        return loopback;
+    }
+    ip::tcp::resolver resolver(io);
+    auto results =
+        resolver.resolve(where.host, std::to_string(where.port),
+                         ip::tcp::resolver::passive | ip::tcp::resolver::numeric_service);
+    std::vector<ip::tcp::endpoint> endpoints;
+    for (const auto& entry : results)
+        if (std::find(endpoints.begin(), endpoints.end(), entry.endpoint()) == endpoints.end())
+            endpoints.push_back(entry.endpoint());
+    return endpoints;
 }
 
 /// Runs a server on threads of its own (aiosmtpd's `Controller`).
 ///
 /// `start()` binds and returns once clients can connect (a bind error is thrown from it; no
-/// trigger connection is made, so handlers see only real clients). With `options::threads` N
-/// (default 1; 0: one per core) it runs N threads, each with its own io_context and its own
-/// listener on the shared port (SO_REUSEPORT), so connections spread over the threads without a
-/// shared lock; a session stays on the thread that accepted it. A UNIX socket is served by the
-/// first thread alone. The handler is shared by all threads (docs/threads.md).
+/// trigger connection is made, so handlers see only real clients). A program that must give up
+/// root between binding port 25 and serving calls `bind()`, drops its privileges, then
+/// `start()`. A host name is bound at each of its addresses (`listen_endpoints()`). With
+/// `options::threads` N (default 1; 0: one per core) it runs N threads, each with its own
+/// io_context and its own listener on the shared port (SO_REUSEPORT), so connections spread over
+/// the threads without a shared lock; a session stays on the thread that accepted it. A UNIX socket
+/// is served by the first thread alone. The handler is shared by all threads (docs/threads.md).
 ///
 /// `stop()` closes the listeners and every session at once and joins the threads.
 /// `stop(grace)` shuts down gracefully first (server::shutdown(): idle sessions get
@@ -82,35 +115,19 @@ public:
     controller& operator=(const controller&) = delete;
     ~controller() { stop(); }
 
-    /// Binds and starts serving. Throws `boost::system::system_error` if binding fails, and
-    /// `std::logic_error` if already started.
+    /// Binds the listeners without serving yet (start() serves). Throws
+    /// `boost::system::system_error` if binding fails; does nothing when already bound.
+    void bind() {
+        std::lock_guard lock(mutex_);
+        bind_locked();
+    }
+
+    /// Binds (unless bind() did) and starts serving. Throws `boost::system::system_error` if
+    /// binding fails, and `std::logic_error` if already started.
     void start() {
         std::lock_guard lock(mutex_);
         if (!threads_.empty()) throw std::logic_error("smtp::controller already started");
-        std::size_t count = server_.options().threads;
-        if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
-        for (std::size_t i = 0; i < count; ++i)
-            ios_.push_back(std::make_unique<boost::asio::io_context>(1));
-        try {
-            if (where_.host.starts_with("unix:")) {
-                server_.listen_local(ios_.front()->get_executor(), where_.host.substr(5),
-                                     where_.implicit_tls);
-            } else if (count == 1) {
-                endpoint_ = server_.listen(ios_.front()->get_executor(),
-                                           resolve_listen_address(where_), where_.implicit_tls);
-            } else {
-                // The first listener may pick the port (0); the others share the one it got.
-                endpoint_ =
-                    server_.listen_shared(ios_.front()->get_executor(),
-                                          resolve_listen_address(where_), where_.implicit_tls);
-                for (std::size_t i = 1; i < count; ++i)
-                    server_.listen_shared(ios_[i]->get_executor(), endpoint_, where_.implicit_tls);
-            }
-        } catch (...) {
-            server_.close();
-            ios_.clear();
-            throw;
-        }
+        bind_locked();
         for (auto& io : ios_)
             threads_.emplace_back([io = io.get()] {
                 auto guard = boost::asio::make_work_guard(*io);
@@ -137,7 +154,10 @@ public:
     /// every session had ended by itself.
     bool stop(std::chrono::steady_clock::duration grace) noexcept {
         std::lock_guard lock(mutex_);
-        if (threads_.empty()) return true;
+        if (threads_.empty()) {
+            stop_now(); // bound but never started
+            return true;
+        }
         server_.shutdown();
         bool drained = server_.wait_for_sessions(std::chrono::steady_clock::now() + grace);
         stop_now();
@@ -146,10 +166,16 @@ public:
 
     /// Between start() and stop().
     bool running() const noexcept { return !threads_.empty(); }
-    /// The bound endpoint (after start()).
-    boost::asio::ip::tcp::endpoint endpoint() const noexcept { return endpoint_; }
-    /// The bound port (after start()).
-    std::uint16_t port() const noexcept { return endpoint_.port(); }
+    /// The (first) bound endpoint (after bind() or start()).
+    boost::asio::ip::tcp::endpoint endpoint() const noexcept {
+        return endpoints_.empty() ? boost::asio::ip::tcp::endpoint{} : endpoints_.front();
+    }
+    /// Every bound endpoint (after bind() or start()).
+    const std::vector<boost::asio::ip::tcp::endpoint>& endpoints() const noexcept {
+        return endpoints_;
+    }
+    /// The bound port (after bind() or start()).
+    std::uint16_t port() const noexcept { return endpoint().port(); }
     /// Threads serving (after start()).
     std::size_t thread_count() const noexcept { return threads_.size(); }
     /// The server it runs.
@@ -158,8 +184,57 @@ public:
     handler_type& handler() noexcept { return server_.handler(); }
 
 private:
+    // N io_contexts, and on each a listener: the one UNIX socket on the first; one listener per
+    // endpoint on each, sharing the port with SO_REUSEPORT when there are several threads.
+    void bind_locked() {
+        if (!ios_.empty()) return;
+        std::size_t count = server_.options().threads;
+        if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+        for (std::size_t i = 0; i < count; ++i)
+            ios_.push_back(std::make_unique<boost::asio::io_context>(1));
+        try {
+            if (where_.host.starts_with("unix:")) {
+                server_.listen_local(ios_.front()->get_executor(), where_.host.substr(5),
+                                     where_.implicit_tls);
+                return;
+            }
+            auto listen_on = [&](boost::asio::io_context& io,
+                                 const boost::asio::ip::tcp::endpoint& at) {
+                return count == 1
+                           ? server_.listen(io.get_executor(), at, where_.implicit_tls)
+                           : server_.listen_shared(io.get_executor(), at, where_.implicit_tls);
+            };
+            std::optional<boost::system::system_error> skipped;
+            for (auto at : listen_endpoints(where_)) {
+                // Port 0: the first listener picks the port, the others take the same one.
+                if (at.port() == 0 && !endpoints_.empty()) at.port(endpoints_.front().port());
+                try {
+                    endpoints_.push_back(listen_on(*ios_.front(), at));
+                } catch (const boost::system::system_error& e) {
+                    // An address the host lacks is skipped when another one is bound.
+                    if (!missing_address(e.code())) throw;
+                    if (!skipped) skipped = e;
+                }
+            }
+            if (endpoints_.empty() && skipped) throw *skipped;
+            for (std::size_t i = 1; i < count; ++i)
+                for (const auto& at : endpoints_)
+                    listen_on(*ios_[i], at);
+        } catch (...) {
+            server_.close();
+            ios_.clear();
+            endpoints_.clear();
+            throw;
+        }
+    }
+
+    static bool missing_address(const boost::system::error_code& ec) {
+        return ec == boost::asio::error::address_family_not_supported ||
+               ec == boost::system::errc::address_not_available;
+    }
+
     void stop_now() noexcept {
-        if (threads_.empty()) return;
+        if (ios_.empty()) return;
         for (auto& io : ios_)
             io->stop();
         for (auto& thread : threads_)
@@ -167,6 +242,7 @@ private:
         threads_.clear();
         server_.close();
         ios_.clear(); // destroys the sessions still suspended in them, closing their sockets
+        endpoints_.clear();
         server_.reset_shutdown();
     }
 
@@ -175,7 +251,7 @@ private:
     std::mutex mutex_;
     std::vector<std::unique_ptr<boost::asio::io_context>> ios_;
     std::vector<std::thread> threads_;
-    boost::asio::ip::tcp::endpoint endpoint_;
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
 };
 
 } // namespace smtp

@@ -26,9 +26,11 @@
 ///
 /// A Handler is any class. For each hook below that it declares, the server calls it instead of
 /// (or, where noted, around) the default behaviour; a hook it does not declare costs nothing.
-/// Every hook returns `smtp::reply`, or is a coroutine returning
-/// `boost::asio::awaitable<smtp::reply>`. `C` is the DecodePolicy's content type
-/// (`std::string_view` by default).
+/// A hook returns what its concept says — a `smtp::reply` for the commands, `bool` for
+/// handle_PROXY and handle_STARTTLS, an `auth_result` for a mechanism, the reply lines for a
+/// 5-argument handle_EHLO, nothing for the observers — either directly or from a coroutine
+/// (`boost::asio::awaitable<T>`). `C` is the DecodePolicy's content type (`std::string_view` by
+/// default).
 ///
 /// docs/hooks.md has them all in one table: signature, when each is called, what happens
 /// without it, and the replies.

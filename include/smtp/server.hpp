@@ -7,6 +7,9 @@
 #include <smtp/decode.hpp>
 #include <smtp/detail/cidr.hpp>
 #include <smtp/detail/mechanism_set.hpp>
+#include <smtp/detail/next_action.hpp>
+#include <smtp/detail/protocol.hpp>
+#include <smtp/detail/served_connection.hpp>
 #include <smtp/detail/session_registry.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/hooks.hpp>
@@ -31,12 +34,6 @@
 #include <vector>
 
 namespace smtp {
-
-namespace detail {
-template <class Content>
-class protocol;
-struct command;
-} // namespace detail
 
 /// An SMTP server: one Handler shared by all connections, its hooks found at compile time.
 ///
@@ -137,9 +134,14 @@ public:
     std::size_t connection_count_now() const noexcept { return connections_.load(); }
 
 private:
+    using served_connection = detail::served_connection;
+    using protocol_type = detail::protocol<content_type>;
+    /// How a step that did I/O ended: the session goes on, closes after flushing what is queued,
+    /// or is lost (the peer is gone: nothing more can be written).
     enum class outcome { go_on, close, lost };
     struct connection_count;
 
+    // Listeners and SO_REUSEPORT: impl/server_listeners.hpp.
     boost::asio::ip::tcp::endpoint listen_tcp(const boost::asio::any_io_executor& executor,
                                               const boost::asio::ip::tcp::endpoint& endpoint,
                                               bool implicit_tls, bool reuse_port);
@@ -149,43 +151,54 @@ private:
     template <class Acceptor>
     boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls,
                                              std::shared_ptr<detail::session_registry> registry);
+
+    // One session, and what comes before its greeting: impl/server_session.hpp.
     boost::asio::awaitable<void>
     serve_registered(connection::socket_type socket, bool implicit_tls,
                      std::shared_ptr<detail::session_registry> registry);
-    /// `421 <hostname> Service shutting down` is queued when a shutdown finds the session idle.
-    bool idle_at_shutdown(connection& conn, const envelope_type& env);
-    boost::asio::awaitable<bool> accept_proxy_header(connection& conn, envelope_type& env);
-    boost::asio::awaitable<bool> admit(connection& conn, detail::protocol<content_type>& proto,
+    boost::asio::awaitable<bool> admit(served_connection& conn, protocol_type& proto,
                                        envelope_type& env, connection_count& counted,
                                        bool implicit_tls);
-    boost::asio::awaitable<outcome>
-    starttls(connection& conn, detail::protocol<content_type>& proto, envelope_type& env);
-    boost::asio::awaitable<void> run(connection& conn, detail::protocol<content_type>& proto,
+    boost::asio::awaitable<bool> accept_proxy_header(served_connection& conn, envelope_type& env);
+
+    // Graceful shutdown: impl/server_shutdown.hpp.
+    /// `421 <hostname> Service shutting down` is queued when a shutdown finds the session idle.
+    bool idle_at_shutdown(served_connection& conn, const envelope_type& env);
+
+    // The command loop, and the hooks of the commands that need no more I/O:
+    // impl/server_commands.hpp.
+    boost::asio::awaitable<void> run(served_connection& conn, protocol_type& proto,
                                      envelope_type& env);
-    boost::asio::awaitable<outcome> dispatch(connection& conn,
-                                             detail::protocol<content_type>& proto,
-                                             envelope_type& env, const detail::command& cmd);
-    boost::asio::awaitable<bool> authenticate(connection& conn, envelope_type& env,
-                                              std::string_view mechanism,
-                                              std::string_view initial_response,
-                                              const detail::command& cmd);
-    boost::asio::awaitable<bool> settle_auth_failure(connection& conn);
-    // Message bodies: impl/server_message.hpp.
-    boost::asio::awaitable<outcome>
-    receive_data(connection& conn, detail::protocol<content_type>& proto, envelope_type& env);
-    boost::asio::awaitable<outcome>
-    receive_chunk(connection& conn, detail::protocol<content_type>& proto, envelope_type& env);
-    boost::asio::awaitable<outcome> message_interrupted(connection& conn,
-                                                        detail::protocol<content_type>& proto,
-                                                        envelope_type& env, bool began);
-    boost::asio::awaitable<void> deliver(connection& conn, detail::protocol<content_type>& proto,
-                                         envelope_type& env, message_stats& seen);
-    boost::asio::awaitable<reply> stream_chunk(connection& conn, envelope_type& env,
-                                               std::string_view bytes);
-    boost::asio::awaitable<void> abort_stream(connection& conn, envelope_type& env);
-    void observe_message(connection& conn, message_stats& stats);
+    boost::asio::awaitable<outcome> perform(served_connection& conn, protocol_type& proto,
+                                            envelope_type& env, detail::next_action next);
+    boost::asio::awaitable<detail::next_action>
+    call_hook(served_connection& conn, protocol_type& proto, envelope_type& env, detail::verb v);
     /// The reply for a hook that threw: handle_exception's, or `500 Error: (<type>) <what>`.
     boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
+
+    // AUTH: impl/server_auth.hpp.
+    boost::asio::awaitable<bool> authenticate(served_connection& conn, protocol_type& proto,
+                                              envelope_type& env);
+    boost::asio::awaitable<bool> settle_auth_failure(served_connection& conn);
+
+    // STARTTLS: impl/server_starttls.hpp.
+    boost::asio::awaitable<outcome> starttls(served_connection& conn, protocol_type& proto,
+                                             envelope_type& env);
+
+    // Message bodies, by DATA or BDAT: impl/server_message_body.hpp.
+    boost::asio::awaitable<outcome> receive_data(served_connection& conn, protocol_type& proto,
+                                                 envelope_type& env);
+    boost::asio::awaitable<outcome> receive_chunk(served_connection& conn, protocol_type& proto,
+                                                  envelope_type& env);
+    boost::asio::awaitable<outcome> message_interrupted(served_connection& conn,
+                                                        protocol_type& proto, envelope_type& env,
+                                                        bool began);
+    boost::asio::awaitable<void> deliver(served_connection& conn, protocol_type& proto,
+                                         envelope_type& env, message_stats& seen);
+    boost::asio::awaitable<reply> stream_chunk(served_connection& conn, envelope_type& env,
+                                               std::string_view bytes);
+    boost::asio::awaitable<void> abort_stream(served_connection& conn, envelope_type& env);
+    void observe_message(served_connection& conn, message_stats& stats);
 
     Handler handler_;
     smtp::options opts_;
@@ -208,7 +221,12 @@ private:
 
 } // namespace smtp
 
-#include <smtp/impl/server.hpp>
-#include <smtp/impl/server_message.hpp>
+#include <smtp/impl/server_auth.hpp>
+#include <smtp/impl/server_commands.hpp>
+#include <smtp/impl/server_listeners.hpp>
+#include <smtp/impl/server_message_body.hpp>
+#include <smtp/impl/server_session.hpp>
+#include <smtp/impl/server_shutdown.hpp>
+#include <smtp/impl/server_starttls.hpp>
 
 #endif

@@ -14,12 +14,12 @@
 #include <smtp/handlers/debugging.hpp>
 #include <smtp/handlers/mailbox.hpp>
 #include <smtp/handlers/message.hpp>
-#include <smtp/handlers/proxy.hpp>
 #include <smtp/handlers/recipient_mailbox.hpp>
+#include <smtp/handlers/relay.hpp>
 #include <smtp/handlers/sink.hpp>
 #include <smtp/hooks.hpp>
-#include <smtp/message.hpp>
 #include <smtp/options.hpp>
+#include <smtp/parsed_message.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/server.hpp>
 #include <smtp/session.hpp>

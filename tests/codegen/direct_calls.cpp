@@ -25,7 +25,7 @@ struct second {
 };
 
 struct user : smtp::handlers::message<user> {
-    void handle_message(smtp::message&) { note_message(); }
+    void handle_message(smtp::parsed_message&) { note_message(); }
 };
 
 } // namespace

@@ -216,9 +216,9 @@ def handler_mailbox(tmp):
     assert "X-RcptTo: bob@example.com, carol@example.com" in messages[0], messages[0]
 
 
-def handler_proxy(tmp):
+def handler_relay(tmp):
     with Example("handler_debugging", 0) as upstream:
-        with Example("handler_proxy", "127.0.0.1", upstream.port, 0) as ex:
+        with Example("handler_relay", "127.0.0.1", upstream.port, 0) as ex:
             with client(ex.port) as s:
                 assert s.sendmail("alice@example.com", ["bob@example.com"], MESSAGE) == {}
             ex.stop()

@@ -29,7 +29,7 @@ smtp::envelope<> sample_envelope() {
 // Waits on a timer before it takes the message: the hook really suspends.
 struct waiter : smtp::handlers::async_message<waiter> {
     std::string subject;
-    boost::asio::awaitable<void> handle_message(smtp::message& m) {
+    boost::asio::awaitable<void> handle_message(smtp::parsed_message& m) {
         boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
                                     std::chrono::milliseconds(5));
         co_await t.async_wait(boost::asio::use_awaitable);
@@ -38,18 +38,18 @@ struct waiter : smtp::handlers::async_message<waiter> {
 };
 
 struct answerer : smtp::handlers::async_message<answerer> {
-    boost::asio::awaitable<smtp::reply> handle_message(const smtp::message& m) {
+    boost::asio::awaitable<smtp::reply> handle_message(const smtp::parsed_message& m) {
         co_return smtp::reply{250, "2.0.0 Queued " + m.get("X-RcptTo").value_or("")};
     }
 };
 
 struct plain : smtp::handlers::async_message<plain> {
     int calls = 0;
-    void handle_message(smtp::message&) { ++calls; }
+    void handle_message(smtp::parsed_message&) { ++calls; }
 };
 
 struct thrower : smtp::handlers::async_message<thrower> {
-    boost::asio::awaitable<void> handle_message(smtp::message&) {
+    boost::asio::awaitable<void> handle_message(smtp::parsed_message&) {
         throw std::runtime_error("queue full");
         co_return;
     }
@@ -58,12 +58,12 @@ struct thrower : smtp::handlers::async_message<thrower> {
 struct renamer : smtp::handlers::async_message<renamer> {
     std::string seen;
     template <class Content>
-    smtp::message prepare_message(const smtp::session&, const smtp::envelope<Content>& env) {
-        auto m = smtp::message::parse(env.original_content);
+    smtp::parsed_message prepare_message(const smtp::session&, const smtp::envelope<Content>& env) {
+        auto m = smtp::parsed_message::parse(env.original_content);
         m.set_header("Subject", "renamed");
         return m;
     }
-    boost::asio::awaitable<void> handle_message(smtp::message& m) {
+    boost::asio::awaitable<void> handle_message(smtp::parsed_message& m) {
         seen = m.to_string();
         co_return;
     }

@@ -47,7 +47,7 @@ struct async_step {
 
 struct counter : smtp::handlers::message<counter> {
     journal* log = nullptr;
-    void handle_message(smtp::message& m) { log->push_back(*m.get("Subject")); }
+    void handle_message(smtp::parsed_message& m) { log->push_back(*m.get("Subject")); }
 };
 
 // Sees what an earlier member did to the envelope.

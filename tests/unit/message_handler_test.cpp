@@ -29,13 +29,13 @@ smtp::envelope<> sample_envelope() {
 
 // Keeps what it was given; answers 250.
 struct keeper : smtp::handlers::message<keeper> {
-    std::vector<smtp::message> seen;
-    void handle_message(smtp::message& m) { seen.push_back(m); }
+    std::vector<smtp::parsed_message> seen;
+    void handle_message(smtp::parsed_message& m) { seen.push_back(m); }
 };
 
 // Answers with a reply of its own.
 struct refuser : smtp::handlers::message<refuser> {
-    smtp::reply handle_message(const smtp::message& m) {
+    smtp::reply handle_message(const smtp::parsed_message& m) {
         if (m.get("Subject") == "spam") return {550, "5.7.1 No spam"};
         return {250, "2.0.0 Taken"};
     }
@@ -45,22 +45,23 @@ struct refuser : smtp::handlers::message<refuser> {
 struct tagger : smtp::handlers::message<tagger> {
     std::string last;
     template <class Content>
-    smtp::message prepare_message(const smtp::session& s, const smtp::envelope<Content>& env) {
-        smtp::message m = message::prepare_message(s, env);
+    smtp::parsed_message prepare_message(const smtp::session& s,
+                                         const smtp::envelope<Content>& env) {
+        smtp::parsed_message m = message::prepare_message(s, env);
         m.add_header("X-Tag", "tagged");
         m.remove_header("X-Peer");
         return m;
     }
-    void handle_message(smtp::message& m) { last = m.to_string(); }
+    void handle_message(smtp::parsed_message& m) { last = m.to_string(); }
 };
 
 struct thrower : smtp::handlers::message<thrower> {
-    void handle_message(smtp::message&) { throw std::runtime_error("disk on fire"); }
+    void handle_message(smtp::parsed_message&) { throw std::runtime_error("disk on fire"); }
 };
 
 // A handler that adds a hook of its own next to the mixin's.
 struct picky : smtp::handlers::message<picky> {
-    void handle_message(smtp::message&) {}
+    void handle_message(smtp::parsed_message&) {}
     smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<>& env,
                             std::string_view address, std::span<const std::string> options) {
         if (!address.ends_with("@example.com")) return {550, "5.7.1 Relaying denied"};
@@ -109,7 +110,7 @@ BOOST_AUTO_TEST_CASE(prepare_message_appends_x_headers_as_aiosmtpd) {
     hook_context ctx;
     keeper k;
     auto env = sample_envelope();
-    smtp::message m = k.prepare_message(ctx.session, env);
+    smtp::parsed_message m = k.prepare_message(ctx.session, env);
     BOOST_TEST(m.to_string() == "Subject: A test\r\n"
                                 "To: bart@example.com\r\n"
                                 "X-Peer: ('127.0.0.1', 40000)\r\n"
@@ -125,7 +126,7 @@ BOOST_AUTO_TEST_CASE(prepare_message_keeps_existing_fields_and_ipv6_peer) {
     keeper k;
     auto env = sample_envelope();
     env.original_content = "X-Peer: forged\r\n\r\n";
-    smtp::message m = k.prepare_message(ctx.session, env);
+    smtp::parsed_message m = k.prepare_message(ctx.session, env);
     BOOST_TEST(m.get_all("X-Peer") == (std::vector<std::string>{"forged", "('::1', 2525, 0, 0)"}));
 }
 

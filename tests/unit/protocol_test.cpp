@@ -337,3 +337,96 @@ BOOST_AUTO_TEST_CASE(strict_ascii_data_failure_resets_envelope) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The core's side of the seam the server drives: each command answers with the next action, the
+// hook's arguments are in request(), and what the hook says is written with the verb's own code.
+BOOST_AUTO_TEST_SUITE(protocol_next_action)
+
+struct core {
+    smtp::options opts;
+    smtp::session session;
+    smtp::envelope<std::string_view> envelope;
+    std::string out;
+    smtp::detail::protocol<std::string_view> proto;
+
+    explicit core(smtp::options o = test_options())
+        : opts(std::move(o)), proto(opts, "mx.test", {}, session, envelope, out) {}
+};
+
+using kind = smtp::detail::next_action::kind;
+using smtp::detail::verb;
+
+BOOST_AUTO_TEST_CASE(a_hook_is_asked_only_after_the_checks_pass) {
+    core c;
+    auto next = c.proto.on_line("MAIL FROM:<a@example.com>\r\n");
+    BOOST_TEST((next.what == kind::read_command)); // not greeted: the core answered
+    BOOST_TEST(c.out == "503 Error: send HELO first\r\n");
+    c.out.clear();
+    next = c.proto.on_line("EHLO client.test\r\n");
+    BOOST_TEST((next.what == kind::call_hook && next.hook == verb::ehlo));
+    BOOST_TEST(c.out.empty()); // nothing is written before the hook
+    next = c.proto.hook_answered(smtp::reply{250, "welcome"});
+    BOOST_TEST((next.what == kind::read_command));
+    BOOST_TEST(c.session.host_name == "client.test"); // the hook accepted without setting it
+    BOOST_TEST(c.out == "250 welcome\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(mail_and_rcpt_hand_their_path_to_the_hook) {
+    smtp::options o = test_options();
+    o.enhanced_status_codes = true;
+    core c(o);
+    c.proto.on_line("EHLO client.test\r\n");
+    c.proto.answer_by_default();
+    c.out.clear();
+    auto next = c.proto.on_line("MAIL FROM:<a@example.com> BODY=8BITMIME\r\n");
+    BOOST_TEST((next.what == kind::call_hook && next.hook == verb::mail));
+    BOOST_TEST(c.proto.request().address == "a@example.com");
+    BOOST_TEST(c.proto.request().options == std::vector<std::string>{"BODY=8BITMIME"});
+    c.envelope.set_sender("a@example.com", {});
+    c.proto.hook_answered(smtp::reply{250, "sender ok"});
+    BOOST_TEST(c.out == "250 2.1.0 sender ok\r\n"); // MAIL's own enhanced code
+    c.out.clear();
+    next = c.proto.on_line("RCPT TO:<b@example.com>\r\n");
+    BOOST_TEST((next.what == kind::call_hook && next.hook == verb::rcpt));
+    c.proto.hook_answered(smtp::reply{550, "no such user"});
+    BOOST_TEST(c.out == "550 5.0.0 no such user\r\n");
+    c.out.clear();
+    c.proto.on_line("RCPT TO:<c@example.com>\r\n");
+    c.proto.answer_by_default();
+    BOOST_TEST(c.out == "250 2.1.5 OK\r\n");
+    BOOST_TEST(c.envelope.rcpt_tos == std::vector<std::string>{"c@example.com"});
+}
+
+BOOST_AUTO_TEST_CASE(a_message_ends_with_its_reply_code_recorded) {
+    core c;
+    for (const char* line :
+         {"HELO client.test\r\n", "MAIL FROM:<a@example.com>\r\n", "RCPT TO:<b@example.com>\r\n"}) {
+        auto next = c.proto.on_line(line);
+        BOOST_TEST((next.what == kind::call_hook));
+        c.proto.answer_by_default();
+    }
+    auto next = c.proto.on_line("DATA\r\n");
+    BOOST_TEST((next.what == kind::receive_data));
+    c.proto.feed_data("Subject: hi\r\n\r\nbody\r\n.\r\n");
+    next = c.proto.finish_data<smtp::decode::bytes>();
+    BOOST_TEST((next.what == kind::call_hook && next.hook == verb::data));
+    c.out.clear();
+    c.proto.hook_answered(smtp::reply{554, "rejected"});
+    BOOST_TEST(c.out == "554 rejected\r\n");
+    BOOST_TEST(c.proto.message_reply_code() == 554);
+    BOOST_TEST(c.envelope.mail_from.empty()); // the transaction ended with the reply
+}
+
+BOOST_AUTO_TEST_CASE(quit_closes_after_its_reply_and_auth_and_starttls_are_actions) {
+    core c;
+    BOOST_TEST((c.proto.on_line("QUIT\r\n").what == kind::call_hook));
+    BOOST_TEST((c.proto.hook_answered(smtp::reply{221, "bye"}).what == kind::close));
+    core t;
+    t.proto.on_line("EHLO client.test\r\n");
+    t.proto.answer_by_default();
+    // No TLS configured: STARTTLS is answered by the core, no handshake is asked for.
+    BOOST_TEST((t.proto.on_line("STARTTLS\r\n").what == kind::read_command));
+    BOOST_TEST(t.out.ends_with("454 TLS not available\r\n"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

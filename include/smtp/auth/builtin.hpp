@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 /// The built-in SASL mechanisms, PLAIN (RFC 4616) and LOGIN, and the default AuthPolicy.
 namespace smtp::auth {
@@ -93,6 +94,22 @@ struct login {
         co_return co_await check_login(handler, conn, s, env, name, std::move(credentials));
     }
 };
+
+/// Runs `Mechanism`'s exchange, or the handler's own for a built-in one: a handler with
+/// `auth_PLAIN` or `auth_LOGIN` replaces PLAIN's or LOGIN's (as aiosmtpd's do).
+template <class Mechanism, class Handler, class Content>
+boost::asio::awaitable<auth_result> exchange(Handler& handler, connection& conn, session& s,
+                                             envelope<Content>& env,
+                                             std::optional<std::string> initial) {
+    auth_result result;
+    if constexpr (std::is_same_v<Mechanism, plain> && has_auth_PLAIN<Handler, Content>)
+        SMTP_DETAIL_CALL_HOOK(result, handler.auth_PLAIN(conn, s, env, std::move(initial)));
+    else if constexpr (std::is_same_v<Mechanism, login> && has_auth_LOGIN<Handler, Content>)
+        SMTP_DETAIL_CALL_HOOK(result, handler.auth_LOGIN(conn, s, env, std::move(initial)));
+    else
+        result = co_await Mechanism::authenticate(handler, conn, s, env, std::move(initial));
+    co_return result;
+}
 
 /// The default AuthPolicy: PLAIN and LOGIN.
 using builtin = mechanisms<plain, login>;

@@ -19,8 +19,8 @@
 #include <vector>
 
 /// \file
-/// Where `-l` listens: `parse_listen()` for its `[HOST][:PORT]`, and (in detail) the endpoints
-/// a host names and the binding of all of them.
+/// Where `-l` listens: `parse_listen()` for its `[HOST][:PORT]`, and (in detail) how an address
+/// is shown in messages. (The controller binds every address a host names.)
 namespace smtp::cli {
 
 /// Parses `-l`'s `[HOST][:PORT]` as aiosmtpd does: split at the last colon (`foo` →
@@ -78,65 +78,6 @@ inline listen_address parse_listen(std::string_view spec) {
 } // namespace smtp::cli
 
 namespace smtp::cli::detail {
-
-inline bool is_missing_address(const boost::system::error_code& ec) {
-    return ec == boost::asio::error::address_family_not_supported ||
-           ec == boost::system::errc::address_not_available;
-}
-
-/// The endpoints `-l` names: an IP address; every address a host name resolves to (as
-/// asyncio's create_server); all interfaces for "" (dual-stack when the host has IPv6).
-inline std::vector<boost::asio::ip::tcp::endpoint> listen_endpoints(boost::asio::io_context& io,
-                                                                    const listen_address& where) {
-    namespace ip = boost::asio::ip;
-    boost::system::error_code ec;
-    if (where.host.empty()) {
-        ip::tcp::socket probe(io);
-        probe.open(ip::tcp::v6(), ec);
-        if (ec) return {{ip::address_v4::any(), where.port}};
-        return {{ip::address_v6::any(), where.port}};
-    }
-    auto address = ip::make_address(where.host, ec);
-    if (!ec) return {{address, where.port}};
-    if (where.host == "localhost") {
-        // The loopback addresses themselves: "localhost" must work on a machine whose resolver
-        // does not know it (a bare container or chroot has no /etc/hosts).
-        std::vector<ip::tcp::endpoint> loopback{{ip::address_v4::loopback(), where.port}};
-        ip::tcp::socket probe(io);
-        probe.open(ip::tcp::v6(), ec);
-        if (!ec) probe.bind({ip::address_v6::loopback(), 0}, ec);
-        if (!ec) loopback.emplace_back(ip::address_v6::loopback(), where.port);
-        return loopback;
-    }
-    ip::tcp::resolver resolver(io);
-    auto results =
-        resolver.resolve(where.host, std::to_string(where.port),
-                         ip::tcp::resolver::passive | ip::tcp::resolver::numeric_service);
-    std::vector<ip::tcp::endpoint> endpoints;
-    for (const auto& entry : results)
-        if (std::find(endpoints.begin(), endpoints.end(), entry.endpoint()) == endpoints.end())
-            endpoints.push_back(entry.endpoint());
-    return endpoints;
-}
-
-/// Binds every endpoint with `bind_one`; throws the first real error. An address the machine
-/// lacks (::1 for "localhost" on a host without IPv6) is skipped if another one is bound.
-template <class BindOne>
-std::vector<boost::asio::ip::tcp::endpoint>
-bind_all(const std::vector<boost::asio::ip::tcp::endpoint>& endpoints, BindOne&& bind_one) {
-    std::vector<boost::asio::ip::tcp::endpoint> bound;
-    std::optional<boost::system::system_error> skipped;
-    for (const auto& endpoint : endpoints) {
-        try {
-            bound.push_back(bind_one(endpoint));
-        } catch (const boost::system::system_error& e) {
-            if (!is_missing_address(e.code())) throw;
-            if (!skipped) skipped = e;
-        }
-    }
-    if (bound.empty() && skipped) throw *skipped;
-    return bound;
-}
 
 /// `host:port` for messages, with an IPv6 address in brackets: `[::1]:25`.
 inline std::string host_port(std::string_view host, std::uint16_t port) {

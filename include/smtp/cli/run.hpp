@@ -11,21 +11,15 @@
 #include <smtp/usage_error.hpp>
 #include <smtp/version.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -100,71 +94,57 @@ Handler make_handler(std::span<const std::string> args) {
     }
 }
 
-/// Stops every io_context once the work already queued on it has run (a finished hook, a reply
-/// on its way); destroying them then closes every connection left.
-inline void stop_all(std::vector<std::unique_ptr<boost::asio::io_context>>& ios) {
-    for (auto& io : ios)
-        boost::asio::post(*io, [io = io.get()] { io->stop(); });
-}
-
-/// After SIGTERM: waits on `io` (polling, without a thread of its own) until no session is left
-/// or the deadline passes, then stops every io_context.
-template <class Server>
-boost::asio::awaitable<void> drain(Server& server, boost::asio::io_context& io,
-                                   std::vector<std::unique_ptr<boost::asio::io_context>>& ios,
-                                   std::chrono::steady_clock::time_point deadline) {
-    boost::asio::steady_timer tick(io);
-    while (server.connection_count_now() > 0 && std::chrono::steady_clock::now() < deadline) {
-        tick.expires_after(std::chrono::milliseconds(20));
-        co_await tick.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+/// Waits for one of `signals` (blocked in every thread, so that only this wait takes them), up
+/// to `timeout` when one is given. The signal's number, or 0 when the time ran out.
+inline int wait_for_signal(const ::sigset_t& signals,
+                           std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
+    for (;;) {
+        int number = 0;
+        if (!timeout) {
+            if (::sigwait(&signals, &number) == 0) return number;
+            continue;
+        }
+        ::timespec wait{std::time_t(timeout->count() / 1000),
+                        long(timeout->count() % 1000) * 1000000};
+        number = ::sigtimedwait(&signals, nullptr, &wait);
+        if (number > 0) return number;
+        if (errno == EAGAIN) return 0;
     }
-    stop_all(ios);
 }
 
-/// Binds, drops privileges, and serves until SIGINT or SIGTERM: on `arguments::threads`
-/// threads (0: one per core), each with its own io_context and its own listener on the shared
-/// port (a UNIX socket is served by the first thread alone). SIGTERM shuts down gracefully within
-/// `arguments::shutdown_timeout`; SIGINT, or a second SIGTERM, stops at once.
+/// Binds, drops privileges, and serves until SIGINT or SIGTERM, with a controller: on
+/// `arguments::threads` threads (0: one per core), each with its own io_context and its own
+/// listener on the shared port (a UNIX socket is served by the first thread alone). SIGTERM
+/// shuts down gracefully within `arguments::shutdown_timeout`; SIGINT, or a second SIGTERM,
+/// stops at once.
 template <class Server>
 int serve(typename Server::handler_type handler, smtp::options options, const arguments& args,
-          const listen_address& where, std::string_view prog) {
-    namespace asio = boost::asio;
-    std::size_t threads = options.threads;
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-    // Declared before the io_contexts so that it outlives the sessions they destroy.
-    Server server(std::move(handler), std::move(options));
-    std::vector<std::unique_ptr<asio::io_context>> ios;
-    for (std::size_t i = 0; i < threads; ++i)
-        ios.push_back(std::make_unique<asio::io_context>(1));
-    asio::io_context& io = *ios.front();
-    // The server's acceptors must go before the io_contexts do.
-    struct closer {
-        Server& server;
-        ~closer() { server.close(); }
-    } close_acceptors{server};
-    std::vector<asio::ip::tcp::endpoint> bound;
+          listen_address where, std::string_view prog) {
+    // The stop signals are blocked before the controller's threads start (they inherit the
+    // mask), so that only wait_for_signal() below takes them. A parent may have left them
+    // blocked or ignored: blocked is what sigwait needs either way.
+    ::sigset_t stop_signals, previous;
+    ::sigemptyset(&stop_signals);
+    ::sigaddset(&stop_signals, SIGINT);
+    ::sigaddset(&stop_signals, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+    struct restore_mask {
+        const ::sigset_t& mask;
+        ~restore_mask() { ::pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+    } restore{previous};
+
     bool local = where.host.starts_with("unix:");
+    where.implicit_tls = args.smtps;
+    controller<Server> serving(std::move(handler), std::move(options), where);
     try {
-        if (local) {
-            server.listen_local(io.get_executor(), where.host.substr(5), args.smtps);
-        } else {
-            auto listen_on = [&](asio::io_context& on, const asio::ip::tcp::endpoint& endpoint) {
-                return threads == 1 ? server.listen(on.get_executor(), endpoint, args.smtps)
-                                    : server.listen_shared(on.get_executor(), endpoint, args.smtps);
-            };
-            bound = bind_all(listen_endpoints(io, where),
-                             [&](const asio::ip::tcp::endpoint& e) { return listen_on(io, e); });
-            // The other threads listen where the first one did (its port, when 0 was asked).
-            for (std::size_t i = 1; i < threads; ++i)
-                for (const auto& endpoint : bound)
-                    listen_on(*ios[i], endpoint);
-        }
+        serving.bind();
     } catch (const boost::system::system_error& e) {
         std::fprintf(stderr, "%.*s: cannot listen on %s: %s\n", int(prog.size()), prog.data(),
                      local ? where.host.c_str() : host_port(where.host, where.port).c_str(),
                      e.code().message().c_str());
         return 1;
     }
+    // Between binding (a port below 1024 needs root) and serving (which must not run as root).
     if (args.setuid) {
         std::string failure = drop_privileges("nobody");
         if (!failure.empty()) {
@@ -174,56 +154,20 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
             return 1;
         }
     }
-    if (args.debug > 0 && !bound.empty())
-        log_line("INFO", "Server is listening on " + host_port(where.host, bound.front().port()));
+    if (args.debug > 0 && !local)
+        log_line("INFO", "Server is listening on " + host_port(where.host, serving.port()));
+    serving.start();
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    // A parent may have left them blocked, and a blocked signal would never reach the set.
-    ::sigset_t stop_signals;
-    ::sigemptyset(&stop_signals);
-    ::sigaddset(&stop_signals, SIGINT);
-    ::sigaddset(&stop_signals, SIGTERM);
-    ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
-    std::function<void(const boost::system::error_code&, int)> on_signal =
-        [&](const boost::system::error_code& ec, int number) {
-            if (ec) return;
-            if (number == SIGTERM && !server.shutting_down()) {
-                // Graceful: idle sessions hear 421, transactions in flight finish.
-                server.shutdown();
-                asio::co_spawn(io,
-                               drain(server, io, ios,
-                                     std::chrono::steady_clock::now() + args.shutdown_timeout),
-                               asio::detached);
-                signals.async_wait(on_signal); // a second signal stops at once
-                return;
-            }
-            stop_all(ios);
-        };
-    signals.async_wait(on_signal);
-    auto run = [&](asio::io_context& context) {
-        for (;;) {
-            try {
-                context.run();
-                break;
-            } catch (const std::exception& e) {
-                std::fprintf(stderr, "%.*s: %s\n", int(prog.size()), prog.data(), e.what());
-            }
-        }
-    };
-    {
-        // The other threads block the stop signals, so that they reach the set's handler.
-        ::sigset_t previous;
-        ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
-        std::vector<std::jthread> pool;
-        for (std::size_t i = 1; i < threads; ++i)
-            pool.emplace_back([&, i] {
-                auto guard = asio::make_work_guard(*ios[i]);
-                run(*ios[i]);
-            });
-        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-        run(io);
-        stop_all(ios); // the first thread stopped: so do the others
+    if (wait_for_signal(stop_signals) == SIGTERM) {
+        // Graceful: idle sessions hear 421, transactions in flight finish; a second signal, or
+        // the end of the timeout, stops at once.
+        serving.server().shutdown();
+        auto deadline = std::chrono::steady_clock::now() + args.shutdown_timeout;
+        while (serving.server().connection_count_now() > 0 &&
+               std::chrono::steady_clock::now() < deadline)
+            if (wait_for_signal(stop_signals, std::chrono::milliseconds(20)) != 0) break;
     }
+    serving.stop();
     return 0;
 }
 

@@ -21,7 +21,7 @@ public:
     using content_type = typename DecodePolicy::content_type;
 
     explicit offline_session(const options& opts, std::string_view hostname = "mx.test",
-                             features f = {.eight_bit_mime = DecodePolicy::eight_bit_mime})
+                             capabilities f = {.eight_bit_mime = DecodePolicy::eight_bit_mime})
         : opts_(opts), proto_(opts_, hostname, f, session_, envelope_, out_) {
         proto_.greet();
     }
@@ -38,14 +38,14 @@ public:
                 rest.remove_prefix(mine.size());
                 if (proto_.chunk_remaining() != 0) break;
                 in_chunk_ = false;
-                if (proto_.template finish_chunk<DecodePolicy>() == step::proceed) deliver();
+                perform(proto_.template finish_chunk<DecodePolicy>());
                 continue;
             }
             if (in_data_) {
                 rest.remove_prefix(proto_.feed_data(rest));
                 if (!proto_.data().done()) break;
                 in_data_ = false;
-                if (proto_.template finish_data<DecodePolicy>() == step::proceed) deliver();
+                perform(proto_.template finish_data<DecodePolicy>());
                 continue;
             }
             auto event = proto_.next_line(rest);
@@ -55,7 +55,7 @@ public:
                 proto_.line_too_long();
                 continue;
             }
-            on_line(event.line);
+            perform(proto_.on_line(event.line));
         }
         buffer_.erase(0, buffer_.size() - rest.size());
         return open_;
@@ -78,73 +78,26 @@ public:
     const envelope<content_type>& current_envelope() const noexcept { return envelope_; }
 
 private:
-    void deliver() {
-        delivered_.push_back(envelope_.original_content);
-        proto_.write_data_reply(reply::ok());
-        proto_.reset_transaction();
-    }
-
-    void on_line(std::string_view line) {
-        step s = proto_.on_line(line, cmd_);
-        if (s == step::close) open_ = false;
-        if (s != step::proceed) return;
-        switch (cmd_.id) {
-        case verb::helo:
-            if (proto_.check_helo(cmd_) == step::proceed) proto_.default_helo(cmd_);
+    // What the server does for a handler without hooks, with no I/O: the protocol decides.
+    void perform(next_action next) {
+        switch (next.what) {
+        case next_action::kind::read_command: break;
+        case next_action::kind::close: open_ = false; break;
+        case next_action::kind::call_hook:
+            if (next.hook == verb::data) delivered_.push_back(envelope_.original_content);
+            perform(proto_.answer_by_default());
             break;
-        case verb::ehlo:
-            if (proto_.check_helo(cmd_) == step::proceed) proto_.default_ehlo(cmd_);
-            break;
-        case verb::noop: proto_.write(250, "2.0.0", "OK"); break;
-        case verb::quit:
-            if (proto_.check_quit(cmd_) == step::proceed) {
-                proto_.write(221, "2.0.0", "Bye");
-                open_ = false;
-            }
-            break;
-        case verb::rset:
-            if (proto_.check_rset(cmd_) == step::proceed) proto_.write(250, "2.0.0", "OK");
-            break;
-        case verb::vrfy: {
-            std::string address;
-            if (proto_.check_vrfy(cmd_, address) == step::proceed) proto_.default_vrfy();
-            break;
-        }
-        case verb::mail:
-            switch (proto_.check_mail(cmd_, proto_.path())) {
-            case step::proceed: proto_.default_mail(proto_.path()); break;
-            case step::close: open_ = false; break;
-            case step::replied: break;
-            }
-            break;
-        case verb::rcpt:
-            if (proto_.check_rcpt(cmd_, proto_.path()) == step::proceed)
-                proto_.default_rcpt(proto_.path());
-            break;
-        case verb::data: in_data_ = proto_.check_data(cmd_) == step::proceed; break;
-        case verb::bdat:
-            if (proto_.check_bdat(cmd_) == step::close) {
-                open_ = false;
-            } else if (proto_.chunk_remaining() != 0) {
+        case next_action::kind::receive_data: in_data_ = true; break;
+        case next_action::kind::receive_chunk:
+            if (proto_.chunk_remaining() != 0)
                 in_chunk_ = true;
-            } else if (proto_.template finish_chunk<DecodePolicy>() == step::proceed) {
-                deliver(); // BDAT 0 LAST
-            }
+            else
+                perform(proto_.template finish_chunk<DecodePolicy>()); // BDAT 0 LAST
             break;
-        case verb::help: proto_.help(cmd_); break;
-        case verb::expn: proto_.expn(); break;
-        case verb::auth: {
-            std::string_view mechanism, initial;
-            if (proto_.check_auth(cmd_, mechanism, initial) == step::proceed)
-                proto_.write(504, "", "5.5.4 Unrecognized authentication type");
+        case next_action::kind::authenticate: // no mechanism runs without a connection
+            proto_.write(504, "", "5.5.4 Unrecognized authentication type");
             break;
-        }
-        case verb::starttls:
-            if (proto_.check_starttls(cmd_) == step::proceed)
-                proto_.write(454, "4.7.0", "TLS not available");
-            break;
-        case verb::lhlo:
-        case verb::unknown: break;
+        case next_action::kind::start_tls: tls_started(); break; // as if the handshake passed
         }
     }
 
@@ -153,7 +106,6 @@ private:
     envelope<content_type> envelope_;
     std::string out_;
     protocol<content_type> proto_;
-    command cmd_;
     std::string buffer_;
     std::vector<std::string> delivered_;
     bool in_data_ = false;

@@ -4,13 +4,16 @@
 #include <smtp/detail/address.hpp>
 #include <smtp/detail/command.hpp>
 #include <smtp/detail/data_reader.hpp>
-#include <smtp/detail/enhanced_status.hpp>
 #include <smtp/detail/line_reader.hpp>
+#include <smtp/detail/next_action.hpp>
 #include <smtp/detail/parameters.hpp>
+#include <smtp/detail/write_reply.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/options.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
+
+#include <boost/core/demangle.hpp>
 
 #include <algorithm>
 #include <array>
@@ -26,33 +29,30 @@
 
 namespace smtp::detail {
 
-/// What the server offers beyond the options, fixed by its policies.
-struct features {
+/// What the server offers beyond its options, fixed at compile time by its Handler and
+/// policies.
+struct capabilities {
     bool eight_bit_mime = true;                             // DecodePolicy::eight_bit_mime
     std::span<const std::string_view> auth_mechanisms = {}; // the mechanisms' names
     std::string_view ehlo_auth_line = {};                   // AUTH and the sorted names
     bool tls_available = false;                             // a TLS context is configured
     std::span<const parameter_rule> mail_parameters = {};   // the handler's (parameters.hpp)
     std::span<const parameter_rule> rcpt_parameters = {};
-};
-
-/// What the connection does after a protocol step.
-enum class step {
-    replied, // a reply was written; read the next command
-    proceed, // checks passed: run the hook (or the default behaviour)
-    close    // a reply was written; close the connection
+    const char* handler_type = nullptr; // typeid(Handler).name(), for a warning naming it
 };
 
 /// The SMTP session state machine, without I/O (RFC 5321 with aiosmtpd's replies and check
-/// order). The connection feeds it lines and DATA bytes; it writes replies into `out` and tells
-/// the connection when to call a hook. Default behaviours (what happens when the handler has no
-/// hook) live here too, so the whole protocol runs and is tested without sockets.
+/// order). The driver feeds it lines and DATA bytes; it writes replies into `out` and answers
+/// each step with the next_action to perform: read, call a hook, receive a body, authenticate,
+/// start TLS or close. Each verb's checks before its hook, the reply after it and the default
+/// behaviour of a handler without the hook live here, once, so the whole protocol runs and is
+/// tested without sockets (offline_session) and the server only does I/O and calls hooks.
 template <class Content>
 class protocol {
 public:
     using envelope_type = envelope<Content>;
 
-    protocol(const options& opts, std::string_view hostname, features f, session& s,
+    protocol(const options& opts, std::string_view hostname, capabilities f, session& s,
              envelope_type& env, std::string& out)
         : opts_(opts), hostname_(hostname), features_(f), session_(s), envelope_(env), out_(out),
           line_limit_(std::max<std::size_t>(
@@ -123,9 +123,118 @@ public:
         out_.append("421 4.4.2 ").append(hostname_).append(" Error: timeout exceeded\r\n");
     }
 
-    /// The pre-dispatch checks of one framed line (aiosmtpd §2.2 steps 2–9). On
-    /// `step::proceed`, `cmd` names a known verb to dispatch.
-    step on_line(std::string_view line, command& cmd) {
+    /// One framed command line: the checks every command passes (aiosmtpd §2.2 steps 2–9), then
+    /// its verb's own, in aiosmtpd's order; what to do next. The parsed line is
+    /// current_command() until the next call.
+    next_action on_line(std::string_view line) {
+        next_action next = checked_command(line);
+        if (next.what == next_action::kind::call_hook) pending_hook_ = next.hook;
+        return next;
+    }
+
+    /// The command on_line() took last (its text points into that line).
+    const command& current_command() const noexcept { return cmd_; }
+
+    // --- hooks: their arguments, and what follows their answer ------------------------------
+
+    /// What MAIL, RCPT and VRFY hand to their hooks; the strings are reused from one command to
+    /// the next.
+    struct path_request {
+        std::string address;
+        std::vector<std::string> options;
+        std::vector<std::string> raw_options; // the same tokens as sent (case kept)
+    };
+    /// The address (and for MAIL and RCPT the parameters) of the command whose hook is due.
+    const path_request& request() { return transaction().path; }
+
+    /// For `next_action::kind::authenticate`: the mechanism as the server spells it, and the
+    /// initial response as sent (empty when there is none; valid until the next read).
+    struct auth_request {
+        std::string_view mechanism;
+        std::string_view initial_response;
+    };
+    const auth_request& auth() const noexcept { return auth_; }
+
+    /// The handler's hook answered the command on_line() asked about: its reply goes out (with
+    /// the verb's enhanced status code when it has none) and the verb's bookkeeping after the
+    /// hook is done. QUIT then closes.
+    next_action hook_answered(const reply& r) {
+        switch (pending_hook_) {
+        case verb::helo:
+        case verb::ehlo:
+            greeting_answered(r.positive());
+            write_hook_reply(r, false); // HELO and EHLO replies carry no enhanced code (RFC 2034)
+            break;
+        case verb::mail: write_hook_reply(r, true, r.positive() ? "2.1.0" : ""); break;
+        case verb::rcpt:
+            if (r.positive() && envelope_.rcpt_tos.size() == recipients_before_hook_)
+                recipient_accepted_unrecorded();
+            recipient_recorded();
+            write_hook_reply(r, true, r.positive() ? "2.1.5" : "");
+            break;
+        case verb::data:
+            write_data_reply(r); // in LMTP, once per recipient
+            reset_transaction(); // whatever the outcome: a failed DATA ends the transaction
+            break;
+        default: write_hook_reply(r, true); break;
+        }
+        return pending_hook_ == verb::quit ? next_action::close() : next_action::read_command();
+    }
+
+    /// A 5-argument handle_EHLO returned the lines of its reply.
+    next_action ehlo_lines_answered(const std::vector<std::string>& lines) {
+        greeting_answered(!lines.empty() && reply::parse(lines.front()).positive());
+        write_ehlo_responses(lines);
+        return next_action::read_command();
+    }
+
+    /// The handler has no hook for the command on_line() asked about: the default behaviour
+    /// (aiosmtpd's, with a handler that does not define the hook).
+    next_action answer_by_default() {
+        switch (pending_hook_) {
+        case verb::helo:
+            session_.host_name.assign(cmd_.arg);
+            out_.append("250 ").append(hostname_).append("\r\n");
+            break;
+        case verb::ehlo:
+            session_.host_name.assign(cmd_.arg);
+            write_ehlo_head();
+            out_.append("250 HELP\r\n");
+            break;
+        case verb::quit: write(221, "2.0.0", "Bye"); return next_action::close();
+        case verb::vrfy:
+            write(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
+            break;
+        case verb::mail:
+            envelope_.set_sender(request().address, request().options);
+            write(250, "2.1.0", "OK");
+            break;
+        case verb::rcpt:
+            envelope_.add_recipient(request().address, request().options);
+            recipient_recorded();
+            write(250, "2.1.5", "OK");
+            break;
+        case verb::data: return hook_answered(reply::ok());
+        default: write(250, "2.0.0", "OK"); break; // NOOP, RSET
+        }
+        return next_action::read_command();
+    }
+
+    /// Writes a hook's reply (with the server's enhanced status code `code` when enhanced codes
+    /// are on and `enhanced`). A hook that answered with the empty reply: tell the client
+    /// something rather than hang it (aiosmtpd sends `500 Error: (AssertionError) ` or nothing).
+    void write_hook_reply(const reply& r, bool enhanced = true, std::string_view code = {}) {
+        if (r.empty())
+            write_reply(out_, 451, "Error: the handler gave no reply",
+                        enhanced && opts_.enhanced_status_codes, "4.3.0");
+        else
+            write_reply(out_, r, enhanced && opts_.enhanced_status_codes, code);
+    }
+
+private:
+    // The checks of on_line(), before the verb's hook or default is due.
+    next_action checked_command(std::string_view line) {
+        command& cmd = cmd_;
         // NUL is in no production of RFC 5321's command syntax. aiosmtpd takes it into
         // hostnames and addresses (`MAIL FROM:<a\0@b>` gets 250), where it would cut the text
         // short in any C-string consumer; here the whole line is refused.
@@ -133,81 +242,89 @@ public:
         // inside it would end up in an address or a host name, as a NUL would.
         if (line.find('\0') != std::string_view::npos || has_bare_cr(line)) {
             write(500, "5.5.2", "Error: bad syntax");
-            return step::replied;
+            return next_action::read_command();
         }
         switch (parser_.parse(line, !opts_.enable_smtputf8, cmd)) {
         case command_parser::status::ok: break;
         case command_parser::status::empty:
         case command_parser::status::bad_verb:
             write(500, "5.5.2", "Error: bad syntax");
-            return step::replied;
+            return next_action::read_command();
         case command_parser::status::non_ascii_argument:
             write(500, "5.5.2", "Error: strict ASCII mode");
-            return step::replied;
+            return next_action::read_command();
         }
         if (cmd.id == verb::bdat && !opts_.chunking) cmd.id = verb::unknown; // as aiosmtpd
         if (cmd.length > command_limit(cmd.id)) {
             write(500, "5.5.2", "Command line too long");
-            return step::replied;
+            return next_action::read_command();
         }
         if (refused_ && cmd.id != verb::quit) {
             write(554, "5.7.0", "Command refused due to lack of security");
-            return step::replied;
+            return next_action::read_command();
         }
         if (opts_.require_starttls && features_.tls_available && !tls_active_ &&
             cmd.id != verb::noop && cmd.id != verb::ehlo && cmd.id != verb::lhlo &&
             cmd.id != verb::starttls && cmd.id != verb::quit) {
             write(530, "5.7.0", "Must issue a STARTTLS command first");
-            return step::replied;
+            return next_action::read_command();
         }
         if (opts_.command_call_limit && !spend_call_budget(cmd)) {
             write(421, "", joined({"4.7.0 ", cmd.name, " sent too many times"}));
-            return step::close;
+            return next_action::close();
         }
         if (opts_.lmtp) {
             // RFC 2033 §4.1: LHLO replaces HELO and EHLO (which are real, if refused,
             // commands: aiosmtpd answers them without spending the unknown-command budget).
             if (cmd.id == verb::helo || cmd.id == verb::ehlo) {
                 not_recognized(cmd);
-                return step::replied;
+                return next_action::read_command();
             }
             if (cmd.id == verb::lhlo) cmd.id = verb::ehlo;
         }
         if (cmd.id == verb::unknown || cmd.id == verb::lhlo) {
             if (unknown_budget_ <= 1) {
                 write(502, "", "5.5.1 Too many unrecognized commands, goodbye.");
-                return step::close;
+                return next_action::close();
             }
             --unknown_budget_;
             not_recognized(cmd);
-            return step::replied;
+            return next_action::read_command();
         }
-        return step::proceed;
-    }
-
-    // --- HELO / EHLO -------------------------------------------------------------------------
-
-    step check_helo(const command& cmd) {
-        if (cmd.arg.empty()) {
-            write(501, "5.5.4",
-                  cmd.id == verb::helo ? "Syntax: HELO hostname" : "Syntax: EHLO hostname");
-            return step::replied;
+        switch (cmd.id) {
+        case verb::helo:
+        case verb::ehlo: return check_helo(cmd) ? next_action::call(cmd.id) : read_command();
+        case verb::noop: return next_action::call(verb::noop);
+        case verb::quit: return check_quit(cmd) ? next_action::call(verb::quit) : read_command();
+        case verb::rset: return check_rset(cmd) ? next_action::call(verb::rset) : read_command();
+        case verb::vrfy:
+            return check_vrfy(cmd, transaction().path.address) ? next_action::call(verb::vrfy)
+                                                               : read_command();
+        case verb::mail: return check_mail(cmd, transaction().path);
+        case verb::rcpt:
+            if (!check_rcpt(cmd, transaction().path)) return read_command();
+            recipients_before_hook_ = envelope_.rcpt_tos.size();
+            return next_action::call(verb::rcpt);
+        case verb::data:
+            return check_data(cmd) ? next_action{next_action::kind::receive_data} : read_command();
+        case verb::bdat: return check_bdat(cmd);
+        case verb::help: help(cmd); return read_command();
+        case verb::expn: write(502, "5.5.1", "EXPN not implemented"); return read_command();
+        case verb::auth:
+            return check_auth(cmd) ? next_action{next_action::kind::authenticate} : read_command();
+        case verb::starttls:
+            if (!check_starttls(cmd)) return read_command();
+            write(220, "2.0.0", "Ready to start TLS");
+            return next_action{next_action::kind::start_tls};
+        case verb::lhlo:
+        case verb::unknown: break; // answered above
         }
-        reset_transaction();
-        session_.extended_smtp = cmd.id != verb::helo;
-        return step::proceed;
+        return read_command();
     }
+    static constexpr next_action read_command() noexcept { return next_action::read_command(); }
 
-    void default_helo(const command& cmd) {
-        session_.host_name.assign(cmd.arg);
-        out_.append("250 ").append(hostname_).append("\r\n");
-    }
-
-    /// A HELO/EHLO hook answered: it may have set host_name itself; if it accepted the greeting
-    /// and did not, the greeting counts (aiosmtpd leaves the session ungreeted: its #406).
-    void after_greeting_hook(const command& cmd, bool accepted) {
-        if (accepted && session_.host_name.empty()) session_.host_name.assign(cmd.arg);
-    }
+public:
+    // --- EHLO --------------------------------------------------------------------------------
 
     /// Calls `line(text)` for each EHLO keyword line after the first (host name) line,
     /// without the final `HELP`, in aiosmtpd's order.
@@ -255,13 +372,6 @@ public:
             [this](std::string_view k) { out_.append("250-").append(k).append("\r\n"); });
     }
 
-    /// The default EHLO reply.
-    void default_ehlo(const command& cmd) {
-        session_.host_name.assign(cmd.arg);
-        write_ehlo_head();
-        out_.append("250 HELP\r\n");
-    }
-
     /// The planned EHLO reply as aiosmtpd hands it to a 5-argument handle_EHLO hook.
     std::vector<std::string> ehlo_responses() const {
         std::vector<std::string> lines;
@@ -272,51 +382,215 @@ public:
         return lines;
     }
 
-    /// Writes the lines a 5-argument handle_EHLO returned, as one well-formed multi-line reply
-    /// (aiosmtpd sends them verbatim, so a line appended after `250 HELP` broke the reply: #280).
-    void write_ehlo_responses(const std::vector<std::string>& lines) {
-        if (lines.empty()) {
-            write(451, "4.3.0", "Error: handle_EHLO returned no lines");
-            return;
+    // --- DATA --------------------------------------------------------------------------------
+
+    /// Feeds received bytes to the DATA reader; returns how many it consumed.
+    std::size_t feed_data(std::string_view input) {
+        return data_.feed(input, envelope_.original_content);
+    }
+    /// The same, un-stuffing into `out` instead (streaming DATA).
+    std::size_t feed_data(std::string_view input, std::string& out) {
+        return data_.feed(input, out);
+    }
+
+    /// The body is complete. Either a reply was written and the transaction reset
+    /// (`read_command`), or `content` is decoded and handle_DATA is due (`call_hook` with
+    /// verb::data: hand its reply to hook_answered(), or to recipient_answered() per recipient).
+    template <class DecodePolicy>
+    next_action finish_data() {
+        switch (data_.result()) {
+        case data_reader::outcome::ok: break;
+        case data_reader::outcome::line_too_long:
+            write_data_reply({500, "Line too long (see RFC5321 4.5.3.1.6)"}, "5.6.0");
+            reset_transaction();
+            return read_command();
+        case data_reader::outcome::too_much_data:
+            write_data_reply({552, "Error: Too much mail data"}, "5.3.4");
+            reset_transaction();
+            return read_command();
         }
-        for (std::size_t i = 0; i < lines.size(); ++i) {
-            reply r = reply::parse(lines[i]);
-            std::string_view text = r.text;
-            // Each returned line is one reply line; embedded newlines would forge others.
-            text = text.substr(0, text.find('\n'));
-            char digits[4];
-            std::snprintf(digits, sizeof digits, "%03d", r.code);
-            out_.append(digits, 3)
-                .append(i + 1 == lines.size() ? " " : "-")
-                .append(text)
-                .append("\r\n");
+        return decode_content<DecodePolicy>();
+    }
+
+    /// Decodes the received message into `content`: handle_DATA is due, or (`read_command`) the
+    /// DecodePolicy's refusal was written and the transaction reset.
+    template <class DecodePolicy>
+    next_action decode_content() {
+        reply error = DecodePolicy::decode(std::string_view(envelope_.original_content),
+                                           envelope_.content, opts_.enable_smtputf8);
+        if (!error.empty()) {
+            write_data_reply(error);
+            reset_transaction(); // aiosmtpd keeps it, and the next MAIL is "nested"
+            return read_command();
+        }
+        return message_complete();
+    }
+
+    // --- BDAT (RFC 3030) ----------------------------------------------------------------------
+
+    /// The octets of `input` that belong to the current chunk (a prefix of it); the caller
+    /// consumes them from its buffer. They are message content unless chunk_dropped().
+    std::string_view take_chunk(std::string_view input) {
+        auto& state = transaction().chunk;
+        std::string_view mine = input.substr(0, std::min(input.size(), state.remaining));
+        state.remaining -= mine.size();
+        if (state.failure.empty()) state.received += mine.size();
+        return mine;
+    }
+    std::size_t chunk_remaining() const noexcept { return chunk().remaining; }
+    bool chunk_dropped() const noexcept { return !chunk().failure.empty(); }
+    bool chunk_is_last() const noexcept { return chunk().last; }
+    /// handle_DATA_chunk refused the message: the rest of the chunk is dropped, and this reply
+    /// answers it and ends the transaction.
+    void refuse_chunk(reply r) {
+        auto& state = transaction().chunk;
+        state.failure = std::move(r);
+        state.failure_code = {};
+        state.ends_transaction = true;
+    }
+
+    /// All of the chunk's octets are in. Either its reply was written (`read_command`: a
+    /// failure, which ends the transaction, or `250` for a chunk before the last), or the last
+    /// chunk completed the message: `content` is decoded and handle_DATA is due, as after DATA.
+    template <class DecodePolicy>
+    next_action finish_chunk(bool decode = true) {
+        auto& state = transaction().chunk;
+        if (!state.failure.empty()) {
+            // In LMTP the last chunk is answered once per accepted recipient, failed or not
+            // (RFC 2033 §4.2, as after DATA). A client that pipelined its chunks still sends
+            // that last one after a failed chunk and waits for every reply: the recipients of
+            // the failed message are remembered until then.
+            std::size_t recipients =
+                state.owed_replies != 0 ? state.owed_replies : envelope_.rcpt_tos.size();
+            std::size_t replies =
+                opts_.lmtp && state.last ? std::max<std::size_t>(recipients, 1) : 1;
+            for (std::size_t i = 0; i < replies; ++i)
+                write(state.failure, state.failure_code);
+            message_reply_code_ = state.failure.code;
+            // A failed chunk of a message under way ends the transaction, as does a message too
+            // big or refused from its first chunk; a chunk sent out of turn changes nothing.
+            bool ended = state.in_message || state.ends_transaction;
+            if (ended) abandon_chunks();
+            if (state.last) {
+                state.owed_replies = 0;
+            } else if (opts_.lmtp && ended && recipients != 0) {
+                state.owed_replies = recipients;
+                state.owed_failure = state.failure;
+                state.owed_code = state.failure_code;
+            }
+            return read_command();
+        }
+        if (!state.last) {
+            char text[48];
+            int n = std::snprintf(text, sizeof text, "%zu octets received", state.size);
+            write(250, "2.0.0", std::string_view(text, std::size_t(n)));
+            return read_command();
+        }
+        state.in_message = false;
+        return decode ? decode_content<DecodePolicy>() : message_complete();
+    }
+
+    /// Octets of the chunked message so far.
+    std::size_t chunked_octets() const noexcept { return chunk().received; }
+    /// The last chunk's failure ended a message (too big, or refused), not just that chunk.
+    bool chunk_failure_ended_message() const noexcept { return chunk().ends_transaction; }
+
+    /// No chunked message was under way when this BDAT came (its message begins now, for the
+    /// message's duration, even if the chunk then fails).
+    bool chunk_opens_message() const noexcept { return chunk().opens_message; }
+
+    /// True between the first accepted chunk of a message and its end.
+    bool in_chunked_message() const noexcept { return chunk().in_message; }
+
+    /// Ends a chunked message that will not be completed (RSET, a new EHLO, a failed chunk).
+    void abandon_chunks() { reset_transaction(); }
+
+    /// Ends the mail transaction, however it went.
+    void reset_transaction() {
+        rcpt_unrecorded_ = false;
+        if (transaction_) {
+            transaction_->chunk.in_message = false;
+            transaction_->chunk.owed_replies = 0;
+        }
+        envelope_.reset();
+    }
+
+    /// LMTP with handle_DATA_recipient: one recipient's reply to the message (RFC 2033 §4.2),
+    /// in the order of `rcpt_tos`. After the last, all_recipients_answered().
+    void recipient_answered(const reply& r) {
+        write_hook_reply(r, true, r.positive() ? "2.0.0" : "");
+        recipient_accepted_ = recipient_accepted_ || r.positive();
+        // The message's code is the first accepting recipient's (or the first reply's).
+        if (message_reply_code_ == 0 || (r.positive() && message_reply_code_ >= 300))
+            message_reply_code_ = r.empty() ? 451 : r.code;
+    }
+    /// Every recipient of the message has its reply: the transaction ends.
+    void all_recipients_answered() {
+        if (recipient_accepted_) message_accepted();
+        reset_transaction();
+    }
+
+    /// The code of the reply that ended the last message (for message_stats), accepted or not.
+    int message_reply_code() const noexcept { return message_reply_code_; }
+
+    /// The reply to a whole message: once in SMTP, once per accepted recipient in LMTP
+    /// (RFC 2033 §4.2; aiosmtpd sends one, which LMTP clients wait on forever: its #517).
+    /// `code` is the enhanced status code of the server's own replies; a positive reply from
+    /// handle_DATA without one gets 2.0.0.
+    void write_data_reply(const reply& r, std::string_view code = {}) {
+        if (r.positive()) message_accepted();
+        message_reply_code_ = r.empty() ? 451 : r.code;
+        std::size_t count = opts_.lmtp ? envelope_.rcpt_tos.size() : 1;
+        for (std::size_t i = 0; i < count; ++i) {
+            if (r.empty())
+                write(451, "4.3.0", "Error: the handler gave no reply");
+            else
+                write(r, !code.empty() || !r.positive() ? code : "2.0.0");
         }
     }
 
-    // --- MAIL / RCPT -------------------------------------------------------------------------
+    /// The longest command line accepted for `v` (per session; aiosmtpd shares and grows it).
+    std::size_t command_limit(verb v) const {
+        std::size_t limit = opts_.command_size_limit;
+        if (v == verb::auth) return std::max(limit, auth_line_limit);
+        if (v == verb::mail && session_.extended_smtp) {
+            if (opts_.data_size_limit != 0) limit += 26;
+            if (opts_.enable_smtputf8) limit += 10;
+            if (opts_.dsn) limit += dsn_mail_line_allowance;
+            if (opts_.requiretls) limit += 11;         // " REQUIRETLS"
+            if (any_mechanism_offered()) limit += 500; // AUTH= (RFC 4954 §5)
+        }
+        if (v == verb::rcpt && session_.extended_smtp && opts_.dsn)
+            limit += dsn_rcpt_line_allowance;
+        return limit;
+    }
 
-    /// What MAIL and RCPT hand to their hooks; the strings are reused from one command to the
-    /// next.
-    struct path_request {
-        std::string address;
-        std::vector<std::string> options;
-        std::vector<std::string> raw_options; // the same tokens as sent (case kept)
-    };
+private:
+    bool check_helo(const command& cmd) {
+        if (cmd.arg.empty()) {
+            write(501, "5.5.4",
+                  cmd.id == verb::helo ? "Syntax: HELO hostname" : "Syntax: EHLO hostname");
+            return false;
+        }
+        reset_transaction();
+        session_.extended_smtp = cmd.id != verb::helo;
+        return true;
+    }
 
-    step check_mail(const command& cmd, path_request& req) {
-        if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
+    next_action check_mail(const command& cmd, path_request& req) {
+        if (!require_greeting("HELO") || !require_authentication()) return read_command();
         if (opts_.max_messages_per_connection != 0 &&
             messages_ >= opts_.max_messages_per_connection) {
             out_.append("421 4.7.0 ")
                 .append(hostname_)
                 .append(" Error: too many messages in this session\r\n");
-            return step::close;
+            return next_action::close();
         }
         std::string_view rest;
-        if (!parse_path_argument(cmd, "FROM:", mail_syntax(), req, rest)) return step::replied;
+        if (!parse_path_argument(cmd, "FROM:", mail_syntax(), req, rest)) return read_command();
         if (!envelope_.mail_from.empty()) {
             write(503, "5.5.1", "Error: nested MAIL command");
-            return step::replied;
+            return read_command();
         }
         mail_parameters params;
         parameter_extensions ext{.dsn = opts_.dsn,
@@ -324,33 +598,12 @@ public:
                                  .auth = any_mechanism_offered(),
                                  .declared = features_.mail_parameters};
         split(rest, req, ext);
-        switch (check_mail_parameters(req.options, features_.eight_bit_mime, opts_.enable_smtputf8,
-                                      opts_.data_size_limit, params, opts_.chunking, ext,
-                                      req.raw_options)) {
-        case mail_parameters::status::ok: break;
-        case mail_parameters::status::invalid:
-            write_parameter_error(params.error);
-            return step::replied;
-        case mail_parameters::status::syntax:
-            write(501, "5.5.4", mail_syntax());
-            return step::replied;
-        case mail_parameters::status::bad_body:
-            write(501, "5.5.4",
-                  opts_.chunking ? "Error: BODY can only be one of 7BIT, 8BITMIME, BINARYMIME"
-                                 : "Error: BODY can only be one of 7BIT, 8BITMIME");
-            return step::replied;
-        case mail_parameters::status::smtputf8_value:
-            write(501, "5.5.4", "Error: SMTPUTF8 takes no arguments");
-            return step::replied;
-        case mail_parameters::status::smtputf8_off:
-            write(501, "5.5.4", "Error: SMTPUTF8 disabled");
-            return step::replied;
-        case mail_parameters::status::too_big:
-            write(552, "5.3.4", "Error: message size exceeds fixed maximum message size");
-            return step::replied;
-        case mail_parameters::status::unknown:
-            write(555, "5.5.4", "MAIL FROM parameters not recognized or not implemented");
-            return step::replied;
+        auto status = check_mail_parameters(req.options, features_.eight_bit_mime,
+                                            opts_.enable_smtputf8, opts_.data_size_limit, params,
+                                            opts_.chunking, ext, req.raw_options);
+        if (status != mail_parameters::status::ok) {
+            refuse_mail_parameters(status, params.error);
+            return read_command();
         }
         envelope_.smtp_utf8 = params.smtputf8;
         envelope_.body = params.body;
@@ -359,70 +612,77 @@ public:
         envelope_.require_tls = params.require_tls;
         envelope_.auth = std::move(params.auth);
         restore_declared_values(req.options, req.raw_options, features_.mail_parameters);
-        return step::proceed;
+        return next_action::call(verb::mail);
     }
 
-    /// The request the last MAIL or RCPT parsed (reused, so parsing allocates little).
-    path_request& path() { return transaction().path; }
-
-    void default_mail(const path_request& req) {
-        envelope_.set_sender(req.address, req.options);
-        write(250, "2.1.0", "OK");
-    }
-
-    step check_rcpt(const command& cmd, path_request& req) {
-        if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
+    bool check_rcpt(const command& cmd, path_request& req) {
+        if (!require_greeting("HELO") || !require_authentication()) return false;
         if (envelope_.mail_from.empty()) {
             write(503, "5.5.1", "Error: need MAIL command");
-            return step::replied;
+            return false;
         }
         std::string_view rest;
-        if (!parse_path_argument(cmd, "TO:", rcpt_syntax(), req, rest)) return step::replied;
+        if (!parse_path_argument(cmd, "TO:", rcpt_syntax(), req, rest)) return false;
         if (req.address == "<>") { // the null path is a reverse-path only (RFC 5321 §4.1.1.3)
             write(501, "", "5.1.3 Error: <> is not a valid recipient");
-            return step::replied;
+            return false;
         }
         if (opts_.max_recipients != 0 && envelope_.rcpt_tos.size() >= opts_.max_recipients) {
             write(452, "", "4.5.3 Too many recipients");
-            return step::replied;
+            return false;
         }
         parameter_extensions ext{.dsn = opts_.dsn, .declared = features_.rcpt_parameters};
         split(rest, req, ext);
         rcpt_parameters& parameters = transaction().rcpt;
         switch (check_rcpt_parameters(req.options, ext, parameters, req.raw_options)) {
         case rcpt_parameters_status::ok: break;
-        case rcpt_parameters_status::invalid:
-            write_parameter_error(parameters.error);
-            return step::replied;
-        case rcpt_parameters_status::syntax:
-            write(501, "5.5.4", rcpt_syntax());
-            return step::replied;
+        case rcpt_parameters_status::invalid: write_parameter_error(parameters.error); return false;
+        case rcpt_parameters_status::syntax: write(501, "5.5.4", rcpt_syntax()); return false;
         case rcpt_parameters_status::unknown:
             write(555, "5.5.4", "RCPT TO parameters not recognized or not implemented");
-            return step::replied;
+            return false;
         }
         restore_declared_values(req.options, req.raw_options, features_.rcpt_parameters);
-        return step::proceed;
+        return true;
     }
 
-    void default_rcpt(const path_request& req) {
-        envelope_.add_recipient(req.address, req.options);
-        recipient_recorded();
-        write(250, "2.1.5", "OK");
+    /// MAIL's reply when its parameters do not pass, in aiosmtpd's words.
+    void refuse_mail_parameters(mail_parameters::status status, const reply& error) {
+        using enum mail_parameters::status;
+        switch (status) {
+        case ok: break;
+        case invalid: write_parameter_error(error); break;
+        case syntax: write(501, "5.5.4", mail_syntax()); break;
+        case bad_body:
+            write(501, "5.5.4",
+                  opts_.chunking ? "Error: BODY can only be one of 7BIT, 8BITMIME, BINARYMIME"
+                                 : "Error: BODY can only be one of 7BIT, 8BITMIME");
+            break;
+        case smtputf8_value: write(501, "5.5.4", "Error: SMTPUTF8 takes no arguments"); break;
+        case smtputf8_off: write(501, "5.5.4", "Error: SMTPUTF8 disabled"); break;
+        case too_big:
+            write(552, "5.3.4", "Error: message size exceeds fixed maximum message size");
+            break;
+        case unknown:
+            write(555, "5.5.4", "MAIL FROM parameters not recognized or not implemented");
+            break;
+        }
     }
 
     /// handle_RCPT answered 2xx but added no recipient to the envelope: the client will get a
     /// puzzling `503 need RCPT` at DATA. Said once per process on stderr, naming the handler,
     /// and the 503 names the cause.
-    void recipient_accepted_unrecorded(std::string_view handler) {
+    void recipient_accepted_unrecorded() {
         rcpt_unrecorded_ = true;
         static std::atomic<bool> warned{false};
-        if (!warned.exchange(true))
-            std::fprintf(stderr,
-                         "smtp: warning: %.*s::handle_RCPT answered 2xx without "
-                         "envelope.add_recipient(): the recipient is not in the envelope "
-                         "(docs/hooks.md)\n",
-                         int(handler.size()), handler.data());
+        if (warned.exchange(true)) return;
+        std::string handler = features_.handler_type ? boost::core::demangle(features_.handler_type)
+                                                     : std::string("the handler");
+        std::fprintf(stderr,
+                     "smtp: warning: %.*s::handle_RCPT answered 2xx without "
+                     "envelope.add_recipient(): the recipient is not in the envelope "
+                     "(docs/hooks.md)\n",
+                     int(handler.size()), handler.data());
     }
 
     /// After RCPT's hook (or default behaviour): with DSN on, keeps `envelope.dsn.recipients`
@@ -435,88 +695,43 @@ public:
             list.push_back(transaction().rcpt.dsn);
     }
 
-    // --- DATA --------------------------------------------------------------------------------
-
-    /// On `step::proceed` the 354 has been written and the DATA reader started: feed it the
-    /// body, then call finish_data().
-    step check_data(const command& cmd) {
-        if (!greeted("HELO") || !authenticated_if_required()) return step::replied;
+    /// When it passes, the 354 has been written and the DATA reader started: feed it the body,
+    /// then call finish_data().
+    bool check_data(const command& cmd) {
+        if (!require_greeting("HELO") || !require_authentication()) return false;
         if (envelope_.rcpt_tos.empty()) {
             write(503, "5.5.1",
                   rcpt_unrecorded_
                       ? "Error: need RCPT command (handle_RCPT accepted recipients without "
                         "adding them to the envelope)"
                       : "Error: need RCPT command");
-            return step::replied;
+            return false;
         }
         if (!cmd.arg.empty()) {
             write(501, "5.5.4", "Syntax: DATA");
-            return step::replied;
+            return false;
         }
         if (in_chunked_message()) { // RFC 3030 §2: DATA and BDAT do not mix in one transaction
             write(503, "5.5.1", "Error: DATA after BDAT, send RSET");
-            return step::replied;
+            return false;
         }
         if (envelope_.body == body_type::binary_mime) { // RFC 3030 §3
             write(503, "5.5.1", "Error: BODY=BINARYMIME needs BDAT");
-            return step::replied;
+            return false;
         }
         write(354, "", "End data with <CR><LF>.<CR><LF>");
         envelope_.original_content.clear();
         data_.start({opts_.data_size_limit, opts_.data_line_limit});
-        return step::proceed;
+        return true;
     }
 
-    /// Feeds received bytes to the DATA reader; returns how many it consumed.
-    std::size_t feed_data(std::string_view input) {
-        return data_.feed(input, envelope_.original_content);
-    }
-    /// The same, un-stuffing into `out` instead (streaming DATA).
-    std::size_t feed_data(std::string_view input, std::string& out) {
-        return data_.feed(input, out);
-    }
-
-    /// The body is complete. Either a reply was written and the transaction reset
-    /// (`step::replied`), or `content` is decoded and handle_DATA should run (`step::proceed`).
-    template <class DecodePolicy>
-    step finish_data() {
-        switch (data_.result()) {
-        case data_reader::outcome::ok: break;
-        case data_reader::outcome::line_too_long:
-            write_data_reply({500, "Line too long (see RFC5321 4.5.3.1.6)"}, "5.6.0");
-            reset_transaction();
-            return step::replied;
-        case data_reader::outcome::too_much_data:
-            write_data_reply({552, "Error: Too much mail data"}, "5.3.4");
-            reset_transaction();
-            return step::replied;
-        }
-        return decode_content<DecodePolicy>();
-    }
-
-    /// Decodes the received message into `content`: `step::proceed` for handle_DATA, or
-    /// `step::replied` with the DecodePolicy's refusal written and the transaction reset.
-    template <class DecodePolicy>
-    step decode_content() {
-        reply error = DecodePolicy::decode(std::string_view(envelope_.original_content),
-                                           envelope_.content, opts_.enable_smtputf8);
-        if (!error.empty()) {
-            write_data_reply(error);
-            reset_transaction(); // aiosmtpd keeps it, and the next MAIL is "nested"
-            return step::replied;
-        }
-        return step::proceed;
-    }
-
-    // --- BDAT (RFC 3030) ----------------------------------------------------------------------
-
-    /// Parses `BDAT <size> [LAST]` and checks the transaction. On `step::proceed` the chunk's
+    /// Parses `BDAT <size> [LAST]` and checks the transaction. On `receive_chunk` the chunk's
     /// `size` octets follow: pass them through take_chunk(), then call finish_chunk(). A failed
     /// check still proceeds, because the client sends the chunk without waiting: its octets are
     /// read and dropped, and the reply comes after them. Only a BDAT whose size cannot be read
-    /// closes the session (`step::close`): the octets after it cannot be told from commands, and
+    /// closes the session: the octets after it cannot be told from commands, and
     /// reading message text as commands is how SMTP smuggling works.
-    step check_bdat(const command& cmd) {
+    next_action check_bdat(const command& cmd) {
         std::string_view arg = cmd.arg;
         std::size_t digits = 0;
         std::size_t size = 0;
@@ -534,9 +749,10 @@ public:
         }
         if (digits == 0 || digits > 18 || overflow || (!rest.empty() && !last)) {
             write(501, "5.5.4", "Syntax: BDAT <size> [LAST]");
-            return step::close;
+            return next_action::close();
         }
         auto& state = transaction().chunk;
+        state.opens_message = !state.in_message;
         state.remaining = size;
         state.size = size;
         state.last = last;
@@ -568,153 +784,44 @@ public:
             state.received = 0;
             envelope_.original_content.clear();
         }
-        return step::proceed;
+        return next_action{next_action::kind::receive_chunk};
     }
 
-    /// The octets of `input` that belong to the current chunk (a prefix of it); the caller
-    /// consumes them from its buffer. They are message content unless chunk_dropped().
-    std::string_view take_chunk(std::string_view input) {
-        auto& state = transaction().chunk;
-        std::string_view mine = input.substr(0, std::min(input.size(), state.remaining));
-        state.remaining -= mine.size();
-        if (state.failure.empty()) state.received += mine.size();
-        return mine;
-    }
-    std::size_t chunk_remaining() const noexcept { return chunk().remaining; }
-    bool chunk_dropped() const noexcept { return !chunk().failure.empty(); }
-    bool chunk_is_last() const noexcept { return chunk().last; }
-    /// handle_DATA_chunk refused the message: the rest of the chunk is dropped, and this reply
-    /// answers it and ends the transaction.
-    void refuse_chunk(reply r) {
-        auto& state = transaction().chunk;
-        state.failure = std::move(r);
-        state.failure_code = {};
-        state.ends_transaction = true;
-    }
-
-    /// All of the chunk's octets are in. Either its reply was written (`step::replied`: a
-    /// failure, which ends the transaction, or `250` for a chunk before the last), or the last
-    /// chunk completed the message: `content` is decoded and handle_DATA should run
-    /// (`step::proceed`), as after DATA.
-    template <class DecodePolicy>
-    step finish_chunk(bool decode = true) {
-        auto& state = transaction().chunk;
-        if (!state.failure.empty()) {
-            // In LMTP the last chunk is answered once per accepted recipient, failed or not
-            // (RFC 2033 §4.2, as after DATA). A client that pipelined its chunks still sends
-            // that last one after a failed chunk and waits for every reply: the recipients of
-            // the failed message are remembered until then.
-            std::size_t recipients =
-                state.owed_replies != 0 ? state.owed_replies : envelope_.rcpt_tos.size();
-            std::size_t replies =
-                opts_.lmtp && state.last ? std::max<std::size_t>(recipients, 1) : 1;
-            for (std::size_t i = 0; i < replies; ++i)
-                write(state.failure, state.failure_code);
-            // A failed chunk of a message under way ends the transaction, as does a message too
-            // big or refused from its first chunk; a chunk sent out of turn changes nothing.
-            bool ended = state.in_message || state.ends_transaction;
-            if (ended) abandon_chunks();
-            if (state.last) {
-                state.owed_replies = 0;
-            } else if (opts_.lmtp && ended && recipients != 0) {
-                state.owed_replies = recipients;
-                state.owed_failure = state.failure;
-                state.owed_code = state.failure_code;
-            }
-            return step::replied;
-        }
-        if (!state.last) {
-            char text[48];
-            int n = std::snprintf(text, sizeof text, "%zu octets received", state.size);
-            write(250, "2.0.0", std::string_view(text, std::size_t(n)));
-            return step::replied;
-        }
-        state.in_message = false;
-        return decode ? decode_content<DecodePolicy>() : step::proceed;
-    }
-
-    /// Octets of the chunked message so far.
-    std::size_t chunked_octets() const noexcept { return chunk().received; }
-    /// The last chunk's failure ended a message (too big, or refused), not just that chunk.
-    bool chunk_failure_ended_message() const noexcept { return chunk().ends_transaction; }
-
-    /// True between the first accepted chunk of a message and its end.
-    bool in_chunked_message() const noexcept { return chunk().in_message; }
-
-    /// Ends a chunked message that will not be completed (RSET, a new EHLO, a failed chunk).
-    void abandon_chunks() { reset_transaction(); }
-
-    /// Ends the mail transaction, however it went.
-    void reset_transaction() {
-        rcpt_unrecorded_ = false;
-        if (transaction_) {
-            transaction_->chunk.in_message = false;
-            transaction_->chunk.owed_replies = 0;
-        }
-        envelope_.reset();
-    }
-
-    /// Counts a message towards options::max_messages_per_connection.
-    void message_accepted() noexcept { ++messages_; }
-
-    /// The reply to a whole message: once in SMTP, once per accepted recipient in LMTP
-    /// (RFC 2033 §4.2; aiosmtpd sends one, which LMTP clients wait on forever: its #517).
-    /// `code` is the enhanced status code of the server's own replies; a positive reply from
-    /// handle_DATA without one gets 2.0.0.
-    void write_data_reply(const reply& r, std::string_view code = {}) {
-        if (r.positive()) message_accepted();
-        std::size_t count = opts_.lmtp ? envelope_.rcpt_tos.size() : 1;
-        for (std::size_t i = 0; i < count; ++i) {
-            if (r.empty())
-                write(451, "4.3.0", "Error: the handler gave no reply");
-            else
-                write(r, !code.empty() || !r.positive() ? code : "2.0.0");
-        }
-    }
-
-    // --- the small commands ------------------------------------------------------------------
-
-    step check_rset(const command& cmd) {
+    bool check_rset(const command& cmd) {
         if (!cmd.arg.empty()) {
             write(501, "5.5.4", "Syntax: RSET");
-            return step::replied;
+            return false;
         }
         reset_transaction();
-        return step::proceed;
+        return true;
     }
 
-    step check_quit(const command& cmd) {
+    bool check_quit(const command& cmd) {
         if (!cmd.arg.empty()) {
             write(501, "5.5.4", "Syntax: QUIT");
-            return step::replied;
+            return false;
         }
-        return step::proceed;
+        return true;
     }
 
     /// On proceed, `address` is the parsed address for handle_VRFY.
-    step check_vrfy(const command& cmd, std::string& address) {
-        if (!authenticated_if_required()) return step::replied;
+    bool check_vrfy(const command& cmd, std::string& address) {
+        if (!require_authentication()) return false;
         if (cmd.arg.empty()) {
             write(501, "5.5.4", "Syntax: VRFY <address>");
-            return step::replied;
+            return false;
         }
         auto parsed = parse_address(cmd.arg, opts_.local_part_limit);
         if (!parsed) {
             write(502, "5.1.3", joined({"Could not VRFY ", cmd.arg}));
-            return step::replied;
+            return false;
         }
         address = std::move(parsed->address);
-        return step::proceed;
+        return true;
     }
-
-    void default_vrfy() {
-        write(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
-    }
-
-    void expn() { write(502, "5.5.1", "EXPN not implemented"); }
 
     void help(const command& cmd) {
-        if (!authenticated_if_required()) return;
+        if (!require_authentication()) return;
         int code = 250;
         if (!cmd.arg.empty()) {
             std::string name(cmd.arg);
@@ -740,30 +847,33 @@ public:
 
     /// AUTH's checks in aiosmtpd's order (§3.1). On proceed, `mechanism` is the offered
     /// mechanism (as the server spells it) and `initial` the optional initial response.
-    step check_auth(const command& cmd, std::string_view& mechanism, std::string_view& initial) {
+    bool check_auth(const command& cmd) {
+        auth_ = {};
+        std::string_view& mechanism = auth_.mechanism;
+        std::string_view& initial = auth_.initial_response;
         if (session_.host_name.empty()) {
             write(503, "5.5.1", "Error: send EHLO first");
-            return step::replied;
+            return false;
         }
         if (!session_.extended_smtp) {
             write(500, "5.5.1", "Error: command 'AUTH' not recognized");
-            return step::replied;
+            return false;
         }
         if (opts_.auth_require_tls && !tls_active_) {
             write(538, "", "5.7.11 Encryption required for requested authentication mechanism");
-            return step::replied;
+            return false;
         }
         if (session_.authenticated) {
             write(503, "5.5.1", "Already authenticated");
-            return step::replied;
+            return false;
         }
         if (!envelope_.mail_from.empty()) { // RFC 4954 §4; aiosmtpd allows it
             write(503, "", "5.5.1 Error: AUTH not permitted during a mail transaction");
-            return step::replied;
+            return false;
         }
         if (cmd.arg.empty()) {
             write(501, "5.5.4", "Not enough value");
-            return step::replied;
+            return false;
         }
         std::string_view arg = cmd.arg;
         std::size_t space = arg.find_first_of(" \t");
@@ -771,51 +881,72 @@ public:
         initial = space == std::string_view::npos ? std::string_view{} : strip(arg.substr(space));
         if (initial.find_first_of(" \t") != std::string_view::npos) {
             write(501, "5.5.4", "Too many values");
-            return step::replied;
+            return false;
         }
         for (std::string_view m : offered_mechanisms()) {
             if (iequals(m, name)) {
                 mechanism = m;
-                return step::proceed;
+                return true;
             }
         }
         write(504, "", "5.5.4 Unrecognized authentication type");
-        return step::replied;
+        return false;
     }
 
-    step check_starttls(const command& cmd) {
+    bool check_starttls(const command& cmd) {
         if (!cmd.arg.empty()) {
             write(501, "5.5.4", "Syntax: STARTTLS");
-            return step::replied;
+            return false;
         }
         if (!features_.tls_available) {
             write(454, "4.7.0", "TLS not available");
-            return step::replied;
+            return false;
         }
         if (tls_active_) {
             write(503, "", "5.5.1 Error: TLS already active"); // aiosmtpd tries a nested handshake
-            return step::replied;
+            return false;
         }
-        return step::proceed;
+        return true;
     }
 
-    /// The longest command line accepted for `v` (per session; aiosmtpd shares and grows it).
-    std::size_t command_limit(verb v) const {
-        std::size_t limit = opts_.command_size_limit;
-        if (v == verb::auth) return std::max(limit, auth_line_limit);
-        if (v == verb::mail && session_.extended_smtp) {
-            if (opts_.data_size_limit != 0) limit += 26;
-            if (opts_.enable_smtputf8) limit += 10;
-            if (opts_.dsn) limit += dsn_mail_line_allowance;
-            if (opts_.requiretls) limit += 11;         // " REQUIRETLS"
-            if (any_mechanism_offered()) limit += 500; // AUTH= (RFC 4954 §5)
+    /// Writes the lines a 5-argument handle_EHLO returned, as one well-formed multi-line reply
+    /// (aiosmtpd sends them verbatim, so a line appended after `250 HELP` broke the reply: #280).
+    void write_ehlo_responses(const std::vector<std::string>& lines) {
+        if (lines.empty()) {
+            write(451, "4.3.0", "Error: handle_EHLO returned no lines");
+            return;
         }
-        if (v == verb::rcpt && session_.extended_smtp && opts_.dsn)
-            limit += dsn_rcpt_line_allowance;
-        return limit;
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            reply r = reply::parse(lines[i]);
+            std::string_view text = r.text;
+            // Each returned line is one reply line; embedded newlines would forge others.
+            text = text.substr(0, text.find('\n'));
+            char digits[4];
+            std::snprintf(digits, sizeof digits, "%03d", r.code);
+            out_.append(digits, 3)
+                .append(i + 1 == lines.size() ? " " : "-")
+                .append(text)
+                .append("\r\n");
+        }
     }
 
-private:
+    /// Counts a message towards options::max_messages_per_connection.
+    void message_accepted() noexcept { ++messages_; }
+
+    /// The message is complete and decoded: handle_DATA is due.
+    next_action message_complete() noexcept {
+        pending_hook_ = verb::data;
+        message_reply_code_ = 0;
+        recipient_accepted_ = false;
+        return next_action::call(verb::data);
+    }
+
+    /// A HELO/EHLO hook answered: it may have set host_name itself; if it accepted the greeting
+    /// and did not, the greeting counts (aiosmtpd leaves the session ungreeted: its #406).
+    void greeting_answered(bool accepted) {
+        if (accepted && session_.host_name.empty()) session_.host_name.assign(cmd_.arg);
+    }
+
     /// A CR inside `line` (which includes its LF). CRs at its end are not: aiosmtpd strips
     /// them with the line ending, and they can end up nowhere.
     static bool has_bare_cr(std::string_view line) noexcept {
@@ -891,13 +1022,16 @@ private:
 
     bool greeted_quietly() const noexcept { return !session_.host_name.empty(); }
 
-    bool greeted(std::string_view helo) {
+    /// A command that needs HELO (or EHLO) first: false, with the 503 written, before it.
+    bool require_greeting(std::string_view helo) {
         if (!session_.host_name.empty()) return true;
         write(503, "5.5.1", joined({"Error: send ", helo, " first"}));
         return false;
     }
 
-    bool authenticated_if_required() {
+    /// With options::auth_required, a command that needs AUTH first: false, with the 530
+    /// written, before it.
+    bool require_authentication() {
         if (!opts_.auth_required || session_.authenticated) return true;
         write(530, "", "5.7.0 Authentication required");
         return false;
@@ -991,7 +1125,7 @@ private:
 
     const options& opts_;
     std::string_view hostname_;
-    features features_;
+    capabilities features_;
     session& session_;
     envelope_type& envelope_;
     std::string& out_;
@@ -999,6 +1133,12 @@ private:
     std::size_t line_limit_;
     line_reader lines_;
     command_parser parser_;
+    command cmd_;                            // the line on_line() took last
+    verb pending_hook_ = verb::unknown;      // whose hook (or default) the driver runs now
+    std::size_t recipients_before_hook_ = 0; // `rcpt_tos` before handle_RCPT ran
+    auth_request auth_;
+    int message_reply_code_ = 0;
+    bool recipient_accepted_ = false; // LMTP: some recipient accepted this message
     data_reader data_;
     struct chunk_state {
         std::size_t remaining = 0; // octets of the current chunk still to come
@@ -1006,6 +1146,7 @@ private:
         std::size_t received = 0;  // octets of this message so far (checked against SIZE)
         bool last = false;
         bool in_message = false;       // a chunked message is under way
+        bool opens_message = false;    // no chunked message was under way at this BDAT
         reply failure = {};            // the current chunk is dropped and answered with this
         bool ends_transaction = false; // the failure ends the transaction even before it began
         std::string_view failure_code = {};

@@ -7,11 +7,9 @@
 #include <memory>
 #include <mutex>
 
-namespace smtp {
-class connection;
-}
-
 namespace smtp::detail {
+
+class served_connection;
 
 /// The sessions served on one executor (one per listener thread), so that a graceful shutdown
 /// can reach each of them on its own thread. One registry per executor keeps the lock that
@@ -29,7 +27,7 @@ public:
     /// One session's place in the list, for as long as it lives.
     class entry {
     public:
-        entry(std::shared_ptr<session_registry> owner, connection& conn)
+        entry(std::shared_ptr<session_registry> owner, served_connection& conn)
             : owner_(std::move(owner)), conn_(&conn) {
             std::lock_guard lock(owner_->mutex_);
             next_ = owner_->head_;
@@ -50,13 +48,13 @@ public:
     private:
         friend class session_registry;
         std::shared_ptr<session_registry> owner_;
-        connection* conn_;
+        served_connection* conn_;
         entry* prev_ = nullptr;
         entry* next_ = nullptr;
     };
 
-    /// Calls `f(connection&)` for every session, on the registry's executor (where the sessions
-    /// run, so `f` may touch them). Safe to call from any thread.
+    /// Calls `f(served_connection&)` for every session, on the registry's executor (where the
+    /// sessions run, so `f` may touch them). Safe to call from any thread.
     template <class F>
     void post_to_each(F f) {
         boost::asio::post(executor_, [self = shared_from_this(), f = std::move(f)]() mutable {

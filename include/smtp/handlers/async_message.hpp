@@ -4,7 +4,7 @@
 #include <smtp/envelope.hpp>
 #include <smtp/handlers/message.hpp>
 #include <smtp/hooks.hpp>
-#include <smtp/message.hpp>
+#include <smtp/parsed_message.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
 
@@ -20,7 +20,7 @@ namespace smtp::handlers {
 ///
 /// \code
 /// struct forwarder : smtp::handlers::async_message<forwarder> {
-///     boost::asio::awaitable<void> handle_message(smtp::message& m) {
+///     boost::asio::awaitable<void> handle_message(smtp::parsed_message& m) {
 ///         co_await store(m); // the client gets 250 OK once this returns
 ///     }
 /// };
@@ -30,7 +30,7 @@ namespace smtp::handlers {
 /// `boost::asio::awaitable<smtp::reply>`; a plain `void` or `smtp::reply` function is accepted
 /// too. The message lives until handle_message has finished. `prepare_message` and `Message`
 /// are as for `message`.
-template <class Derived, class Message = smtp::message>
+template <class Derived, class Message = smtp::parsed_message>
 class async_message {
     static_assert(message_like<Message>,
                   "smtp::handlers::async_message: Message needs static Message "

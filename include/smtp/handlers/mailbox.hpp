@@ -5,7 +5,7 @@
 #include <smtp/handlers/detail/maildir.hpp>
 #include <smtp/handlers/detail/maildir_delivery.hpp>
 #include <smtp/handlers/message.hpp>
-#include <smtp/message.hpp>
+#include <smtp/parsed_message.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/usage_error.hpp>
 
@@ -59,7 +59,7 @@ struct mailbox_options {
 /// struct tagged : smtp::handlers::basic_mailbox<tagged> { // overrides prepare_message
 ///     using basic_mailbox::basic_mailbox;
 ///     template <class C>
-///     smtp::message prepare_message(const smtp::session& s, const smtp::envelope<C>& e) {
+///     smtp::parsed_message prepare_message(const smtp::session& s, const smtp::envelope<C>& e) {
 ///         auto m = basic_mailbox::prepare_message(s, e);
 ///         m.add_header("X-Tag", "inbox");
 ///         return m;
@@ -68,7 +68,7 @@ struct mailbox_options {
 /// \endcode
 ///
 /// `Message` must be writable with `message_traits<Message>::to_bytes` (message.hpp).
-template <class Derived = void, class Message = smtp::message>
+template <class Derived = void, class Message = smtp::parsed_message>
 class basic_mailbox
     : public async_message<detail::most_derived<Derived, basic_mailbox<Derived, Message>>,
                            Message> {

@@ -2,7 +2,7 @@
 #define SMTP_HANDLERS_MESSAGE_HPP
 
 #include <smtp/envelope.hpp>
-#include <smtp/message.hpp>
+#include <smtp/parsed_message.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
 
@@ -49,7 +49,7 @@ concept has_handle_message = requires(Derived& d, Message& m) {
 ///
 /// \code
 /// struct printer : smtp::handlers::message<printer> {
-///     void handle_message(smtp::message& m) { std::cout << m.get("Subject").value_or(""); }
+///     void handle_message(smtp::parsed_message& m) { std::cout << m.get("Subject").value_or(""); }
 /// };
 /// smtp::server<printer> server;
 /// \endcode
@@ -62,11 +62,12 @@ concept has_handle_message = requires(Derived& d, Message& m) {
 ///   `X-Peer: <repr of session.peer>`, `X-MailFrom: <mail_from>` and
 ///   `X-RcptTo: <rcpt_tos joined by ", ">`, exactly as aiosmtpd does. Define it in the derived
 ///   class to change that (call `message::prepare_message` inside it to extend it).
-/// - `Message` is `smtp::message` unless another type is named; any type `message_traits` can
+/// - `Message` is `smtp::parsed_message` unless another type is named; any type `message_traits`
+/// can
 ///   parse and extend works (message.hpp).
 ///
 /// The calls into the derived class are static: no virtual function, no indirection.
-template <class Derived, class Message = smtp::message>
+template <class Derived, class Message = smtp::parsed_message>
 class message {
     static_assert(message_like<Message>,
                   "smtp::handlers::message: Message needs static Message parse(std::string_view) "

@@ -6,7 +6,7 @@
 #include <smtp/handlers/detail/maildir_delivery.hpp>
 #include <smtp/handlers/mailbox.hpp>
 #include <smtp/handlers/message.hpp>
-#include <smtp/message.hpp>
+#include <smtp/parsed_message.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
 #include <smtp/usage_error.hpp>
@@ -92,7 +92,7 @@ inline std::optional<std::filesystem::path> recipient_maildir(const std::filesys
 /// Each copy is the message as `prepare_message(session, envelope, recipient)` makes it:
 /// aiosmtpd's `X-Peer`, `X-MailFrom` and `X-RcptTo`, the last naming that recipient only (the
 /// others may be Bcc recipients), and `Delivered-To: <recipient>` before every other field.
-template <class Derived = void, class Message = smtp::message>
+template <class Derived = void, class Message = smtp::parsed_message>
 class basic_recipient_mailbox {
     using self_type = detail::most_derived<Derived, basic_recipient_mailbox>;
 

@@ -1,4 +1,4 @@
-#include <smtp/handlers/proxy.hpp>
+#include <smtp/handlers/relay.hpp>
 
 #include "reply_printer.hpp"
 
@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-// handlers::proxy without sockets: aiosmtpd's X-Peer insertion, the reply for each outcome,
+// handlers::relay without sockets: aiosmtpd's X-Peer insertion, the reply for each outcome,
 // and the command-line arguments. Relaying is tested in tests/integration/proxy_test.cpp.
 
-using proxy_handler = smtp::handlers::proxy;
+using proxy_handler = smtp::handlers::relay;
 
 namespace {
 

@@ -1,5 +1,5 @@
-#ifndef SMTP_MESSAGE_HPP
-#define SMTP_MESSAGE_HPP
+#ifndef SMTP_PARSED_MESSAGE_HPP
+#define SMTP_PARSED_MESSAGE_HPP
 
 #include <algorithm>
 #include <concepts>
@@ -12,8 +12,8 @@
 #include <vector>
 
 /// \file
-/// `smtp::message`, a small RFC 5322 message (header fields in order and a body of bytes), and
-/// `smtp::message_traits`, which lets the message handlers use another message type.
+/// `smtp::parsed_message`, a small RFC 5322 message (header fields in order and a body of
+/// bytes), and `smtp::message_traits`, which lets the message handlers use another message type.
 namespace smtp {
 
 /// An RFC 5322 message: header fields in the order they came, looked up case-insensitively,
@@ -21,7 +21,7 @@ namespace smtp {
 /// parsed, so `to_string()` gives back the same bytes (header lines end in CRLF).
 ///
 /// \code
-/// auto m = smtp::message::parse("Subject: hi\r\n there\r\nFrom: a@b.c\r\n\r\nbody\r\n");
+/// auto m = smtp::parsed_message::parse("Subject: hi\r\n there\r\nFrom: a@b.c\r\n\r\nbody\r\n");
 /// m.get("subject");              // "hi there" (unfolded)
 /// m.add_header("X-Seen", "yes"); // appended after the others
 /// m.prepend_header("Received", "from x by y; Thu, 3 Dec 2026 10:00:00 +0000"); // first
@@ -30,7 +30,7 @@ namespace smtp {
 ///
 /// Encoded words (RFC 2047) and MIME parts are left as they are: plug a MIME library's type into
 /// the message handlers (see `message_traits`) when you need them.
-class message {
+class parsed_message {
 public:
     /// One header field.
     struct field {
@@ -45,12 +45,12 @@ public:
         std::string value() const;
     };
 
-    message() = default;
+    parsed_message() = default;
 
     /// Parses `bytes`. The header section ends at the first empty line (CRLF or LF), or at the
     /// first line that is neither a field nor a continuation (that line starts the body, as in
     /// Python's parser). Lines beginning with a space or tab continue the previous field.
-    static message parse(std::string_view bytes);
+    static parsed_message parse(std::string_view bytes);
 
     /// The header fields, in order.
     const std::vector<field>& headers() const noexcept { return fields_; }
@@ -114,7 +114,7 @@ concept has_to_string = requires(const M& m) {
 } // namespace detail
 
 /// How the message handlers (handlers/message.hpp) make, extend and write a `Message`. The
-/// default uses `Message::parse`, `add_header` and `to_string`, as `smtp::message` has them;
+/// default uses `Message::parse`, `add_header` and `to_string`, as `smtp::parsed_message` has them;
 /// specialize it to plug a type that spells them differently:
 ///
 /// \code
@@ -184,7 +184,7 @@ inline std::pair<std::size_t, std::size_t> next_line(std::string_view text) noex
 
 } // namespace detail
 
-inline std::string message::field::value() const {
+inline std::string parsed_message::field::value() const {
     std::string out;
     out.reserve(raw_value.size());
     for (std::size_t i = 0; i < raw_value.size(); ++i) {
@@ -201,8 +201,8 @@ inline std::string message::field::value() const {
     return out.substr(begin, end - begin);
 }
 
-inline message message::parse(std::string_view bytes) {
-    message m;
+inline parsed_message parsed_message::parse(std::string_view bytes) {
+    parsed_message m;
     std::string_view rest = bytes;
     std::string_view last_break; // the line break before `rest`, kept inside a folded value
     while (!rest.empty()) {
@@ -229,39 +229,41 @@ inline message message::parse(std::string_view bytes) {
     return m;
 }
 
-inline const message::field* message::find(std::string_view name) const noexcept {
+inline const parsed_message::field* parsed_message::find(std::string_view name) const noexcept {
     for (const auto& f : fields_)
         if (detail::iequals_ascii(f.name, name)) return &f;
     return nullptr;
 }
 
-inline std::optional<std::string> message::get(std::string_view name) const {
+inline std::optional<std::string> parsed_message::get(std::string_view name) const {
     if (const field* f = find(name)) return f->value();
     return std::nullopt;
 }
 
-inline std::vector<std::string> message::get_all(std::string_view name) const {
+inline std::vector<std::string> parsed_message::get_all(std::string_view name) const {
     std::vector<std::string> values;
     for (const auto& f : fields_)
         if (detail::iequals_ascii(f.name, name)) values.push_back(f.value());
     return values;
 }
 
-inline void message::add_header(std::string_view name, std::string_view value) {
+inline void parsed_message::add_header(std::string_view name, std::string_view value) {
     insert_header(fields_.size(), name, value);
 }
 
-inline void message::insert_header(std::size_t position, std::string_view name,
-                                   std::string_view value) {
+inline void parsed_message::insert_header(std::size_t position, std::string_view name,
+                                          std::string_view value) {
     if (!detail::is_field_name(name))
-        throw std::invalid_argument("smtp::message: invalid header field name");
+        throw std::invalid_argument("smtp::parsed_message: invalid header field name");
     // A line break is only allowed as a fold: CRLF followed by a space or tab.
     for (std::size_t i = 0; i < value.size(); ++i) {
-        if (value[i] == '\n') throw std::invalid_argument("smtp::message: bare LF in header value");
+        if (value[i] == '\n')
+            throw std::invalid_argument("smtp::parsed_message: bare LF in header value");
         if (value[i] == '\r') {
             bool fold = i + 2 < value.size() && value[i + 1] == '\n' &&
                         (value[i + 2] == ' ' || value[i + 2] == '\t');
-            if (!fold) throw std::invalid_argument("smtp::message: line break in header value");
+            if (!fold)
+                throw std::invalid_argument("smtp::parsed_message: line break in header value");
             ++i;
         }
     }
@@ -273,13 +275,13 @@ inline void message::insert_header(std::size_t position, std::string_view name,
     fields_.insert(fields_.begin() + std::ptrdiff_t(position), {std::string(name), std::move(raw)});
 }
 
-inline std::size_t message::remove_header(std::string_view name) {
+inline std::size_t parsed_message::remove_header(std::string_view name) {
     std::size_t before = fields_.size();
     std::erase_if(fields_, [&](const field& f) { return detail::iequals_ascii(f.name, name); });
     return before - fields_.size();
 }
 
-inline std::string message::to_string() const {
+inline std::string parsed_message::to_string() const {
     std::size_t size = body_.size() + 2;
     for (const auto& f : fields_)
         size += f.name.size() + f.raw_value.size() + 3;

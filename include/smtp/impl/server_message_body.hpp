@@ -1,11 +1,13 @@
-#ifndef SMTP_IMPL_SERVER_MESSAGE_HPP
-#define SMTP_IMPL_SERVER_MESSAGE_HPP
+#ifndef SMTP_IMPL_SERVER_MESSAGE_BODY_HPP
+#define SMTP_IMPL_SERVER_MESSAGE_BODY_HPP
 
 // How a server receives a message body, by DATA or by BDAT chunks, whole or streamed to
-// handle_DATA_chunk, and hands it to the handler. The protocol object (detail/protocol.hpp)
-// decides every reply; this file moves the bytes and calls the hooks.
+// handle_DATA_chunk, hands it to the handler, and reports it to the observability hooks. The
+// protocol object (detail/protocol.hpp) decides every reply; this file moves the bytes and calls
+// the hooks.
 
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/next_action.hpp>
 
 #include <chrono>
 #include <exception>
@@ -18,21 +20,21 @@ namespace smtp {
 // timeout, which ends the transaction and the session with a 421 (`close`).
 // `began`: a message had begun (and handle_DATA_abort must hear of its end).
 template <class Handler, class AuthPolicy, class DecodePolicy>
-auto server<Handler, AuthPolicy, DecodePolicy>::message_interrupted(
-    connection& conn, detail::protocol<content_type>& proto, envelope_type& env, bool began)
+auto server<Handler, AuthPolicy, DecodePolicy>::message_interrupted(served_connection& conn,
+                                                                    protocol_type& proto,
+                                                                    envelope_type& env, bool began)
     -> boost::asio::awaitable<outcome> {
     if (began) co_await abort_stream(conn, env);
-    if (!conn.timed_out_) co_return outcome::lost;
+    if (!conn.timed_out()) co_return outcome::lost;
     proto.reset_transaction();
     proto.timed_out();
-    conn.timed_out_ = false;
-    conn.arm_timeout(std::chrono::seconds(5)); // for the 421 itself
+    conn.allow_final_reply();
     co_return outcome::close;
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
-auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
-                                                             detail::protocol<content_type>& proto,
+auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(served_connection& conn,
+                                                             protocol_type& proto,
                                                              envelope_type& env)
     -> boost::asio::awaitable<outcome> {
     constexpr bool streaming = has_handle_DATA_chunk<Handler, content_type>;
@@ -40,10 +42,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
     reply refusal;            // streaming: a chunk hook refused the message
     std::size_t streamed = 0; // streaming: octets handed to the hook
     for (;;) {
-        std::string_view input = conn.input_.data();
+        std::string_view input = conn.input().data();
         std::size_t used = streaming ? proto.feed_data(input, piece) : proto.feed_data(input);
         if (used != 0) conn.trace(trace_event::data, input.substr(0, used));
-        conn.input_.consume(used); // `input` is not used past here
+        conn.input().consume(used); // `input` is not used past here
         if constexpr (streaming) {
             streamed += piece.size();
             if (!piece.empty() && refusal.empty())
@@ -57,9 +59,9 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
     }
     message_stats seen{
         streaming ? streamed : env.original_content.size(), env.rcpt_tos.size(), 0, {}};
-    if (proto.template finish_data<DecodePolicy>() != detail::step::proceed) {
+    if (proto.template finish_data<DecodePolicy>().what != detail::next_action::kind::call_hook) {
         co_await abort_stream(conn, env); // too big, or a line too long
-        seen.reply_code = detail::last_reply_code(conn.out_);
+        seen.reply_code = proto.message_reply_code();
         observe_message(conn, seen);
         co_return outcome::go_on;
     }
@@ -79,13 +81,13 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(connection& conn,
 // marker. Chunks before the last get `250 2.0.0 <n> octets received`; the last one completes the
 // message, which is delivered as one received by DATA would be.
 template <class Handler, class AuthPolicy, class DecodePolicy>
-auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(connection& conn,
-                                                              detail::protocol<content_type>& proto,
+auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(served_connection& conn,
+                                                              protocol_type& proto,
                                                               envelope_type& env)
     -> boost::asio::awaitable<outcome> {
     constexpr bool streaming = has_handle_DATA_chunk<Handler, content_type>;
     for (;;) {
-        std::string_view mine = proto.take_chunk(conn.input_.data());
+        std::string_view mine = proto.take_chunk(conn.input().data());
         if (!mine.empty()) {
             conn.trace(trace_event::data, mine);
             if (!proto.chunk_dropped()) {
@@ -97,7 +99,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(connection& conn,
                     env.original_content.append(mine);
                 }
             }
-            conn.input_.consume(mine.size());
+            conn.input().consume(mine.size());
         }
         if (proto.chunk_remaining() == 0) break;
         if (!co_await conn.flush() || !co_await conn.read_some())
@@ -106,12 +108,12 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(connection& conn,
     }
     bool was_in_message = proto.in_chunked_message();
     message_stats seen{proto.chunked_octets(), env.rcpt_tos.size(), 0, {}};
-    if (proto.template finish_chunk<DecodePolicy>() != detail::step::proceed) {
+    if (proto.template finish_chunk<DecodePolicy>().what != detail::next_action::kind::call_hook) {
         // A failed chunk ends the transaction; a good one before the last keeps it going.
         bool ended = was_in_message && !proto.in_chunked_message();
         if (ended) co_await abort_stream(conn, env);
         if (ended || proto.chunk_failure_ended_message()) {
-            seen.reply_code = detail::last_reply_code(conn.out_);
+            seen.reply_code = proto.message_reply_code();
             observe_message(conn, seen);
         }
         co_return outcome::go_on;
@@ -125,14 +127,12 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(connection& conn,
 // the observability hooks.
 template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<void>
-server<Handler, AuthPolicy, DecodePolicy>::deliver(connection& conn,
-                                                   detail::protocol<content_type>& proto,
+server<Handler, AuthPolicy, DecodePolicy>::deliver(served_connection& conn, protocol_type& proto,
                                                    envelope_type& env, message_stats& seen) {
-    session& s = conn.session_;
+    session& s = conn.session();
     if constexpr (has_handle_DATA_recipient<Handler, content_type>) {
         if (opts_.lmtp) {
             // One reply per recipient; one recipient's failure is that recipient's reply.
-            bool any_accepted = false;
             for (const std::string& recipient : env.rcpt_tos) {
                 reply r;
                 std::exception_ptr failure;
@@ -145,15 +145,11 @@ server<Handler, AuthPolicy, DecodePolicy>::deliver(connection& conn,
                     failure = std::current_exception();
                 }
                 if (failure) r = co_await failure_reply(failure);
-                any_accepted = any_accepted || r.positive();
-                if (seen.reply_code == 0 || (r.positive() && seen.reply_code >= 300))
-                    seen.reply_code = r.empty() ? 451 : r.code; // the first accepting one
-                detail::write_hook_reply(conn.out_, r, opts_.enhanced_status_codes,
-                                         r.positive() ? "2.0.0" : "");
+                proto.recipient_answered(r);
             }
+            seen.reply_code = proto.message_reply_code();
             observe_message(conn, seen);
-            if (any_accepted) proto.message_accepted();
-            proto.reset_transaction();
+            proto.all_recipients_answered();
             co_return;
         }
     }
@@ -169,22 +165,21 @@ server<Handler, AuthPolicy, DecodePolicy>::deliver(connection& conn,
         }
         if (failure) r = co_await failure_reply(failure);
     }
-    proto.write_data_reply(r); // in LMTP, once per recipient
-    seen.reply_code = r.empty() ? 451 : r.code;
+    proto.hook_answered(r); // in LMTP, once per recipient; the transaction ends
+    seen.reply_code = proto.message_reply_code();
     observe_message(conn, seen);
-    proto.reset_transaction(); // whatever the outcome: a failed DATA ends the transaction
 }
 
 // Hands one piece of a streamed body to handle_DATA_chunk; what it throws is its refusal.
 template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<reply>
-server<Handler, AuthPolicy, DecodePolicy>::stream_chunk(connection& conn, envelope_type& env,
+server<Handler, AuthPolicy, DecodePolicy>::stream_chunk(served_connection& conn, envelope_type& env,
                                                         std::string_view bytes) {
     reply r;
     if constexpr (has_handle_DATA_chunk<Handler, content_type>) {
         std::exception_ptr failure;
         try {
-            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_DATA_chunk(conn, conn.session_, env, bytes));
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_DATA_chunk(conn, conn.session(), env, bytes));
         } catch (const reply& thrown) {
             r = thrown;
         } catch (...) {
@@ -199,18 +194,33 @@ server<Handler, AuthPolicy, DecodePolicy>::stream_chunk(connection& conn, envelo
 // be answered (the message already failed), so that is swallowed.
 template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<void>
-server<Handler, AuthPolicy, DecodePolicy>::abort_stream(connection& conn, envelope_type& env) {
+server<Handler, AuthPolicy, DecodePolicy>::abort_stream(served_connection& conn,
+                                                        envelope_type& env) {
     if constexpr (has_handle_DATA_abort<Handler, content_type>) {
         try {
             if constexpr (detail::is_awaitable_v<decltype(handler_.handle_DATA_abort(
-                              conn, conn.session_, env))>)
-                co_await handler_.handle_DATA_abort(conn, conn.session_, env);
+                              conn, conn.session(), env))>)
+                co_await handler_.handle_DATA_abort(conn, conn.session(), env);
             else
-                handler_.handle_DATA_abort(conn, conn.session_, env);
+                handler_.handle_DATA_abort(conn, conn.session(), env);
         } catch (...) {
         }
     }
     co_return;
+}
+
+// The figures of one message for the connection and the observability hooks; it began at
+// conn.message_started() (the DATA command or the message's first BDAT).
+template <class Handler, class AuthPolicy, class DecodePolicy>
+void server<Handler, AuthPolicy, DecodePolicy>::observe_message(served_connection& conn,
+                                                                message_stats& stats) {
+    stats.duration = conn.message_duration();
+    bool accepted = stats.reply_code >= 200 && stats.reply_code < 300;
+    conn.count_message(accepted);
+    if constexpr (has_message_accepted<Handler>)
+        if (accepted) handler_.message_accepted(conn, stats);
+    if constexpr (has_message_rejected<Handler>)
+        if (!accepted) handler_.message_rejected(conn, stats);
 }
 
 } // namespace smtp

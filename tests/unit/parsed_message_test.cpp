@@ -1,4 +1,4 @@
-#include <smtp/message.hpp>
+#include <smtp/parsed_message.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
-// smtp::message: parsing as Python's email parser does, lookups, edits, and writing back.
+// smtp::parsed_message: parsing as Python's email parser does, lookups, edits, and writing back.
 
 using strings = std::vector<std::string>;
 
 BOOST_AUTO_TEST_SUITE(message)
 
 BOOST_AUTO_TEST_CASE(parse_fields_in_order_and_body) {
-    auto m = smtp::message::parse("From: a@b.c\r\nTo: d@e.f\r\nSubject: hi\r\n\r\nbody\r\n");
+    auto m = smtp::parsed_message::parse("From: a@b.c\r\nTo: d@e.f\r\nSubject: hi\r\n\r\nbody\r\n");
     BOOST_TEST_REQUIRE(m.headers().size() == 3u);
     BOOST_TEST(m.headers()[0].name == "From");
     BOOST_TEST(m.headers()[1].name == "To");
@@ -28,11 +28,11 @@ BOOST_AUTO_TEST_CASE(to_string_gives_back_the_parsed_bytes) {
           "Subject: folded\r\n\tsecond\r\n "
           "third\r\n\r\nbody",
           "\r\nonly a body\r\n"})
-        BOOST_TEST(smtp::message::parse(text).to_string() == text);
+        BOOST_TEST(smtp::parsed_message::parse(text).to_string() == text);
 }
 
 BOOST_AUTO_TEST_CASE(get_is_case_insensitive_and_unfolds) {
-    auto m = smtp::message::parse("SUBJECT: a long\r\n  subject\r\nx-thing:  v \r\n\r\n");
+    auto m = smtp::parsed_message::parse("SUBJECT: a long\r\n  subject\r\nx-thing:  v \r\n\r\n");
     BOOST_TEST(m.get("subject").value() == "a long  subject");
     BOOST_TEST(m.get("Subject").value() == "a long  subject");
     BOOST_TEST(m.get("X-Thing").value() == "v");
@@ -44,14 +44,14 @@ BOOST_AUTO_TEST_CASE(get_is_case_insensitive_and_unfolds) {
 }
 
 BOOST_AUTO_TEST_CASE(get_all_returns_every_field_of_a_name) {
-    auto m = smtp::message::parse("Received: one\r\nX: y\r\nreceived: two\r\n\r\n");
+    auto m = smtp::parsed_message::parse("Received: one\r\nX: y\r\nreceived: two\r\n\r\n");
     BOOST_TEST(m.get_all("Received") == (strings{"one", "two"}));
     BOOST_TEST(m.get("received").value() == "one");
     BOOST_TEST(m.get_all("Nope").empty());
 }
 
 BOOST_AUTO_TEST_CASE(parse_lf_line_endings) {
-    auto m = smtp::message::parse("Subject: a\n b\nTo: x\n\nbody\n");
+    auto m = smtp::parsed_message::parse("Subject: a\n b\nTo: x\n\nbody\n");
     BOOST_TEST(m.get("Subject").value() == "a b");
     BOOST_TEST(m.headers()[0].raw_value == " a\n b");
     BOOST_TEST(m.get("To").value() == "x");
@@ -60,26 +60,26 @@ BOOST_AUTO_TEST_CASE(parse_lf_line_endings) {
 
 // As Python's parser: a line that is not a field ends the header section and starts the body.
 BOOST_AUTO_TEST_CASE(parse_non_field_line_starts_the_body) {
-    auto m = smtp::message::parse("Subject: x\r\nnot a header\r\nmore\r\n");
+    auto m = smtp::parsed_message::parse("Subject: x\r\nnot a header\r\nmore\r\n");
     BOOST_TEST(m.headers().size() == 1u);
     BOOST_TEST(m.body() == "not a header\r\nmore\r\n");
-    auto bad_name = smtp::message::parse("Sub ject: x\r\n\r\nb");
+    auto bad_name = smtp::parsed_message::parse("Sub ject: x\r\n\r\nb");
     BOOST_TEST(bad_name.headers().empty());
     BOOST_TEST(bad_name.body() == "Sub ject: x\r\n\r\nb");
 }
 
 BOOST_AUTO_TEST_CASE(parse_continuation_without_field_is_body) {
-    auto m = smtp::message::parse(" indented\r\nSubject: x\r\n");
+    auto m = smtp::parsed_message::parse(" indented\r\nSubject: x\r\n");
     BOOST_TEST(m.headers().empty());
     BOOST_TEST(m.body() == " indented\r\nSubject: x\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(parse_headers_only_and_empty) {
-    auto m = smtp::message::parse("Subject: x");
+    auto m = smtp::parsed_message::parse("Subject: x");
     BOOST_TEST(m.get("Subject").value() == "x");
     BOOST_TEST(m.body().empty());
     BOOST_TEST(m.to_string() == "Subject: x\r\n\r\n");
-    auto empty = smtp::message::parse("");
+    auto empty = smtp::parsed_message::parse("");
     BOOST_TEST(empty.headers().empty());
     BOOST_TEST(empty.body().empty());
 }
@@ -87,12 +87,12 @@ BOOST_AUTO_TEST_CASE(parse_headers_only_and_empty) {
 BOOST_AUTO_TEST_CASE(body_is_bytes_untouched) {
     const char raw[] = "8-bit \xff\xfe\0 and bare\rCR\nLF\r\n";
     std::string body(raw, sizeof raw - 1);
-    auto m = smtp::message::parse("Subject: x\r\n\r\n" + body);
+    auto m = smtp::parsed_message::parse("Subject: x\r\n\r\n" + body);
     BOOST_TEST(m.body() == body);
 }
 
 BOOST_AUTO_TEST_CASE(add_header_appends_and_keeps_existing) {
-    auto m = smtp::message::parse("X-Peer: old\r\n\r\nbody");
+    auto m = smtp::parsed_message::parse("X-Peer: old\r\n\r\nbody");
     m.add_header("X-Peer", "new");
     m.add_header("X-Empty", "");
     BOOST_TEST(m.get_all("x-peer") == (strings{"old", "new"}));
@@ -100,14 +100,14 @@ BOOST_AUTO_TEST_CASE(add_header_appends_and_keeps_existing) {
 }
 
 BOOST_AUTO_TEST_CASE(add_header_accepts_a_fold) {
-    smtp::message m;
+    smtp::parsed_message m;
     m.add_header("Subject", "a\r\n b");
     BOOST_TEST(m.get("Subject").value() == "a b");
     BOOST_TEST(m.to_string() == "Subject: a\r\n b\r\n\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(add_header_rejects_injection_and_bad_names) {
-    smtp::message m;
+    smtp::parsed_message m;
     BOOST_CHECK_THROW(m.add_header("X", "a\r\nBcc: evil@example.com"), std::invalid_argument);
     BOOST_CHECK_THROW(m.add_header("X", "a\nb"), std::invalid_argument);
     BOOST_CHECK_THROW(m.add_header("X", "a\rb"), std::invalid_argument);
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(add_header_rejects_injection_and_bad_names) {
 }
 
 BOOST_AUTO_TEST_CASE(remove_and_set_header) {
-    auto m = smtp::message::parse("A: 1\r\nB: 2\r\na: 3\r\n\r\n");
+    auto m = smtp::parsed_message::parse("A: 1\r\nB: 2\r\na: 3\r\n\r\n");
     BOOST_TEST(m.remove_header("A") == 2u);
     BOOST_TEST(m.remove_header("A") == 0u);
     m.set_header("b", "new");
@@ -127,13 +127,13 @@ BOOST_AUTO_TEST_CASE(remove_and_set_header) {
 }
 
 BOOST_AUTO_TEST_CASE(body_can_be_replaced) {
-    auto m = smtp::message::parse("Subject: x\r\n\r\nold");
+    auto m = smtp::parsed_message::parse("Subject: x\r\n\r\nold");
     m.body() = "new\r\n";
     BOOST_TEST(m.to_string() == "Subject: x\r\n\r\nnew\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(prepend_and_insert_put_fields_in_place) {
-    auto m = smtp::message::parse("Subject: x\r\nFrom: a@b.c\r\n\r\nbody");
+    auto m = smtp::parsed_message::parse("Subject: x\r\nFrom: a@b.c\r\n\r\nbody");
     m.prepend_header("Received", "from client.test by mx.test;\r\n Thu, 3 Dec 2026 10:00 +0000");
     m.insert_header(2, "X-Middle", "1");
     m.insert_header(99, "X-Last", "2");
@@ -145,11 +145,11 @@ BOOST_AUTO_TEST_CASE(prepend_and_insert_put_fields_in_place) {
 
 // The default traits use the member functions; a type satisfies message_like through them.
 BOOST_AUTO_TEST_CASE(traits_of_smtp_message) {
-    static_assert(smtp::message_like<smtp::message>);
+    static_assert(smtp::message_like<smtp::parsed_message>);
     static_assert(!smtp::message_like<int>);
-    auto m = smtp::message_traits<smtp::message>::parse("A: 1\r\n\r\nb");
-    smtp::message_traits<smtp::message>::add_header(m, "B", "2");
-    BOOST_TEST(smtp::message_traits<smtp::message>::to_bytes(m) == "A: 1\r\nB: 2\r\n\r\nb");
+    auto m = smtp::message_traits<smtp::parsed_message>::parse("A: 1\r\n\r\nb");
+    smtp::message_traits<smtp::parsed_message>::add_header(m, "B", "2");
+    BOOST_TEST(smtp::message_traits<smtp::parsed_message>::to_bytes(m) == "A: 1\r\nB: 2\r\n\r\nb");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,5 @@
-#ifndef SMTP_HANDLERS_PROXY_HPP
-#define SMTP_HANDLERS_PROXY_HPP
+#ifndef SMTP_HANDLERS_RELAY_HPP
+#define SMTP_HANDLERS_RELAY_HPP
 
 #include <smtp/auth.hpp>
 #include <smtp/client.hpp>
@@ -26,8 +26,8 @@
 
 namespace smtp::handlers {
 
-/// How a proxy talks to the next server.
-struct proxy_options {
+/// How a relay talks to the next server.
+struct relay_options {
     /// When set, STARTTLS is used if the next server offers it (a client context).
     std::shared_ptr<boost::asio::ssl::context> tls = nullptr;
     /// Do not relay (451) when the next server does not offer STARTTLS.
@@ -40,7 +40,9 @@ struct proxy_options {
     client_options client = {};
 };
 
-/// aiosmtpd's `Proxy` handler: each message is relayed to another SMTP server.
+/// aiosmtpd's `Proxy` handler (`-c Proxy`), named for what it does: each message is relayed to
+/// another SMTP server. (Not the PROXY protocol of HAProxy: that is `proxy_data` and
+/// `handle_PROXY`.)
 ///
 /// The content gets `X-Peer: <client IP>` inserted before the empty line that ends its header
 /// section (before its last line when it has none), with that line's own line ending, exactly
@@ -53,8 +55,8 @@ struct proxy_options {
 /// - took the message for every recipient: `250 OK`;
 /// - took it for some recipients and refused others: `250 OK (N of M recipients refused
 ///   upstream)`. The message went to the others, and one reply to DATA cannot refuse part of a
-///   transaction, so these refusals do not reach the client (`relay` gives them to a handler
-///   that wants them);
+///   transaction, so these refusals do not reach the client (`relay_message` gives them to a
+///   handler that wants them);
 /// - refused every recipient, at least one of them temporarily (4xx): `451` with the first
 ///   temporary refusal's text, so that the client tries again later;
 /// - refused every recipient permanently (5xx): `554` with the first refusal's text;
@@ -66,18 +68,18 @@ struct proxy_options {
 ///   `451 4.4.0 Upstream session failed, try again later`.
 ///
 /// A handler that wants the refusals (to log them, or to send its own bounces) derives from
-/// `proxy` and defines handle_DATA with `relay` and `summarize`.
-class proxy {
+/// `relay` and defines handle_DATA with `relay_message` and `summarize`.
+class relay {
 public:
     /// Its name on the command line (`-c Proxy HOST PORT`).
     static constexpr const char* cli_name = "Proxy";
 
     /// Relays to `remote_host`:`remote_port`.
-    proxy(std::string remote_host, std::uint16_t remote_port, proxy_options opts = {})
+    relay(std::string remote_host, std::uint16_t remote_port, relay_options opts = {})
         : host_(std::move(remote_host)), port_(remote_port), opts_(std::move(opts)) {}
 
     /// `-c Proxy HOST PORT`.
-    static proxy from_cli(std::span<const std::string> args) {
+    static relay from_cli(std::span<const std::string> args) {
         if (args.size() < 2) throw usage_error("The remote host and port are required");
         if (args.size() > 2) throw usage_error("Too many arguments for Proxy handler");
         unsigned port = 0;
@@ -85,7 +87,7 @@ public:
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
         if (ec != std::errc() || end != text.data() + text.size() || port == 0 || port > 65535)
             throw usage_error("Invalid port number: " + text);
-        return proxy(args[0], std::uint16_t(port));
+        return relay(args[0], std::uint16_t(port));
     }
 
     /// The hook: relays, then answers as the table above says.
@@ -93,7 +95,7 @@ public:
     boost::asio::awaitable<reply> handle_DATA(connection& conn, session& s,
                                               envelope<Content>& env) {
         try {
-            co_return summarize(co_await relay(conn, s, env));
+            co_return summarize(co_await relay_message(conn, s, env));
         } catch (const client_error&) {
             co_return reply{451, "4.4.0 Upstream session failed, try again later"};
         } catch (const boost::system::system_error&) {
@@ -105,8 +107,8 @@ public:
     /// the session with it failed before the transaction, `boost::system::system_error` when
     /// it could not be reached or the connection failed.
     template <class Content>
-    boost::asio::awaitable<send_result> relay(connection& conn, const session& s,
-                                              const envelope<Content>& env) {
+    boost::asio::awaitable<send_result> relay_message(connection& conn, const session& s,
+                                                      const envelope<Content>& env) {
         sendmail_options options{.helo_name = opts_.helo_name.empty() ? std::string(conn.hostname())
                                                                       : opts_.helo_name,
                                  .tls = opts_.tls.get(),
@@ -198,7 +200,7 @@ private:
 
     std::string host_;
     std::uint16_t port_;
-    proxy_options opts_;
+    relay_options opts_;
 };
 
 } // namespace smtp::handlers

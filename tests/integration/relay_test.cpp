@@ -1,4 +1,4 @@
-#include <smtp/handlers/proxy.hpp>
+#include <smtp/handlers/relay.hpp>
 
 #include "certificates.hpp"
 #include "refusing_rules.hpp"
@@ -80,9 +80,9 @@ struct upstream {
 };
 
 struct proxy_server {
-    smtp::controller<smtp::server<smtp::handlers::proxy>> controller;
-    explicit proxy_server(std::uint16_t upstream_port, smtp::handlers::proxy_options o = {})
-        : controller(smtp::handlers::proxy("127.0.0.1", upstream_port, std::move(o)),
+    smtp::controller<smtp::server<smtp::handlers::relay>> controller;
+    explicit proxy_server(std::uint16_t upstream_port, smtp::handlers::relay_options o = {})
+        : controller(smtp::handlers::relay("127.0.0.1", upstream_port, std::move(o)),
                      {.hostname = "proxy.test"}, {"127.0.0.1", 0}) {
         controller.start();
     }
@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(upstream_down_gives_451) {
 
 BOOST_AUTO_TEST_CASE(silent_upstream_times_out_with_451) {
     smtp_test::scripted_server silent({smtp_test::scripted_server::pause()});
-    smtp::handlers::proxy_options o;
+    smtp::handlers::relay_options o;
     o.client.timeout = std::chrono::milliseconds(200);
     proxy_server p(silent.port(), o);
     BOOST_TEST(p.send({"bart@example.com"}).data.code == 451);
@@ -172,7 +172,7 @@ BOOST_AUTO_TEST_CASE(upstream_refusing_the_session) {
     proxy_server p(up.controller.port()); // no credentials: the upstream refuses MAIL
     BOOST_TEST(p.send({"bart@example.com"}).data ==
                (smtp::reply{554, "5.7.0 Authentication required"}));
-    smtp::handlers::proxy_options wrong;
+    smtp::handlers::relay_options wrong;
     wrong.credentials = smtp::login_password{"user", "wrong"};
     proxy_server q(up.controller.port(), wrong); // AUTH not offered without TLS
     BOOST_TEST(q.send({"bart@example.com"}).data ==
@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(starttls_and_auth_to_the_upstream) {
                  .auth_required = true});
     auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
     tls->set_verify_mode(boost::asio::ssl::verify_none);
-    smtp::handlers::proxy_options o{.tls = tls,
+    smtp::handlers::relay_options o{.tls = tls,
                                     .require_tls = true,
                                     .credentials = smtp::login_password{"user", "secret"},
                                     .helo_name = "relay.test"};
@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(requiring_tls_from_an_upstream_without_it_gives_451) {
 // Other connections go on while one relays: the relay is asynchronous.
 BOOST_AUTO_TEST_CASE(a_slow_upstream_does_not_hold_up_other_clients) {
     smtp_test::scripted_server slow({smtp_test::scripted_server::pause()});
-    smtp::handlers::proxy_options o;
+    smtp::handlers::relay_options o;
     o.client.timeout = std::chrono::seconds(5);
     proxy_server p(slow.port(), o);
     std::thread relaying([&] { p.send({"bart@example.com"}); });

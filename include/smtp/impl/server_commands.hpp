@@ -1,0 +1,241 @@
+#ifndef SMTP_IMPL_SERVER_COMMANDS_HPP
+#define SMTP_IMPL_SERVER_COMMANDS_HPP
+
+// The command loop: read a line, hand it to the protocol core (detail/protocol.hpp), perform
+// the next_action it returns. The core checks every command and writes every reply; this file
+// reads, writes, and calls the handler's hooks, and nothing else.
+
+#include <smtp/detail/call_hook.hpp>
+
+#include <boost/asio/deferred.hpp>
+#include <boost/core/demangle.hpp>
+
+#include <exception>
+#include <span>
+#include <typeinfo>
+#include <vector>
+
+namespace smtp {
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(served_connection& conn,
+                                                                            protocol_type& proto,
+                                                                            envelope_type& env) {
+    // Bounds what a client that pipelines without reading can make the server hold.
+    constexpr std::size_t max_pending_output = 64 * 1024;
+    for (;;) {
+        auto event = proto.next_line(conn.input().data());
+        conn.input().consume(event.consumed); // `event.line` stays valid until the next read
+        switch (event.what) {
+        case detail::line_reader::kind::need_more: {
+            if (!co_await conn.flush()) co_return;
+            // Checked after the flush, just before the wait: a shutdown that began earlier is seen
+            // here, and one that begins later finds the wait to interrupt (request_shutdown()
+            // runs on this thread).
+            if (idle_at_shutdown(conn, env)) co_return;
+            bool interruptible = env.mail_from.empty();
+            bool got = false;
+            if (conn.tls_active()) {
+                got = co_await conn.read_some_interruptible(interruptible);
+            } else {
+                // Waits here rather than in read_some(), so that an idle session holds no frame
+                // of read_some's, and no buffer (the read then succeeds at once).
+                auto [ec] = co_await conn.wait_readable(interruptible);
+                got = conn.readable(ec) && co_await conn.read_some(false);
+            }
+            if (!got) {
+                if (conn.interrupted_by_shutdown()) {
+                    idle_at_shutdown(conn, env);
+                } else if (conn.timed_out()) {
+                    proto.timed_out();
+                    conn.allow_final_reply();
+                }
+                co_return;
+            }
+            continue;
+        }
+        case detail::line_reader::kind::too_long: proto.line_too_long(); break;
+        case detail::line_reader::kind::line: {
+            // A command pipelined behind the end of a transaction gets the 421 too.
+            if (idle_at_shutdown(conn, env)) co_return;
+            conn.arm_timeout();
+            conn.trace_command(event.line);
+            bool chunking = proto.in_chunked_message();
+            detail::next_action next = proto.on_line(event.line);
+            outcome result = outcome::go_on;
+            if (next.what == detail::next_action::kind::close) {
+                result = outcome::close;
+            } else if (next.what != detail::next_action::kind::read_command) {
+                std::exception_ptr failure;
+                try {
+                    result = co_await perform(conn, proto, env, next);
+                } catch (const reply& r) {
+                    proto.write_hook_reply(r);
+                } catch (...) {
+                    failure = std::current_exception();
+                }
+                if (failure) {
+                    reply r = co_await failure_reply(failure);
+                    proto.write_hook_reply(r);
+                }
+            }
+            // RSET, HELO, EHLO or STARTTLS ended a BDAT transaction (BDAT reports its own).
+            if (chunking && proto.current_command().id != detail::verb::bdat &&
+                !proto.in_chunked_message())
+                co_await abort_stream(conn, env);
+            if (result == outcome::close) co_return;
+            if (result == outcome::lost) {
+                conn.output().clear();
+                co_return;
+            }
+            break;
+        }
+        }
+        if (conn.output().size() > max_pending_output && !co_await conn.flush()) co_return;
+    }
+}
+
+// What the protocol core asked for after a command: a hook, a message body, an AUTH exchange or
+// a TLS handshake.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+auto server<Handler, AuthPolicy, DecodePolicy>::perform(served_connection& conn,
+                                                        protocol_type& proto, envelope_type& env,
+                                                        detail::next_action next)
+    -> boost::asio::awaitable<outcome> {
+    using kind = detail::next_action::kind;
+    switch (next.what) {
+    case kind::call_hook:
+        next = co_await call_hook(conn, proto, env, next.hook);
+        co_return next.what == kind::close ? outcome::close : outcome::go_on;
+    case kind::receive_data:
+        conn.message_started();
+        co_return co_await receive_data(conn, proto, env);
+    case kind::receive_chunk:
+        if (proto.chunk_opens_message()) conn.message_started();
+        co_return co_await receive_chunk(conn, proto, env);
+    case kind::authenticate:
+        co_return co_await authenticate(conn, proto, env) ? outcome::go_on : outcome::close;
+    case kind::start_tls: co_return co_await starttls(conn, proto, env);
+    case kind::read_command: break;
+    case kind::close: co_return outcome::close;
+    }
+    co_return outcome::go_on;
+}
+
+// The handler's hook for a command that passed its checks, or the core's default when the
+// handler has none. Which hook, and with which arguments, is all this decides.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+auto server<Handler, AuthPolicy, DecodePolicy>::call_hook(served_connection& conn,
+                                                          protocol_type& proto, envelope_type& env,
+                                                          detail::verb v)
+    -> boost::asio::awaitable<detail::next_action> {
+    using detail::verb;
+    session& s = conn.session();
+    std::string_view arg = proto.current_command().arg;
+    reply r;
+    switch (v) {
+    case verb::helo:
+        if constexpr (has_handle_HELO<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_HELO(conn, s, env, arg));
+            co_return proto.hook_answered(r);
+        }
+        break;
+    case verb::ehlo:
+        if constexpr (has_handle_EHLO_lines<Handler, content_type>) {
+            std::vector<std::string> lines;
+            SMTP_DETAIL_CALL_HOOK(lines,
+                                  handler_.handle_EHLO(conn, s, env, arg, proto.ehlo_responses()));
+            co_return proto.ehlo_lines_answered(lines);
+        } else if constexpr (has_handle_EHLO_push<Handler, content_type>) {
+            proto.write_ehlo_head(); // lines the hook push()es go between these and its reply
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_EHLO(conn, s, env, arg));
+            co_return proto.hook_answered(r);
+        }
+        break;
+    case verb::noop:
+        if constexpr (has_handle_NOOP<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_NOOP(conn, s, env, arg));
+            co_return proto.hook_answered(r);
+        }
+        break;
+    case verb::quit:
+        if constexpr (has_handle_QUIT<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_QUIT(conn, s, env));
+            co_return proto.hook_answered(r);
+        }
+        break;
+    case verb::rset:
+        if constexpr (has_handle_RSET<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_RSET(conn, s, env));
+            co_return proto.hook_answered(r);
+        }
+        break;
+    case verb::vrfy:
+        if constexpr (has_handle_VRFY<Handler, content_type>) {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_VRFY(conn, s, env, proto.request().address));
+            co_return proto.hook_answered(r);
+        }
+        break;
+    case verb::mail:
+        if constexpr (has_handle_MAIL<Handler, content_type>) {
+            const auto& request = proto.request();
+            SMTP_DETAIL_CALL_HOOK(
+                r, handler_.handle_MAIL(conn, s, env, request.address,
+                                        std::span<const std::string>(request.options)));
+            co_return proto.hook_answered(r);
+        }
+        break;
+    case verb::rcpt:
+        if constexpr (has_handle_RCPT<Handler, content_type>) {
+            const auto& request = proto.request();
+            SMTP_DETAIL_CALL_HOOK(
+                r, handler_.handle_RCPT(conn, s, env, request.address,
+                                        std::span<const std::string>(request.options)));
+            co_return proto.hook_answered(r);
+        }
+        break;
+    default: break;
+    }
+    co_return proto.answer_by_default();
+}
+
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<reply>
+server<Handler, AuthPolicy, DecodePolicy>::failure_reply(std::exception_ptr error) {
+    auto describe = [](const std::exception_ptr& e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            return "Error: (" + boost::core::demangle(typeid(x).name()) + ") " + x.what();
+        } catch (...) {
+            return std::string("Error: Cannot describe error");
+        }
+    };
+    if constexpr (has_handle_exception<Handler>) {
+        // The exception object lives as long as `error` holds it, so the hook (which may be a
+        // coroutine, and co_await cannot appear in a catch block) can see it after the catch.
+        const std::exception* what = nullptr;
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& x) {
+            what = &x;
+        } catch (...) {
+        }
+        std::runtime_error unknown("unknown exception");
+        reply r;
+        std::exception_ptr inner;
+        try {
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_exception(what ? *what : unknown));
+        } catch (...) {
+            inner = std::current_exception();
+        }
+        if (inner) co_return reply{500, describe(inner)};
+        co_return r;
+    } else {
+        co_return reply{500, describe(error)};
+    }
+}
+
+} // namespace smtp
+
+#endif
