@@ -1,4 +1,4 @@
-#include <smtp/server.hpp>
+#include <smtp/decode.hpp>
 
 #include "fixture.hpp"
 
