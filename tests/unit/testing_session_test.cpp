@@ -1,6 +1,6 @@
 #include <smtp/testing/session.hpp>
 
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
@@ -32,12 +32,11 @@ struct small_handler {
         contents.emplace_back(env.content);
         return {250, "2.0.0 Queued"};
     }
-    // A coroutine hook: it runs on the io_context the session drives.
+    // A coroutine hook: it resumes on the io_context the session drives.
     boost::asio::awaitable<smtp::reply> handle_NOOP(smtp::connection&, smtp::session&,
                                                     smtp::envelope<>&, std::string_view) {
-        boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
-                                    std::chrono::milliseconds(10));
-        co_await t.async_wait(boost::asio::use_awaitable);
+        auto executor = co_await boost::asio::this_coro::executor;
+        co_await boost::asio::post(executor, boost::asio::use_awaitable);
         co_return smtp::reply{250, "2.0.0 Waited"};
     }
     void connection_closed(const smtp::connection&, const smtp::connection_stats&) { ++closed; }
