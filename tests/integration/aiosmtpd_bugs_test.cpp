@@ -3,86 +3,36 @@
 // here: docs/reliability.md maps every §9 item to its test.
 #include <smtp/server.hpp>
 
-#include "test_client.hpp"
-
-#include <smtp/controller.hpp>
+#include "fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 using smtp_test::test_client;
+using smtp_test::test_options;
 using namespace std::chrono_literals;
 
 namespace {
 
-smtp::options test_options() {
-    smtp::options o;
-    o.hostname = "mx.test";
-    return o;
-}
+// Records what handle_DATA saw and the trace of every session (smtp_test::recorder), and counts
+// the exceptions the handle_exception hook was asked about. Hooks run on the controller's thread.
+struct observer : smtp_test::recorder {
+    std::shared_ptr<std::atomic<int>> exceptions_seen = std::make_shared<std::atomic<int>>(0);
 
-// Records the contents handle_DATA saw, the trace of every session, and the exceptions the
-// handle_exception hook was asked about. Hooks run on the controller's thread.
-struct observer {
-    struct state {
-        std::mutex mutex;
-        std::vector<std::string> contents;
-        std::vector<std::string> trace; // "event:bytes"
-        int exceptions = 0;
-    };
-    std::shared_ptr<state> seen = std::make_shared<state>();
-
-    smtp::reply handle_DATA(smtp::connection&, smtp::session&, smtp::envelope<>& env) {
-        std::lock_guard lock(seen->mutex);
-        seen->contents.emplace_back(env.content);
-        return {250, "OK"};
-    }
-    void trace(const smtp::connection&, smtp::trace_event event, std::string_view bytes) {
-        static constexpr const char* names[] = {"connected", "command", "data", "reply", "closed"};
-        std::lock_guard lock(seen->mutex);
-        seen->trace.push_back(std::string(names[int(event)]) + ":" + std::string(bytes));
-    }
     smtp::reply handle_exception(const std::exception&) {
-        std::lock_guard lock(seen->mutex);
-        ++seen->exceptions;
+        ++*exceptions_seen;
         return {451, "4.3.0 Sorry"};
     }
-
-    std::vector<std::string> contents() const {
-        std::lock_guard lock(seen->mutex);
-        return seen->contents;
-    }
-    std::vector<std::string> trace() const {
-        std::lock_guard lock(seen->mutex);
-        return seen->trace;
-    }
-    int exceptions() const {
-        std::lock_guard lock(seen->mutex);
-        return seen->exceptions;
-    }
+    int exceptions() const { return *exceptions_seen; }
 };
 
-template <class Handler = observer>
-struct running {
-    smtp::controller<smtp::server<Handler>> controller;
-    explicit running(Handler h = {}, smtp::options o = test_options(),
-                     std::string host = "127.0.0.1")
-        : controller(std::move(h), std::move(o), {std::move(host), 0}) {
-        controller.start();
-    }
-    Handler& handler() { return controller.handler(); }
-    test_client connect() {
-        test_client c(controller.port());
-        BOOST_TEST_REQUIRE(c.read_reply().starts_with("220 mx.test "));
-        return c;
-    }
-};
+using running = smtp_test::running<observer>;
 
 void start_transaction(test_client& c) {
     BOOST_TEST_REQUIRE(c.command("EHLO client.example").starts_with("250-mx.test\r\n"));
@@ -104,7 +54,7 @@ BOOST_AUTO_TEST_CASE(cve_2024_27305_smtp_smuggling) {
     const std::string ends[] = {"\n.\r\n", "\n.\n",   "\r.\r\n", "\r.\r",
                                 "\r\n.\n", "\r\n.\r", "\n.\r",   "\r.\n"};
     running r;
-    auto c = r.connect();
+    auto c = r.greeted();
     for (const auto& end : ends) {
         start_transaction(c);
         const std::string content = "Subject: real\r\n\r\nbody" + end + smuggled;
@@ -132,8 +82,8 @@ struct greeting_hook : observer {
 };
 
 BOOST_AUTO_TEST_CASE(issue_406_greeting_hooks_need_not_set_host_name) {
-    running<greeting_hook> r;
-    auto c = r.connect();
+    smtp_test::running<greeting_hook> r;
+    auto c = r.greeted();
     BOOST_TEST(c.command("EHLO client.example").starts_with("250-mx.test\r\n"));
     BOOST_TEST(c.command("MAIL FROM:<anne@example.com>") == "250 OK\r\n");
 }
@@ -142,14 +92,14 @@ BOOST_AUTO_TEST_CASE(issue_406_greeting_hooks_need_not_set_host_name) {
 BOOST_AUTO_TEST_CASE(issue_389_ehlo_reply_in_one_write) {
     running r;
     {
-        auto c = r.connect();
+        auto c = r.greeted();
         BOOST_TEST(c.command("EHLO client.example") ==
                    "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n");
         BOOST_TEST(c.command("QUIT") == "221 Bye\r\n");
         BOOST_TEST(c.closed_by_server());
     }
     r.controller.stop();
-    const auto trace = r.handler().trace();
+    const auto trace = r.handler().events();
     auto ehlo = std::find(trace.begin(), trace.end(), "command:EHLO client.example\r\n");
     BOOST_TEST_REQUIRE((ehlo != trace.end() && ehlo + 1 != trace.end()));
     BOOST_TEST(ehlo[1] == "reply:250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n");
@@ -159,10 +109,10 @@ BOOST_AUTO_TEST_CASE(issue_389_ehlo_reply_in_one_write) {
 // again, for every connection. Here the limit is per session and fixed: 512 + 26 (SIZE=).
 BOOST_AUTO_TEST_CASE(command_size_limits_neither_shared_nor_cumulative) {
     running r;
-    auto a = r.connect();
+    auto a = r.greeted();
     for (int i = 0; i < 10; ++i)
         a.command("EHLO client.example");
-    auto b = r.connect();
+    auto b = r.greeted();
     b.command("HELO client.example");
     const std::string local(512 + 26 - std::string("MAIL FROM:<@example.com>").size(), 'a');
     const std::string fits = "MAIL FROM:<" + local + "@example.com>";
@@ -184,8 +134,8 @@ struct exception_hook_without_reply {
 };
 
 BOOST_AUTO_TEST_CASE(handle_exception_returning_nothing_still_replies) {
-    running<exception_hook_without_reply> r;
-    auto c = r.connect();
+    smtp_test::running<exception_hook_without_reply> r;
+    auto c = r.greeted();
     BOOST_TEST(c.command("NOOP").starts_with("451 "));
     BOOST_TEST(c.command("QUIT") == "221 Bye\r\n");
 }
@@ -196,8 +146,8 @@ BOOST_AUTO_TEST_CASE(idle_timer_rearmed_during_auth_and_421_sent) {
     auto o = test_options();
     o.timeout = 3s;
     o.auth_require_tls = false;
-    running r({}, o);
-    auto c = r.connect();
+    running r(o);
+    auto c = r.greeted();
     c.command("EHLO client.example");
     BOOST_TEST(c.command("AUTH LOGIN") == "334 VXNlciBOYW1lAA==\r\n");
     std::this_thread::sleep_for(2s);
@@ -212,13 +162,13 @@ BOOST_AUTO_TEST_CASE(idle_timer_rearmed_during_auth_and_421_sent) {
 BOOST_AUTO_TEST_CASE(issue_492_no_trigger_connection) {
     running r;
     r.controller.stop();
-    BOOST_TEST(r.handler().trace().empty());
+    BOOST_TEST(r.handler().events().empty());
 }
 
 // #272: binding 0.0.0.0 timed out on some systems (the readiness check connected to it).
 BOOST_AUTO_TEST_CASE(issue_272_bind_any_address) {
-    running r({}, test_options(), "0.0.0.0");
-    auto c = r.connect(); // through 127.0.0.1
+    running r(test_options(), {}, {"0.0.0.0", 0});
+    auto c = r.greeted(); // through 127.0.0.1
     BOOST_TEST(c.command("NOOP") == "250 OK\r\n");
 }
 
@@ -227,7 +177,7 @@ BOOST_AUTO_TEST_CASE(issue_394_stop_with_open_sessions) {
     running r;
     std::vector<test_client> clients;
     for (int i = 0; i < 5; ++i)
-        clients.push_back(r.connect());
+        clients.push_back(r.greeted());
     start_transaction(clients.back());
     r.controller.stop();
     for (auto& c : clients)
@@ -237,7 +187,7 @@ BOOST_AUTO_TEST_CASE(issue_394_stop_with_open_sessions) {
 // #8: the connection stayed open after QUIT.
 BOOST_AUTO_TEST_CASE(issue_8_quit_closes_the_connection) {
     running r;
-    auto c = r.connect();
+    auto c = r.greeted();
     BOOST_TEST(c.command("QUIT") == "221 Bye\r\n");
     BOOST_TEST(c.closed_by_server());
 }
@@ -247,21 +197,21 @@ BOOST_AUTO_TEST_CASE(issue_8_quit_closes_the_connection) {
 BOOST_AUTO_TEST_CASE(issue_127_disconnect_is_not_an_exception) {
     auto o = test_options();
     o.auth_require_tls = false;
-    running r({}, o);
-    { auto c = r.connect(); }
+    running r(o);
+    { auto c = r.greeted(); }
     {
-        auto c = r.connect();
+        auto c = r.greeted();
         start_transaction(c);
         c.send("Subject: cut short\r\n\r\nhalf a mess");
     }
     {
-        auto c = r.connect();
+        auto c = r.greeted();
         c.command("EHLO client.example");
         c.command("AUTH LOGIN");
         c.abort();
     }
     // The next session is served, and by then the server has seen the others end.
-    auto c = r.connect();
+    auto c = r.greeted();
     BOOST_TEST(c.command("QUIT") == "221 Bye\r\n");
     BOOST_TEST(c.closed_by_server());
     r.controller.stop();

@@ -1,9 +1,6 @@
 #include <smtp/auth/builtin.hpp>
 
-#include "test_client.hpp"
-
-#include <smtp/controller.hpp>
-#include <smtp/server.hpp>
+#include "fixture.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
@@ -14,13 +11,12 @@
 // AUTH over loopback: every reply path of aiosmtpd's §3 in check order, the built-in PLAIN
 // and LOGIN, authenticators plain and coroutine, and what aiosmtpd gets wrong.
 
-using smtp_test::test_client;
+using smtp_test::running;
 
 namespace {
 
 smtp::options auth_options() {
-    smtp::options o;
-    o.hostname = "mx.test";
+    smtp::options o = smtp_test::test_options();
     o.auth_require_tls = false; // no TLS yet in these tests
     // Failures answered at once and not counted: the limit and delay have tests of their own
     // (hardening_test.cpp), and these try every reply path on one connection.
@@ -53,60 +49,43 @@ struct accounts {
     }
 };
 
-template <class Handler>
-struct running {
-    smtp::controller<smtp::server<Handler>> controller;
-    explicit running(Handler h = {}, smtp::options o = auth_options())
-        : controller(std::move(h), std::move(o), {"127.0.0.1", 0}) {
-        controller.start();
-    }
-    test_client greeted() {
-        test_client c(controller.port());
-        c.read_reply();
-        c.command("EHLO client");
-        return c;
-    }
-};
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(auth)
 
 BOOST_AUTO_TEST_CASE(ehlo_advertises_sorted_mechanisms) {
-    running<accounts> r;
-    test_client c(r.controller.port());
-    c.read_reply();
+    running<accounts> r(auth_options());
+    auto c = r.greeted();
     BOOST_TEST(c.command("EHLO x") == ehlo_reply_auth);
 }
 
 BOOST_AUTO_TEST_CASE(plain_initial_response) {
-    running<accounts> r;
-    auto c = r.greeted();
-    BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0alice\0secret", 13))) == success);
+    running<accounts> r(auth_options());
+    auto c = r.authenticated("alice", "secret"); // AUTH PLAIN with the initial response
     BOOST_TEST(c.command("NOOP") == "250 authenticated as alice\r\n");
-    BOOST_TEST(*r.controller.handler().asked == "PLAIN:alice");
+    BOOST_TEST(*r.handler().asked == "PLAIN:alice");
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0alice\0secret", 13))) ==
                "503 Already authenticated\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(issue_305_auth_mechanism_names_case_insensitive) {
-    running<accounts> r;
-    auto c = r.greeted();
+    running<accounts> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("auth plain") == "334 \r\n"); // RFC 4954: names are case-insensitive
     BOOST_TEST(c.command(b64(std::string("authz\0alice\0secret", 18))) == success);
 }
 
 BOOST_AUTO_TEST_CASE(plain_wrong_password_never_authenticates) {
-    running<accounts> r;
-    auto c = r.greeted();
+    running<accounts> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0alice\0wrong", 12))) == invalid);
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0bob\0secret", 11))) == invalid);
     BOOST_TEST(c.command("NOOP") == "250 anonymous\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(plain_malformed_responses) {
-    running<accounts> r;
-    auto c = r.greeted();
+    running<accounts> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH PLAIN !!!!") == "501 5.5.2 Can't decode base64\r\n");
     BOOST_TEST(c.command("AUTH PLAIN " + b64("no-nuls")) == "501 5.5.2 Can't split auth value\r\n");
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("a\0b\0c\0d", 7))) ==
@@ -120,19 +99,19 @@ BOOST_AUTO_TEST_CASE(plain_malformed_responses) {
 }
 
 BOOST_AUTO_TEST_CASE(login_with_aiosmtpd_prompts) {
-    running<accounts> r;
-    auto c = r.greeted();
+    running<accounts> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH LOGIN") == "334 VXNlciBOYW1lAA==\r\n");
     BOOST_TEST(c.command(b64("alice")) == "334 UGFzc3dvcmQA\r\n");
     BOOST_TEST(c.command(b64("secret")) == success);
-    BOOST_TEST(*r.controller.handler().asked == "LOGIN:alice");
+    BOOST_TEST(*r.handler().asked == "LOGIN:alice");
 }
 
 BOOST_AUTO_TEST_CASE(issue_566_standard_login_prompts_without_nul) {
     auto opts = auth_options();
     opts.auth_login_prompts = smtp::login_prompts::standard;
-    running<accounts> r({}, opts);
-    auto c = r.greeted();
+    running<accounts> r(opts);
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH LOGIN") == "334 " + b64("Username:") + "\r\n");
     BOOST_TEST(c.command("*") == "501 5.7.0 Auth aborted\r\n");
     BOOST_TEST(c.command("AUTH LOGIN " + b64("alice")) == "334 " + b64("Password:") + "\r\n");
@@ -140,9 +119,8 @@ BOOST_AUTO_TEST_CASE(issue_566_standard_login_prompts_without_nul) {
 }
 
 BOOST_AUTO_TEST_CASE(checks_in_aiosmtpd_order) {
-    running<accounts> r;
-    test_client c(r.controller.port());
-    c.read_reply();
+    running<accounts> r(auth_options());
+    auto c = r.greeted();
     BOOST_TEST(c.command("AUTH PLAIN") == "503 Error: send EHLO first\r\n");
     c.command("HELO x");
     BOOST_TEST(c.command("AUTH PLAIN") == "500 Error: command 'AUTH' not recognized\r\n");
@@ -158,9 +136,8 @@ BOOST_AUTO_TEST_CASE(checks_in_aiosmtpd_order) {
 BOOST_AUTO_TEST_CASE(require_tls_by_default) {
     auto opts = auth_options();
     opts.auth_require_tls = true;
-    running<accounts> r({}, opts);
-    test_client c(r.controller.port());
-    c.read_reply();
+    running<accounts> r(opts);
+    auto c = r.greeted();
     BOOST_TEST(c.command("EHLO x") ==
                "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n");
     BOOST_TEST(c.command("AUTH PLAIN") ==
@@ -170,8 +147,8 @@ BOOST_AUTO_TEST_CASE(require_tls_by_default) {
 BOOST_AUTO_TEST_CASE(auth_required_then_allowed) {
     auto opts = auth_options();
     opts.auth_required = true;
-    running<accounts> r({}, opts);
-    auto c = r.greeted();
+    running<accounts> r(opts);
+    auto c = r.ehloed();
     BOOST_TEST(c.command("MAIL FROM:<a@b.c>") == "530 5.7.0 Authentication required\r\n");
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0alice\0secret", 13))) == success);
     BOOST_TEST(c.command("MAIL FROM:<a@b.c>") == "250 OK\r\n");
@@ -180,9 +157,8 @@ BOOST_AUTO_TEST_CASE(auth_required_then_allowed) {
 BOOST_AUTO_TEST_CASE(excluded_mechanism_neither_offered_nor_accepted) {
     auto opts = auth_options();
     opts.auth_exclude_mechanism = {"login"};
-    running<accounts> r({}, opts);
-    test_client c(r.controller.port());
-    c.read_reply();
+    running<accounts> r(opts);
+    auto c = r.greeted();
     BOOST_TEST(
         c.command("EHLO x") ==
         "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250-AUTH PLAIN\r\n250 HELP\r\n");
@@ -193,8 +169,8 @@ BOOST_AUTO_TEST_CASE(excluded_mechanism_neither_offered_nor_accepted) {
 struct no_authenticator {};
 
 BOOST_AUTO_TEST_CASE(no_authenticator_fails_every_login) {
-    running<no_authenticator> r;
-    auto c = r.greeted();
+    running<no_authenticator> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0alice\0secret", 13))) == invalid);
 }
 
@@ -217,8 +193,8 @@ struct coroutine_authenticator {
 };
 
 BOOST_AUTO_TEST_CASE(async_authenticator_is_awaited) {
-    running<coroutine_authenticator> r;
-    auto c = r.greeted();
+    running<coroutine_authenticator> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0alice\0nope", 11))) ==
                "454 4.7.0 Temporary authentication failure\r\n");
     BOOST_TEST(c.command("NOOP") == "250 none\r\n");
@@ -235,14 +211,14 @@ struct claims_handled {
 };
 
 BOOST_AUTO_TEST_CASE(auth_result_failure_always_replies) {
-    running<claims_handled> r;
-    auto c = r.greeted();
+    running<claims_handled> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0a\0b", 4))) == invalid);
 }
 
 BOOST_AUTO_TEST_CASE(response_line_up_to_12288_octets) {
-    running<accounts> r;
-    auto c = r.greeted();
+    running<accounts> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH LOGIN") == "334 VXNlciBOYW1lAA==\r\n");
     std::string user(9216, 'u'); // 12,288 octets of base64
     BOOST_TEST(b64(user).size() == 12288u);
@@ -254,11 +230,11 @@ BOOST_AUTO_TEST_CASE(response_line_up_to_12288_octets) {
 
 // The AUTH command line itself may carry a 12,288-octet initial response (aiosmtpd: 512).
 BOOST_AUTO_TEST_CASE(long_initial_response_on_command_line) {
-    running<accounts> r;
-    auto c = r.greeted();
+    running<accounts> r(auth_options());
+    auto c = r.ehloed();
     std::string password(9000, 'p');
     BOOST_TEST(c.command("AUTH PLAIN " + b64(std::string("\0alice\0", 7) + password)) == invalid);
-    BOOST_TEST(*r.controller.handler().asked == "PLAIN:alice");
+    BOOST_TEST(*r.handler().asked == "PLAIN:alice");
     BOOST_TEST(c.command("NOOP " + std::string(600, 'x')) == "500 Command line too long\r\n");
 }
 
@@ -275,8 +251,8 @@ struct own_auth {
 };
 
 BOOST_AUTO_TEST_CASE(handle_auth_replaces_mechanisms) {
-    running<own_auth> r;
-    auto c = r.greeted();
+    running<own_auth> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH login") == "535 5.7.8 No (1 words)\r\n");
     BOOST_TEST(c.command("AUTH PLAIN letmein") == "235 2.7.0 Welcome\r\n");
     BOOST_TEST(c.command("AUTH PLAIN letmein") == "503 Already authenticated\r\n");
@@ -295,11 +271,11 @@ struct own_plain : accounts {
 };
 
 BOOST_AUTO_TEST_CASE(handler_replaces_builtin_plain) {
-    running<own_plain> r;
-    auto c = r.greeted();
+    running<own_plain> r(auth_options());
+    auto c = r.ehloed();
     BOOST_TEST(c.command("AUTH PLAIN") == "334 " + b64("who?") + "\r\n");
     BOOST_TEST(c.command(b64("open sesame")) == success);
-    auto d = r.greeted();
+    auto d = r.ehloed();
     BOOST_TEST(d.command("AUTH LOGIN " + b64("alice")) == "334 UGFzc3dvcmQA\r\n");
     BOOST_TEST(d.command(b64("secret")) == success);
 }
@@ -324,9 +300,8 @@ struct token_accounts : accounts {
 };
 
 BOOST_AUTO_TEST_CASE(handler_declared_mechanism) {
-    running<token_accounts> r;
-    test_client c(r.controller.port());
-    c.read_reply();
+    running<token_accounts> r(auth_options());
+    auto c = r.greeted();
     BOOST_TEST(c.command("EHLO x") == "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n"
                                       "250-AUTH LOGIN PLAIN X-TOKEN\r\n250 HELP\r\n");
     BOOST_TEST(c.command("AUTH x-token " + b64("abc")) == "334 " + b64("token please") + "\r\n");

@@ -2,8 +2,8 @@
 
 #include "certificates.hpp"
 #include "child_process.hpp"
+#include "fixture.hpp"
 #include "python.hpp"
-#include "refusing_rules.hpp"
 #include "run_command.hpp"
 #include "scripted_server.hpp"
 #include "smtpd_process.hpp"
@@ -23,7 +23,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,55 +40,26 @@ namespace asio = boost::asio;
 
 namespace {
 
-struct delivered {
-    std::string mail_from;
-    strings mail_options;
-    strings rcpt_tos;
-    std::string content;
-    bool tls = false;
-    bool authenticated = false;
-};
-
-// Our server's handler: refuses the sender "blocked@*" (550), "refuse*" (550) and "later*"
-// (451) recipients, a message that says "reject-me" (554), and accepts user/secret.
-struct recorder : smtp_test::refusing_rules {
-    std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
-    std::shared_ptr<std::vector<delivered>> messages = std::make_shared<std::vector<delivered>>();
-
-    smtp::reply handle_DATA(smtp::connection&, smtp::session& s, smtp::envelope<>& env) {
-        std::lock_guard lock(*mutex);
-        messages->push_back({env.mail_from, env.mail_options, env.rcpt_tos, env.original_content,
-                             s.ssl.has_value(), s.authenticated});
+// Our server's handler: smtp_test::refusing_rules (the sender "blocked@*", recipients "refuse*"
+// and "later*"; logins user/secret), a message that says "reject-me" gets 554; all recorded.
+struct our_handler : smtp_test::refusing_rules, smtp_test::recorder {
+    our_handler() { data_reply = {250, "2.0.0 Stored"}; }
+    smtp::reply handle_DATA(smtp::connection& conn, smtp::session& s, smtp::envelope<>& env) {
+        smtp::reply stored = recorder::handle_DATA(conn, s, env);
         if (env.original_content.find("reject-me") != std::string::npos)
             return {554, "5.6.0 Rejected"};
-        return {250, "2.0.0 Stored"};
-    }
-    smtp::auth_result authenticate(smtp::connection&, smtp::session&, smtp::envelope<>&,
-                                   std::string_view, const smtp::login_password& lp) {
-        if (lp.login == "user" && lp.password == "secret") return smtp::auth_result::accept();
-        return smtp::auth_result::reject();
-    }
-    std::vector<delivered> snapshot() const {
-        std::lock_guard lock(*mutex);
-        return *messages;
+        return stored;
     }
 };
 
 smtp::options server_options() {
     const auto& certs = certificates::get();
-    return {.hostname = "mx.test",
-            .tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key)};
+    smtp::options o = smtp_test::test_options();
+    o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
+    return o;
 }
 
-struct our_server {
-    smtp::controller<smtp::server<recorder>> controller;
-    explicit our_server(smtp::options o = server_options(), bool implicit_tls = false)
-        : controller({}, std::move(o), {"127.0.0.1", 0, implicit_tls}) {
-        controller.start();
-    }
-    std::uint16_t port() { return controller.port(); }
-    std::vector<delivered> messages() { return controller.handler().snapshot(); }
-};
+using our_server = smtp_test::running<our_handler>;
 
 asio::ssl::context unverified_tls() {
     asio::ssl::context ctx(asio::ssl::context::tls_client);
@@ -110,7 +80,7 @@ void run(std::function<asio::awaitable<void>(asio::any_io_executor)> body) {
 BOOST_AUTO_TEST_SUITE(client)
 
 BOOST_AUTO_TEST_CASE(connect_and_ehlo_record_greeting_and_extensions) {
-    our_server server;
+    our_server server(server_options());
     run([&](asio::any_io_executor ex) -> asio::awaitable<void> {
         smtp::client c(ex);
         smtp::reply greeting = co_await c.connect("127.0.0.1", server.port());
@@ -133,7 +103,7 @@ BOOST_AUTO_TEST_CASE(connect_and_ehlo_record_greeting_and_extensions) {
 }
 
 BOOST_AUTO_TEST_CASE(send_reports_each_recipient) {
-    our_server server;
+    our_server server(server_options());
     run([&](asio::any_io_executor ex) -> asio::awaitable<void> {
         smtp::client c(ex);
         co_await c.connect("127.0.0.1", server.port());
@@ -150,7 +120,7 @@ BOOST_AUTO_TEST_CASE(send_reports_each_recipient) {
         BOOST_TEST(result.refused().size() == 2u);
         co_await c.quit();
     });
-    auto messages = server.messages();
+    auto messages = server.handler().deliveries();
     BOOST_TEST_REQUIRE(messages.size() == 1u);
     BOOST_TEST(messages[0].mail_from == "a@example.com");
     BOOST_TEST(messages[0].rcpt_tos == strings{"ok@example.com"});
@@ -159,28 +129,28 @@ BOOST_AUTO_TEST_CASE(send_reports_each_recipient) {
 }
 
 BOOST_AUTO_TEST_CASE(send_dot_stuffs_and_normalizes_line_breaks) {
-    our_server server;
+    our_server server(server_options());
     auto result = smtp::sendmail("127.0.0.1", server.port(), "<>", {"b@example.com"},
                                  ".leading\n..two\r\nbare\rCR\r\n.\r\nlast");
     BOOST_TEST(result.sent());
-    auto messages = server.messages();
+    auto messages = server.handler().deliveries();
     BOOST_TEST_REQUIRE(messages.size() == 1u);
     BOOST_TEST(messages[0].mail_from == "<>");
     BOOST_TEST(messages[0].content == ".leading\r\n..two\r\nbare\r\nCR\r\n.\r\nlast\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(send_adds_body_8bitmime_for_8bit_content) {
-    our_server server;
+    our_server server(server_options());
     smtp::sendmail("127.0.0.1", server.port(), "a@example.com", {"b@example.com"},
                    "Subject: x\r\n\r\nGr\xc3\xbc\xc3\x9f"
                    "e\r\n");
-    auto messages = server.messages();
+    auto messages = server.handler().deliveries();
     BOOST_TEST_REQUIRE(messages.size() == 1u);
     BOOST_TEST(messages[0].mail_options == (strings{"SIZE=23", "BODY=8BITMIME"}));
 }
 
 BOOST_AUTO_TEST_CASE(refused_transactions_are_reset_and_the_client_goes_on) {
-    our_server server;
+    our_server server(server_options());
     run([&](asio::any_io_executor ex) -> asio::awaitable<void> {
         smtp::client c(ex);
         co_await c.connect("127.0.0.1", server.port());
@@ -201,11 +171,11 @@ BOOST_AUTO_TEST_CASE(refused_transactions_are_reset_and_the_client_goes_on) {
         BOOST_TEST(r3.sent());
         co_await c.quit();
     });
-    BOOST_TEST(server.messages().size() == 3u);
+    BOOST_TEST(server.handler().deliveries().size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(starttls_then_login_plain) {
-    our_server server;
+    our_server server(server_options());
     auto tls = unverified_tls();
     run([&](asio::any_io_executor ex) -> asio::awaitable<void> {
         smtp::client c(ex);
@@ -224,7 +194,7 @@ BOOST_AUTO_TEST_CASE(starttls_then_login_plain) {
         BOOST_TEST(r6.sent());
         co_await c.quit();
     });
-    auto messages = server.messages();
+    auto messages = server.handler().deliveries();
     BOOST_TEST_REQUIRE(messages.size() == 1u);
     BOOST_TEST(messages[0].tls);
     BOOST_TEST(messages[0].authenticated);
@@ -240,11 +210,11 @@ BOOST_AUTO_TEST_CASE(login_falls_back_to_LOGIN) {
     auto result = smtp::sendmail("127.0.0.1", server.port(), "a@example.com", {"b@example.com"},
                                  "via LOGIN\r\n", how);
     BOOST_TEST(result.sent());
-    BOOST_TEST(server.messages().at(0).authenticated);
+    BOOST_TEST(server.handler().deliveries().at(0).authenticated);
 }
 
 BOOST_AUTO_TEST_CASE(login_failure_throws_with_the_reply) {
-    our_server server;
+    our_server server(server_options());
     auto tls = unverified_tls();
     run([&](asio::any_io_executor ex) -> asio::awaitable<void> {
         smtp::client c(ex);
@@ -270,7 +240,7 @@ BOOST_AUTO_TEST_CASE(login_failure_throws_with_the_reply) {
 }
 
 BOOST_AUTO_TEST_CASE(implicit_tls_connect) {
-    our_server server(server_options(), true);
+    our_server server(server_options(), {}, smtp_test::loopback(true));
     auto tls = unverified_tls();
     run([&](asio::any_io_executor ex) -> asio::awaitable<void> {
         smtp::client c(ex);
@@ -284,11 +254,11 @@ BOOST_AUTO_TEST_CASE(implicit_tls_connect) {
         BOOST_TEST(r8.sent());
         co_await c.quit();
     });
-    BOOST_TEST(server.messages().at(0).tls);
+    BOOST_TEST(server.handler().deliveries().at(0).tls);
 }
 
 BOOST_AUTO_TEST_CASE(certificate_verification_is_enforced_when_asked) {
-    our_server server;
+    our_server server(server_options());
     asio::ssl::context verifying(asio::ssl::context::tls_client);
     verifying.set_verify_mode(asio::ssl::verify_peer);
     verifying.load_verify_file(certificates::get().mx_cert); // trusted, but for mx.test only
@@ -308,7 +278,7 @@ BOOST_AUTO_TEST_CASE(connection_refused_throws_system_error) {
 }
 
 BOOST_AUTO_TEST_CASE(command_injection_is_refused_before_sending) {
-    our_server server;
+    our_server server(server_options());
     run([&](asio::any_io_executor ex) -> asio::awaitable<void> {
         smtp::client c(ex);
         co_await c.connect("127.0.0.1", server.port());

@@ -6,16 +6,14 @@
 
 #include "certificates.hpp"
 #include "child_process.hpp"
+#include "fixture.hpp"
 #include "run_command.hpp"
-#include "test_client.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,7 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using smtp_test::run_command;
-using smtp_test::test_client;
 
 // RFC 6710's MT-PRIORITY, as a handler would declare it.
 struct priority {
@@ -49,14 +46,11 @@ struct hold {
     static constexpr smtp::parameter_value value = smtp::parameter_value::none;
 };
 
-// Records recipients itself (aiosmtpd style) and keeps a copy of every envelope delivered.
-struct recording {
+// Declares parameters, records recipients itself (aiosmtpd style) and keeps a copy of every
+// envelope delivered.
+struct recording : smtp_test::recorder {
     using mail_parameters = smtp::parameters<priority>;
     using rcpt_parameters = smtp::parameters<hold>;
-
-    std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
-    std::shared_ptr<std::vector<smtp::envelope<>>> delivered =
-        std::make_shared<std::vector<smtp::envelope<>>>();
 
     smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<>& env,
                             std::string_view address, std::span<const std::string> options) {
@@ -65,22 +59,12 @@ struct recording {
         env.rcpt_options.insert(env.rcpt_options.end(), options.begin(), options.end());
         return smtp::reply::ok();
     }
-    smtp::reply handle_DATA(smtp::connection&, smtp::session&, smtp::envelope<>& env) {
-        std::lock_guard lock(*mutex);
-        delivered->push_back(env);
-        return smtp::reply::ok();
-    }
-    std::vector<smtp::envelope<>> envelopes() const {
-        std::lock_guard lock(*mutex);
-        return *delivered;
-    }
 };
 
-using controller_type = smtp::controller<smtp::server<recording>>;
+using running = smtp_test::running<recording>;
 
 smtp::options dsn_options() {
-    smtp::options o;
-    o.hostname = "mx.test";
+    smtp::options o = smtp_test::test_options();
     o.dsn = true;
     return o;
 }
@@ -105,11 +89,8 @@ bool contains(const std::string& text, std::string_view part) {
 BOOST_AUTO_TEST_SUITE(dsn_server)
 
 BOOST_AUTO_TEST_CASE(hooks_see_dsn_and_declared_parameters) {
-    recording handler;
-    controller_type c{handler, dsn_options(), {"127.0.0.1", 0}};
-    c.start();
-    test_client client(c.port());
-    client.read_reply();
+    running r(dsn_options());
+    auto client = r.greeted();
     std::string ehlo = client.command("EHLO client.test");
     BOOST_TEST(contains(ehlo, "250-DSN\r\n"));
     BOOST_TEST(contains(ehlo, "250-MT-PRIORITY MIXER\r\n"));
@@ -135,9 +116,9 @@ BOOST_AUTO_TEST_CASE(hooks_see_dsn_and_declared_parameters) {
     BOOST_TEST(client.command("DATA") == "354 End data with <CR><LF>.<CR><LF>\r\n");
     BOOST_TEST(client.command("Subject: x\r\n\r\nhi\r\n.") == "250 OK\r\n");
     BOOST_TEST(client.command("QUIT") == "221 Bye\r\n");
-    c.stop();
+    r.controller.stop();
 
-    auto envelopes = handler.envelopes();
+    auto envelopes = r.handler().deliveries();
     BOOST_REQUIRE(envelopes.size() == 1u);
     const auto& env = envelopes[0];
     BOOST_TEST((env.dsn.ret == smtp::dsn_return::full));
@@ -160,16 +141,14 @@ BOOST_AUTO_TEST_CASE(hooks_see_dsn_and_declared_parameters) {
 }
 
 BOOST_AUTO_TEST_CASE(smtplib_sends_dsn_parameters) {
-    recording handler;
-    controller_type c{handler, dsn_options(), {"127.0.0.1", 0}};
-    c.start();
+    running r(dsn_options());
     auto python = run_command("python3 " SMTP_TEST_PYTHON_DIR "/smtplib_dsn.py " +
-                              std::to_string(c.port()) + " dsn");
-    c.stop();
+                              std::to_string(r.port()) + " dsn");
+    r.controller.stop();
     BOOST_TEST_INFO("python said: " << python.output);
     BOOST_TEST_REQUIRE(python.exit_code == 0);
     BOOST_TEST(python.output == "dsn ok\n");
-    auto envelopes = handler.envelopes();
+    auto envelopes = r.handler().deliveries();
     BOOST_REQUIRE(envelopes.size() == 1u);
     const auto& env = envelopes[0];
     BOOST_TEST((env.dsn.ret == smtp::dsn_return::headers));
@@ -183,20 +162,17 @@ BOOST_AUTO_TEST_CASE(smtplib_sends_dsn_parameters) {
 
 BOOST_AUTO_TEST_CASE(smtplib_requiretls_over_starttls) {
     const auto& certs = smtp_test::certificates::get();
-    smtp::options o;
-    o.hostname = "mx.test";
+    smtp::options o = smtp_test::test_options();
     o.requiretls = true;
     o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
-    recording handler;
-    controller_type c{handler, o, {"127.0.0.1", 0}};
-    c.start();
+    running r(o);
     auto python = run_command("python3 " SMTP_TEST_PYTHON_DIR "/smtplib_dsn.py " +
-                              std::to_string(c.port()) + " requiretls");
-    c.stop();
+                              std::to_string(r.port()) + " requiretls");
+    r.controller.stop();
     BOOST_TEST_INFO("python said: " << python.output);
     BOOST_TEST_REQUIRE(python.exit_code == 0);
     BOOST_TEST(python.output == "requiretls ok\n");
-    auto envelopes = handler.envelopes();
+    auto envelopes = r.handler().deliveries();
     BOOST_REQUIRE(envelopes.size() == 1u);
     BOOST_TEST(envelopes[0].require_tls);
     const auto& options = envelopes[0].mail_options; // smtplib adds SIZE=

@@ -1,8 +1,6 @@
 #include <smtp/server.hpp>
 
-#include "test_client.hpp"
-
-#include <smtp/controller.hpp>
+#include "fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -22,11 +20,10 @@ using smtp_test::test_client;
 
 namespace {
 
-// What the handlers saw, shared with the test thread.
+// What the streaming handler saw, shared with the test thread.
 struct record {
     std::mutex mutex;
-    std::vector<std::string> messages; // handle_DATA's content, or the streamed bytes
-    std::size_t writes = 0;            // reply writes seen by `trace`
+    std::vector<std::string> messages; // the streamed bytes of each message
     std::size_t chunks = 0;            // handle_DATA_chunk calls
     std::size_t aborts = 0;            // handle_DATA_abort calls
     std::string streaming;             // the streamed message under way
@@ -35,19 +32,6 @@ struct record {
     auto locked(F f) {
         std::lock_guard lock(mutex);
         return f(*this);
-    }
-};
-
-// Keeps handle_DATA's content and counts reply writes.
-struct collecting {
-    std::shared_ptr<record> seen = std::make_shared<record>();
-
-    smtp::reply handle_DATA(smtp::connection&, smtp::session&, smtp::envelope<>& env) {
-        seen->locked([&](record& r) { r.messages.push_back(env.original_content); });
-        return smtp::reply::ok();
-    }
-    void trace(const smtp::connection&, smtp::trace_event e, std::string_view) {
-        if (e == smtp::trace_event::reply) seen->locked([](record& r) { ++r.writes; });
     }
 };
 
@@ -82,8 +66,6 @@ struct streaming {
 
 // RFC 2034 §6's example server: some replies with their own codes, some without.
 struct rfc2034_server {
-    std::shared_ptr<record> seen = std::make_shared<record>();
-
     smtp::reply handle_RCPT(smtp::connection&, smtp::session&, smtp::envelope<>& env,
                             std::string_view address, std::span<const std::string> options) {
         if (address.starts_with("nosuchuser@"))
@@ -102,30 +84,30 @@ struct rfc2034_server {
 };
 
 smtp::options extensions() {
-    smtp::options o;
-    o.hostname = "mx.test";
+    smtp::options o = smtp_test::test_options();
     o.pipelining = true;
     o.chunking = true;
     o.enhanced_status_codes = true;
     return o;
 }
 
-template <class Handler>
-struct running {
-    smtp::controller<smtp::server<Handler>> controller;
-    std::shared_ptr<record> seen;
+using smtp_test::running;
 
-    explicit running(smtp::options opts = extensions())
-        : controller{{}, std::move(opts), {"127.0.0.1", 0}}, seen(controller.handler().seen) {
-        controller.start();
-    }
-    test_client greeted_client() {
-        test_client c(controller.port());
-        BOOST_TEST(c.read_reply().starts_with("220 mx.test"));
-        BOOST_TEST(c.command("EHLO client").find("250-PIPELINING\r\n") != std::string::npos);
-        return c;
-    }
-};
+// A client EHLO'd by a server that offers PIPELINING.
+template <class Handler>
+test_client greeted_client(running<Handler>& server) {
+    test_client c = server.greeted();
+    BOOST_TEST(c.command("EHLO client").find("250-PIPELINING\r\n") != std::string::npos);
+    return c;
+}
+
+// Messages handle_DATA saw, as received.
+std::vector<std::string> received(running<smtp_test::recorder>& server) {
+    std::vector<std::string> out;
+    for (const auto& d : server.handler().deliveries())
+        out.push_back(d.original_content);
+    return out;
+}
 
 const std::string message = "Subject: test\r\n\r\n.leading dot\r\nline two\r\n";
 const std::string stuffed = "Subject: test\r\n\r\n..leading dot\r\nline two\r\n.\r\n";
@@ -136,9 +118,9 @@ BOOST_AUTO_TEST_SUITE(esmtp)
 
 // RFC 2920: the replies to a batch go out together, in one write, once the batch is used up.
 BOOST_AUTO_TEST_CASE(pipelined_batch_is_answered_in_one_write) {
-    running<collecting> server;
-    test_client c = server.greeted_client();
-    std::size_t before = server.seen->locked([](record& r) { return r.writes; });
+    running<smtp_test::recorder> server(extensions());
+    test_client c = greeted_client(server);
+    std::size_t before = server.handler().count("reply");
     c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\n"
            "NOOP\r\nDATA\r\n");
     BOOST_TEST(c.read_reply() == "250 2.1.0 OK\r\n");
@@ -146,7 +128,7 @@ BOOST_AUTO_TEST_CASE(pipelined_batch_is_answered_in_one_write) {
     BOOST_TEST(c.read_reply() == "250 2.1.5 OK\r\n");
     BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
     BOOST_TEST(c.read_reply() == "354 End data with <CR><LF>.<CR><LF>\r\n");
-    BOOST_TEST(server.seen->locked([](record& r) { return r.writes; }) == before + 1);
+    BOOST_TEST(server.handler().count("reply") == before + 1);
     c.send(stuffed + "QUIT\r\n");
     BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
     BOOST_TEST(c.read_reply() == "221 2.0.0 Bye\r\n");
@@ -154,28 +136,26 @@ BOOST_AUTO_TEST_CASE(pipelined_batch_is_answered_in_one_write) {
 
 // RFC 2920 §3.1: the end of the message and QUIT pipelined, both replies in one write.
 BOOST_AUTO_TEST_CASE(rfc2920_end_of_data_and_quit_pipelined) {
-    running<collecting> server;
-    test_client c = server.greeted_client();
+    running<smtp_test::recorder> server(extensions());
+    test_client c = greeted_client(server);
     c.send("MAIL FROM:<mrose@dbc.mtview.ca.us>\r\nRCPT TO:<ned@innosoft.com>\r\nRCPT "
            "TO:<dan@innosoft.com>\r\nRCPT TO:<kvc@innosoft.com>\r\nDATA\r\n");
     for (int i = 0; i < 4; ++i)
         BOOST_TEST(c.read_reply().starts_with("250 2.1."));
     BOOST_TEST(c.read_reply().starts_with("354 "));
-    std::size_t before = server.seen->locked([](record& r) { return r.writes; });
+    std::size_t before = server.handler().count("reply");
     c.send("Subject: pipelined\r\n\r\ntext\r\n.\r\nQUIT\r\n");
     BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
     BOOST_TEST(c.read_reply() == "221 2.0.0 Bye\r\n");
     BOOST_TEST(c.closed_by_server());
-    BOOST_TEST(server.seen->locked([](record& r) { return r.writes; }) == before + 1);
+    BOOST_TEST(server.handler().count("reply") == before + 1);
 }
 
 // RFC 2034 §6: a hook's own codes are kept (on every line of a multi-line reply); a hook reply
 // without one gets <class>.0.0 on each line; the server's replies carry theirs.
 BOOST_AUTO_TEST_CASE(rfc2034_example) {
-    smtp::controller<smtp::server<rfc2034_server>> controller{{}, extensions(), {"127.0.0.1", 0}};
-    controller.start();
-    test_client c(controller.port());
-    BOOST_TEST(c.read_reply().starts_with("220 mx.test "));
+    running<rfc2034_server> server(extensions());
+    test_client c = server.greeted();
     BOOST_TEST(
         c.command("EHLO ymir.claremont.edu").ends_with("250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n"));
     BOOST_TEST(c.command("MAIL FROM:<ned@ymir.claremont.edu>") == "250 2.1.0 OK\r\n");
@@ -196,8 +176,8 @@ BOOST_AUTO_TEST_CASE(rfc2034_example) {
 }
 
 BOOST_AUTO_TEST_CASE(bdat_and_data_give_the_handler_the_same_message) {
-    running<collecting> server;
-    test_client c = server.greeted_client();
+    running<smtp_test::recorder> server(extensions());
+    test_client c = greeted_client(server);
     c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
     c.read_reply();
     c.read_reply();
@@ -215,15 +195,15 @@ BOOST_AUTO_TEST_CASE(bdat_and_data_give_the_handler_the_same_message) {
     BOOST_TEST(c.read_reply() == "250 2.0.0 10 octets received\r\n");
     BOOST_TEST(c.read_reply() == "250 2.0.0 7 octets received\r\n");
     BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
-    auto messages = server.seen->locked([](record& r) { return r.messages; });
+    auto messages = received(server);
     BOOST_REQUIRE(messages.size() == 2u);
     BOOST_TEST(messages[0] == message);
     BOOST_TEST(messages[1] == message);
 }
 
 BOOST_AUTO_TEST_CASE(a_large_bdat_chunk_arrives_in_pieces) {
-    running<collecting> server;
-    test_client c = server.greeted_client();
+    running<smtp_test::recorder> server(extensions());
+    test_client c = greeted_client(server);
     std::string big;
     for (int i = 0; big.size() < 3 * 1024 * 1024; ++i)
         big += "line " + std::to_string(i) + "\r\n";
@@ -233,14 +213,14 @@ BOOST_AUTO_TEST_CASE(a_large_bdat_chunk_arrives_in_pieces) {
     c.read_reply();
     c.read_reply();
     BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
-    auto messages = server.seen->locked([](record& r) { return r.messages; });
+    auto messages = received(server);
     BOOST_REQUIRE(messages.size() == 1u);
     BOOST_TEST((messages[0] == big));
 }
 
 BOOST_AUTO_TEST_CASE(streaming_data_sees_the_unstuffed_body) {
-    running<streaming> server;
-    test_client c = server.greeted_client();
+    running<streaming> server(extensions());
+    test_client c = greeted_client(server);
     std::string big;
     for (int i = 0; big.size() < 2 * 1024 * 1024; ++i)
         big += (i % 7 == 0 ? "." : "") + std::string("line ") + std::to_string(i) + "\r\n";
@@ -258,30 +238,30 @@ BOOST_AUTO_TEST_CASE(streaming_data_sees_the_unstuffed_body) {
     c.send(wire + ".\r\n");
     BOOST_TEST(c.read_reply() == "250 2.0.0 Streamed\r\n");
     auto [messages, chunks] =
-        server.seen->locked([](record& r) { return std::pair(r.messages, r.chunks); });
+        server.handler().seen->locked([](record& r) { return std::pair(r.messages, r.chunks); });
     BOOST_REQUIRE(messages.size() == 1u);
     BOOST_TEST((messages[0] == big));
     BOOST_TEST(chunks > 1u); // it came in pieces, not as one gathered body
 }
 
 BOOST_AUTO_TEST_CASE(streaming_bdat_sees_every_chunk) {
-    running<streaming> server;
-    test_client c = server.greeted_client();
+    running<streaming> server(extensions());
+    test_client c = greeted_client(server);
     c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nBDAT 5\r\nfirstBDAT 6 "
            "LAST\r\nsecond");
     c.read_reply();
     c.read_reply();
     BOOST_TEST(c.read_reply() == "250 2.0.0 5 octets received\r\n");
     BOOST_TEST(c.read_reply() == "250 2.0.0 Streamed\r\n");
-    auto messages = server.seen->locked([](record& r) { return r.messages; });
+    auto messages = server.handler().seen->locked([](record& r) { return r.messages; });
     BOOST_REQUIRE(messages.size() == 1u);
     BOOST_TEST(messages[0] == "firstsecond");
 }
 
 // A chunk hook's refusal answers the message once all of it has been read; the session goes on.
 BOOST_AUTO_TEST_CASE(streaming_refusal_answers_at_the_end) {
-    running<streaming> server;
-    test_client c = server.greeted_client();
+    running<streaming> server(extensions());
+    test_client c = greeted_client(server);
     c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
     c.read_reply();
     c.read_reply();
@@ -289,7 +269,7 @@ BOOST_AUTO_TEST_CASE(streaming_refusal_answers_at_the_end) {
     c.send("Subject: x\r\n\r\nREFUSE me\r\nmore text\r\n.\r\nNOOP\r\n");
     BOOST_TEST(c.read_reply() == "550 5.6.0 Refused while streaming\r\n");
     BOOST_TEST(c.read_reply() == "250 2.0.0 OK\r\n");
-    BOOST_TEST(server.seen->locked([](record& r) { return r.aborts; }) == 1u);
+    BOOST_TEST(server.handler().seen->locked([](record& r) { return r.aborts; }) == 1u);
     // By BDAT the refusal answers the chunk and ends the transaction.
     c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nBDAT 6\r\nREFUSEBDAT 1 "
            "LAST\r\nx");
@@ -297,14 +277,14 @@ BOOST_AUTO_TEST_CASE(streaming_refusal_answers_at_the_end) {
     c.read_reply();
     BOOST_TEST(c.read_reply() == "550 5.6.0 Refused while streaming\r\n");
     BOOST_TEST(c.read_reply() == "503 5.5.1 Error: need MAIL command\r\n");
-    BOOST_TEST(server.seen->locked([](record& r) { return r.aborts; }) == 2u);
-    BOOST_TEST(server.seen->locked([](record& r) { return r.messages.size(); }) == 0u);
+    BOOST_TEST(server.handler().seen->locked([](record& r) { return r.aborts; }) == 2u);
+    BOOST_TEST(server.handler().seen->locked([](record& r) { return r.messages.size(); }) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(streaming_abort_when_the_client_vanishes) {
-    running<streaming> server;
+    running<streaming> server(extensions());
     {
-        test_client c = server.greeted_client();
+        test_client c = greeted_client(server);
         c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
         c.read_reply();
         c.read_reply();
@@ -313,31 +293,32 @@ BOOST_AUTO_TEST_CASE(streaming_abort_when_the_client_vanishes) {
         c.abort();
     }
     {
-        test_client c = server.greeted_client(); // and mid-BDAT, between chunks
+        test_client c = greeted_client(server); // and mid-BDAT, between chunks
         c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nBDAT 3\r\nabc");
         c.read_reply();
         c.read_reply();
         BOOST_TEST(c.read_reply() == "250 2.0.0 3 octets received\r\n");
         BOOST_TEST(c.command("RSET") == "250 2.0.0 OK\r\n");
     }
-    for (int i = 0; i < 500 && server.seen->locked([](record& r) { return r.aborts; }) < 2; ++i)
+    for (int i = 0;
+         i < 500 && server.handler().seen->locked([](record& r) { return r.aborts; }) < 2; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    BOOST_TEST(server.seen->locked([](record& r) { return r.aborts; }) == 2u);
-    BOOST_TEST(server.seen->locked([](record& r) { return r.messages.size(); }) == 0u);
+    BOOST_TEST(server.handler().seen->locked([](record& r) { return r.aborts; }) == 2u);
+    BOOST_TEST(server.handler().seen->locked([](record& r) { return r.messages.size(); }) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(streaming_size_limit_aborts) {
     smtp::options o = extensions();
     o.data_size_limit = 100;
     running<streaming> server(o);
-    test_client c = server.greeted_client();
+    test_client c = greeted_client(server);
     c.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
     c.read_reply();
     c.read_reply();
     c.read_reply();
     c.send(std::string(50, 'x') + "\r\n" + std::string(80, 'y') + "\r\n.\r\n");
     BOOST_TEST(c.read_reply() == "552 5.3.4 Error: Too much mail data\r\n");
-    BOOST_TEST(server.seen->locked([](record& r) { return r.aborts; }) == 1u);
+    BOOST_TEST(server.handler().seen->locked([](record& r) { return r.aborts; }) == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

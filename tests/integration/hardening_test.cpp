@@ -5,11 +5,8 @@
 #include <smtp/detail/base64.hpp>
 
 #include "certificates.hpp"
+#include "fixture.hpp"
 #include "run_command.hpp"
-#include "test_client.hpp"
-
-#include <smtp/controller.hpp>
-#include <smtp/server.hpp>
 
 #include <boost/asio/ssl.hpp>
 #include <boost/test/unit_test.hpp>
@@ -24,14 +21,14 @@
 #endif
 
 using smtp_test::certificates;
-using smtp_test::test_client;
+using smtp_test::plain_response;
+using smtp_test::running;
 using namespace std::chrono_literals;
 
 namespace {
 
 smtp::options plain_options() {
-    smtp::options o;
-    o.hostname = "mx.test";
+    smtp::options o = smtp_test::test_options();
     o.auth_require_tls = false;
     return o;
 }
@@ -52,27 +49,6 @@ struct guarded {
     }
 };
 
-template <class Handler>
-struct running {
-    smtp::controller<smtp::server<Handler>> controller;
-    explicit running(smtp::options o = plain_options(), Handler h = {}, bool implicit_tls = false)
-        : controller(std::move(h), std::move(o), {"127.0.0.1", 0, implicit_tls}) {
-        controller.start();
-    }
-    test_client greeted() {
-        test_client c(controller.port());
-        BOOST_TEST_REQUIRE(c.read_reply().starts_with("220 "));
-        BOOST_TEST_REQUIRE(c.command("EHLO client.test").starts_with("250"));
-        return c;
-    }
-};
-
-std::string plain_response(std::string_view user, std::string_view password) {
-    std::string raw;
-    raw.append(1, '\0').append(user).append(1, '\0').append(password);
-    return smtp::detail::base64_encode(raw);
-}
-
 const std::string invalid = "535 5.7.8 Authentication credentials invalid\r\n";
 
 } // namespace
@@ -81,8 +57,8 @@ BOOST_AUTO_TEST_SUITE(hardening)
 
 BOOST_AUTO_TEST_CASE(recipients_are_limited_to_1000_by_default) {
     BOOST_TEST(smtp::options{}.max_recipients == 1000u);
-    running<guarded> r;
-    auto c = r.greeted();
+    running<guarded> r(plain_options());
+    auto c = r.ehloed("client.test");
     BOOST_TEST(c.command("MAIL FROM:<a@example.com>") == "250 OK\r\n");
     std::string batch;
     for (int i = 0; i < 1001; ++i)
@@ -97,7 +73,7 @@ BOOST_AUTO_TEST_CASE(auth_failures_past_the_limit_close_the_connection) {
     auto o = plain_options();
     o.auth_failure_delay = 0ms;
     running<guarded> r(o);
-    auto c = r.greeted();
+    auto c = r.ehloed("client.test");
     for (int i = 0; i < 3; ++i)
         BOOST_TEST(c.command("AUTH PLAIN " + plain_response("alice", "guess")) == invalid);
     // The fourth wrong password, even the right one after it, is not tried.
@@ -112,7 +88,7 @@ BOOST_AUTO_TEST_CASE(auth_failure_limit_counts_login_exchanges_and_zero_disables
     o.auth_failure_delay = 0ms;
     o.auth_failure_limit = 1;
     running<guarded> r(o);
-    auto c = r.greeted();
+    auto c = r.ehloed("client.test");
     BOOST_TEST(c.command("AUTH LOGIN").starts_with("334 "));
     BOOST_TEST(c.command(smtp::detail::base64_encode("alice")).starts_with("334 "));
     BOOST_TEST(c.command(smtp::detail::base64_encode("guess")) == invalid);
@@ -124,7 +100,7 @@ BOOST_AUTO_TEST_CASE(auth_failure_limit_counts_login_exchanges_and_zero_disables
 
     o.auth_failure_limit = 0;
     running<guarded> unlimited(o);
-    auto d = unlimited.greeted();
+    auto d = unlimited.ehloed("client.test");
     for (int i = 0; i < 10; ++i)
         BOOST_TEST(d.command("AUTH PLAIN " + plain_response("alice", "guess")) == invalid);
     BOOST_TEST(d.command("AUTH PLAIN " + plain_response("alice", "secret")) ==
@@ -135,8 +111,8 @@ BOOST_AUTO_TEST_CASE(a_failed_auth_waits_without_holding_up_other_sessions) {
     auto o = plain_options();
     o.auth_failure_delay = 1500ms;
     running<guarded> r(o);
-    auto guesser = r.greeted();
-    auto other = r.greeted();
+    auto guesser = r.ehloed("client.test");
+    auto other = r.ehloed("client.test");
     auto started = std::chrono::steady_clock::now();
     auto elapsed_ms = [&] {
         return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -157,8 +133,8 @@ BOOST_AUTO_TEST_CASE(a_failed_auth_waits_without_holding_up_other_sessions) {
 }
 
 BOOST_AUTO_TEST_CASE(a_bare_cr_in_a_command_line_is_refused) {
-    running<guarded> r;
-    auto c = r.greeted();
+    running<guarded> r(plain_options());
+    auto c = r.ehloed("client.test");
     BOOST_TEST(c.command("MAIL FROM:<a@example.com>") == "250 OK\r\n");
     BOOST_TEST(c.command("RCPT TO:<a\rb@example.com>") == "500 Error: bad syntax\r\n");
     BOOST_TEST(c.command("RCPT TO:<a@b\rc>") == "500 Error: bad syntax\r\n");
@@ -167,8 +143,8 @@ BOOST_AUTO_TEST_CASE(a_bare_cr_in_a_command_line_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(the_null_path_is_no_recipient) {
-    running<guarded> r;
-    auto c = r.greeted();
+    running<guarded> r(plain_options());
+    auto c = r.ehloed("client.test");
     BOOST_TEST(c.command("MAIL FROM:<>") == "250 OK\r\n");
     BOOST_TEST(c.command("RCPT TO:<>") == "501 5.1.3 Error: <> is not a valid recipient\r\n");
     BOOST_TEST(c.command("RCPT TO:<b@example.com>") == "250 OK\r\n");
@@ -177,7 +153,7 @@ BOOST_AUTO_TEST_CASE(the_null_path_is_no_recipient) {
 BOOST_AUTO_TEST_CASE(mail_takes_the_auth_parameter_when_auth_is_offered) {
     guarded h;
     running<guarded> r(plain_options(), h);
-    auto c = r.greeted();
+    auto c = r.ehloed("client.test");
     BOOST_TEST(c.command("MAIL FROM:<a@example.com> AUTH=<>") == "250 OK\r\n");
     BOOST_TEST(*h.mail_auth == "<>");
     BOOST_TEST(c.command("RSET") == "250 OK\r\n");
@@ -191,7 +167,7 @@ BOOST_AUTO_TEST_CASE(mail_takes_the_auth_parameter_when_auth_is_offered) {
     smtp::options tls_only;
     tls_only.hostname = "mx.test";
     running<guarded> no_auth(tls_only);
-    auto d = no_auth.greeted();
+    auto d = no_auth.ehloed("client.test");
     BOOST_TEST(d.command("MAIL FROM:<a@example.com> AUTH=<>") ==
                "555 MAIL FROM parameters not recognized or not implemented\r\n");
 }
@@ -202,8 +178,7 @@ BOOST_AUTO_TEST_CASE(lmtp_answers_a_failed_last_chunk_once_per_recipient) {
     o.chunking = true;
     o.data_size_limit = 100;
     running<guarded> r(o);
-    test_client c(r.controller.port());
-    c.read_reply();
+    auto c = r.greeted();
     BOOST_TEST(c.command("LHLO client.test").starts_with("250"));
     const std::string too_much = "552 Error: Too much mail data\r\n";
     auto start = [&] {
@@ -238,10 +213,9 @@ BOOST_AUTO_TEST_CASE(a_client_hello_in_the_proxy_headers_segment_is_not_lost) {
     o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
     o.proxy_protocol_timeout = 5s;
     o.tls_handshake_timeout = 5s;
-    running<guarded> r(o, {}, true);
-    auto result = smtp_test::run_command("python3 " SMTP_TEST_PYTHON_DIR "/proxy_then_tls.py " +
-                                             std::to_string(r.controller.port()),
-                                         20);
+    running<guarded> r(o, {}, smtp_test::loopback(true));
+    auto result = smtp_test::run_command(
+        "python3 " SMTP_TEST_PYTHON_DIR "/proxy_then_tls.py " + std::to_string(r.port()), 20);
     BOOST_TEST(result.exit_code == 0, result.output);
     BOOST_TEST(result.output.starts_with("220 mx.test "), result.output);
 }
@@ -252,8 +226,8 @@ BOOST_AUTO_TEST_CASE(tls_sessions_end_with_close_notify) {
     o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
     for (bool implicit : {false, true}) {
         BOOST_TEST_CONTEXT((implicit ? "SMTPS" : "STARTTLS")) {
-            running<guarded> r(o, {}, implicit);
-            test_client c(r.controller.port());
+            running<guarded> r(o, {}, smtp_test::loopback(implicit));
+            auto c = r.connected();
             if (implicit) {
                 c.start_tls();
                 BOOST_TEST(c.read_reply().starts_with("220 "));
@@ -267,10 +241,10 @@ BOOST_AUTO_TEST_CASE(tls_sessions_end_with_close_notify) {
         }
     }
     // openssl s_client, which reports a session cut short as "unexpected eof while reading".
-    running<guarded> smtps(o, {}, true);
+    running<guarded> smtps(o, {}, smtp_test::loopback(true));
     auto result = smtp_test::run_command(
         "sh -c \"printf 'QUIT\\r\\n' | openssl s_client -connect 127.0.0.1:" +
-            std::to_string(smtps.controller.port()) + " -quiet -ign_eof\"",
+            std::to_string(smtps.port()) + " -quiet -ign_eof\"",
         20);
     BOOST_TEST(result.output.find("221 Bye") != std::string::npos, result.output);
     BOOST_TEST(result.output.find("unexpected eof") == std::string::npos, result.output);
@@ -280,11 +254,11 @@ BOOST_AUTO_TEST_CASE(tls_refuses_cbc_suites_and_accepts_aead_ones) {
     const auto& certs = certificates::get();
     auto o = plain_options();
     o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
-    running<guarded> r(o, {}, true);
+    running<guarded> r(o, {}, smtp_test::loopback(true));
     auto handshake = [&](const char* cipher) {
         boost::asio::io_context io;
         boost::asio::ip::tcp::socket socket(io);
-        socket.connect({boost::asio::ip::make_address("127.0.0.1"), r.controller.port()});
+        socket.connect({boost::asio::ip::make_address("127.0.0.1"), r.port()});
         boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
         ::SSL_CTX_set_max_proto_version(ctx.native_handle(), TLS1_2_VERSION);
         ::SSL_CTX_set_cipher_list(ctx.native_handle(), cipher);

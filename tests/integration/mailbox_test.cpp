@@ -1,5 +1,6 @@
 #include <smtp/handlers/mailbox.hpp>
 
+#include "fixture.hpp"
 #include "python.hpp"
 #include "run_command.hpp"
 #include "smtpd_process.hpp"
@@ -8,8 +9,6 @@
 
 #include <smtp/client.hpp>
 #include <smtp/client/sendmail.hpp>
-#include <smtp/controller.hpp>
-#include <smtp/server.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -38,22 +37,12 @@ using smtp_test::names_in;
 using smtp_test::read_file;
 using smtp_test::run_command;
 using smtp_test::temp_dir;
+using smtp_test::test_options;
 using strings = std::vector<std::string>;
 
 namespace {
 
-using mailbox_server = smtp::controller<smtp::server<smtp::handlers::mailbox>>;
-
-struct running_mailbox {
-    mailbox_server controller;
-    explicit running_mailbox(const std::filesystem::path& dir)
-        : controller(smtp::handlers::mailbox(dir), {.hostname = "mx.test"}, {"127.0.0.1", 0}) {
-        controller.start();
-    }
-    smtp::send_result send(const std::string& content, strings rcpts = {"bart@example.com"}) {
-        return smtp::sendmail("127.0.0.1", controller.port(), "anne@example.com", rcpts, content);
-    }
-};
+using mailbox_server = smtp_test::running<smtp::handlers::mailbox>;
 
 // The X-Peer line names the client's port, which the test does not know: made comparable.
 std::string without_peer_port(std::string bytes) {
@@ -120,10 +109,10 @@ BOOST_AUTO_TEST_SUITE(mailbox)
 
 BOOST_AUTO_TEST_CASE(python_mailbox_reads_back_byte_exact) {
     temp_dir dir;
-    running_mailbox box(dir.path);
-    BOOST_TEST(box.send(sample, {"bart@example.com", "cate@example.com"}).data ==
+    mailbox_server box(test_options(), smtp::handlers::mailbox(dir.path));
+    BOOST_TEST(box.sendmail({"bart@example.com", "cate@example.com"}, sample).data ==
                smtp::reply::ok());
-    BOOST_TEST(box.send("Subject: second\r\n\r\nbody\r\n").sent());
+    BOOST_TEST(box.sendmail({"bart@example.com"}, "Subject: second\r\n\r\nbody\r\n").sent());
     auto python =
         run_command("python3 " SMTP_TEST_PYTHON_DIR "/maildir_dump.py " + dir.path.string());
     BOOST_TEST_REQUIRE(python.exit_code == 0, python.output);
@@ -161,8 +150,8 @@ BOOST_AUTO_TEST_CASE(same_file_as_aiosmtpd_mailbox) {
         return;
     }
     temp_dir ours, theirs;
-    running_mailbox box(ours.path);
-    BOOST_TEST_REQUIRE(box.send(sample, {"bart@example.com", "cate@example.com"}).sent());
+    mailbox_server box(test_options(), smtp::handlers::mailbox(ours.path));
+    BOOST_TEST_REQUIRE(box.sendmail({"bart@example.com", "cate@example.com"}, sample).sent());
     auto names = names_in(ours.path / "new");
     BOOST_TEST_REQUIRE(names.size() == 1u);
     std::string stored = read_file(ours.path / "new" / names[0]);
@@ -180,7 +169,7 @@ BOOST_AUTO_TEST_CASE(same_file_as_aiosmtpd_mailbox) {
 
 BOOST_AUTO_TEST_CASE(file_size_limit_gives_451_and_nothing_delivered) {
     temp_dir dir;
-    running_mailbox box(dir.path);
+    mailbox_server box(test_options(), smtp::handlers::mailbox(dir.path));
     // A process file-size limit makes write() fail with EFBIG, as a full disk fails it with
     // ENOSPC, without any privilege.
     rlimit saved{};
@@ -189,13 +178,14 @@ BOOST_AUTO_TEST_CASE(file_size_limit_gives_451_and_nothing_delivered) {
     rlimit small = saved;
     small.rlim_cur = 4096;
     ::setrlimit(RLIMIT_FSIZE, &small);
-    auto result = box.send("Subject: big\r\n\r\n" + lines_of_x(20000));
+    auto result = box.sendmail({"bart@example.com"}, "Subject: big\r\n\r\n" + lines_of_x(20000));
     ::setrlimit(RLIMIT_FSIZE, &saved);
     ::signal(SIGXFSZ, old_handler);
     BOOST_TEST(result.data ==
                (smtp::reply{451, "4.3.1 Requested action aborted: insufficient system storage"}));
     check_nothing_delivered(dir.path);
-    BOOST_TEST(box.send("Subject: small\r\n\r\nfits\r\n").sent()); // and it recovers
+    BOOST_TEST(box.sendmail({"bart@example.com"}, "Subject: small\r\n\r\nfits\r\n")
+                   .sent()); // and it recovers
 }
 
 BOOST_AUTO_TEST_CASE(full_disk_gives_451_and_nothing_delivered) {
@@ -205,12 +195,12 @@ BOOST_AUTO_TEST_CASE(full_disk_gives_451_and_nothing_delivered) {
         return;
     }
     auto dir = fs.dir.path / "Maildir";
-    running_mailbox box(dir);
-    auto result = box.send("Subject: big\r\n\r\n" + lines_of_x(200000));
+    mailbox_server box(test_options(), smtp::handlers::mailbox(dir));
+    auto result = box.sendmail({"bart@example.com"}, "Subject: big\r\n\r\n" + lines_of_x(200000));
     BOOST_TEST(result.data ==
                (smtp::reply{451, "4.3.1 Requested action aborted: insufficient system storage"}));
     check_nothing_delivered(dir);
-    BOOST_TEST(box.send("Subject: small\r\n\r\nfits\r\n").sent());
+    BOOST_TEST(box.sendmail({"bart@example.com"}, "Subject: small\r\n\r\nfits\r\n").sent());
 }
 
 BOOST_AUTO_TEST_CASE(read_only_directory_gives_451_and_nothing_delivered) {
@@ -233,8 +223,8 @@ BOOST_AUTO_TEST_CASE(read_only_directory_gives_451_and_nothing_delivered) {
         smtp::handlers::detail::make_maildir(dir);
         BOOST_TEST_REQUIRE(fs->make_read_only());
     }
-    running_mailbox box(dir);
-    auto result = box.send("Subject: x\r\n\r\ny\r\n");
+    mailbox_server box(test_options(), smtp::handlers::mailbox(dir));
+    auto result = box.sendmail({"bart@example.com"}, "Subject: x\r\n\r\ny\r\n");
     BOOST_TEST(result.data ==
                (smtp::reply{451, "4.3.0 Requested action aborted: local error in processing"}));
     check_nothing_delivered(dir);

@@ -1,7 +1,7 @@
 #include <smtp/handlers/relay.hpp>
 
 #include "certificates.hpp"
-#include "refusing_rules.hpp"
+#include "fixture.hpp"
 #include "run_command.hpp"
 #include "scripted_server.hpp"
 #include "smtpd_process.hpp"
@@ -19,7 +19,6 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,73 +35,40 @@ using strings = std::vector<std::string>;
 
 namespace {
 
-struct relayed {
-    std::string mail_from;
-    strings rcpt_tos;
-    std::string content;
-    std::string helo;
-    bool tls = false;
-    bool authenticated = false;
-};
-
-// The upstream: "refuse*" recipients get 550, "later*" 451; a sender "blocked@*" gets 550; a
-// message saying "too-big" gets 552. It accepts user/secret.
-struct upstream_handler : smtp_test::refusing_rules {
-    std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
-    std::shared_ptr<std::vector<relayed>> messages = std::make_shared<std::vector<relayed>>();
-
-    smtp::reply handle_DATA(smtp::connection&, smtp::session& s, smtp::envelope<>& env) {
+// The upstream: smtp_test::refusing_rules ("refuse*" recipients get 550, "later*" 451, a sender
+// "blocked@*" 550; logins user/secret); a message saying "too-big" gets 552. It records the rest.
+struct upstream_handler : smtp_test::refusing_rules, smtp_test::recorder {
+    upstream_handler() { data_reply = {250, "2.0.0 Relayed"}; }
+    smtp::reply handle_DATA(smtp::connection& conn, smtp::session& s, smtp::envelope<>& env) {
         if (env.original_content.find("too-big") != std::string::npos)
             return {552, "5.3.4 Message too big for system"};
-        std::lock_guard lock(*mutex);
-        messages->push_back({env.mail_from, env.rcpt_tos, env.original_content, s.host_name,
-                             s.ssl.has_value(), s.authenticated});
-        return {250, "2.0.0 Relayed"};
-    }
-    smtp::auth_result authenticate(smtp::connection&, smtp::session&, smtp::envelope<>&,
-                                   std::string_view, const smtp::login_password& lp) {
-        if (lp.login == "user" && lp.password == "secret") return smtp::auth_result::accept();
-        return smtp::auth_result::reject();
-    }
-    std::vector<relayed> snapshot() const {
-        std::lock_guard lock(*mutex);
-        return *messages;
+        return recorder::handle_DATA(conn, s, env);
     }
 };
 
-struct upstream {
-    smtp::controller<smtp::server<upstream_handler>> controller;
-    explicit upstream(smtp::options o = {.hostname = "upstream.test"})
-        : controller({}, std::move(o), {"127.0.0.1", 0}) {
-        controller.start();
-    }
-    std::vector<relayed> messages() { return controller.handler().snapshot(); }
-};
+using upstream = smtp_test::running<upstream_handler>;
+using relay_server = smtp_test::running<smtp::handlers::relay>;
 
-struct proxy_server {
-    smtp::controller<smtp::server<smtp::handlers::relay>> controller;
-    explicit proxy_server(std::uint16_t upstream_port, smtp::handlers::relay_options o = {})
-        : controller(smtp::handlers::relay("127.0.0.1", upstream_port, std::move(o)),
-                     {.hostname = "proxy.test"}, {"127.0.0.1", 0}) {
-        controller.start();
-    }
-    smtp::send_result send(const strings& rcpts,
-                           const std::string& content = "Subject: hi\r\n\r\nbody\r\n",
-                           const std::string& from = "anne@example.com") {
-        return smtp::sendmail("127.0.0.1", controller.port(), from, rcpts, content);
-    }
-};
+smtp::options upstream_options() {
+    return {.hostname = "upstream.test"};
+}
+
+// The Proxy handler, relaying to 127.0.0.1:`upstream_port`.
+relay_server relay_to(std::uint16_t upstream_port, smtp::handlers::relay_options o = {}) {
+    return relay_server({.hostname = "proxy.test"},
+                        smtp::handlers::relay("127.0.0.1", upstream_port, std::move(o)));
+}
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(proxy)
+BOOST_AUTO_TEST_SUITE(relay)
 
 BOOST_AUTO_TEST_CASE(relays_with_x_peer_and_the_same_envelope) {
-    upstream up;
-    proxy_server p(up.controller.port());
-    auto result = p.send({"bart@example.com", "cate@example.com"});
+    upstream up(upstream_options());
+    auto p = relay_to(up.port());
+    auto result = p.sendmail({"bart@example.com", "cate@example.com"});
     BOOST_TEST(result.data == smtp::reply::ok());
-    auto messages = up.messages();
+    auto messages = up.handler().deliveries();
     BOOST_TEST_REQUIRE(messages.size() == 1u);
     BOOST_TEST(messages[0].mail_from == "anne@example.com");
     BOOST_TEST(messages[0].rcpt_tos == (strings{"bart@example.com", "cate@example.com"}));
@@ -111,51 +77,51 @@ BOOST_AUTO_TEST_CASE(relays_with_x_peer_and_the_same_envelope) {
 }
 
 BOOST_AUTO_TEST_CASE(null_sender_and_dots_survive_the_relay) {
-    upstream up;
-    proxy_server p(up.controller.port());
-    BOOST_TEST(p.send({"bart@example.com"}, "Subject: x\r\n\r\n.\r\n..two\r\n", "<>").sent());
-    auto messages = up.messages();
+    upstream up(upstream_options());
+    auto p = relay_to(up.port());
+    BOOST_TEST(p.sendmail({"bart@example.com"}, "Subject: x\r\n\r\n.\r\n..two\r\n", "<>").sent());
+    auto messages = up.handler().deliveries();
     BOOST_TEST_REQUIRE(messages.size() == 1u);
     BOOST_TEST(messages[0].mail_from == "<>");
     BOOST_TEST(messages[0].content == "Subject: x\r\nX-Peer: 127.0.0.1\r\n\r\n.\r\n..two\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(some_refused_gives_250_counting_them) {
-    upstream up;
-    proxy_server p(up.controller.port());
-    auto result = p.send({"bart@example.com", "refuse@example.com"});
+    upstream up(upstream_options());
+    auto p = relay_to(up.port());
+    auto result = p.sendmail({"bart@example.com", "refuse@example.com"});
     BOOST_TEST(result.data == (smtp::reply{250, "OK (1 of 2 recipients refused upstream)"}));
-    BOOST_TEST(up.messages().at(0).rcpt_tos == strings{"bart@example.com"});
+    BOOST_TEST(up.handler().deliveries().at(0).rcpt_tos == strings{"bart@example.com"});
 }
 
 BOOST_AUTO_TEST_CASE(all_refused_permanently_gives_554) {
-    upstream up;
-    proxy_server p(up.controller.port());
-    auto result = p.send({"refuse1@example.com", "refuse2@example.com"});
+    upstream up(upstream_options());
+    auto p = relay_to(up.port());
+    auto result = p.sendmail({"refuse1@example.com", "refuse2@example.com"});
     BOOST_TEST(result.data == (smtp::reply{554, "5.1.1 No such user"}));
-    BOOST_TEST(up.messages().empty());
+    BOOST_TEST(up.handler().deliveries().empty());
 }
 
 BOOST_AUTO_TEST_CASE(all_refused_with_a_temporary_one_gives_451) {
-    upstream up;
-    proxy_server p(up.controller.port());
-    auto result = p.send({"refuse@example.com", "later@example.com"});
+    upstream up(upstream_options());
+    auto p = relay_to(up.port());
+    auto result = p.sendmail({"refuse@example.com", "later@example.com"});
     BOOST_TEST(result.data == (smtp::reply{451, "4.2.0 Try later"}));
 }
 
 BOOST_AUTO_TEST_CASE(refused_sender_and_message_pass_through) {
-    upstream up;
-    proxy_server p(up.controller.port());
-    BOOST_TEST(p.send({"bart@example.com"}, "x\r\n", "blocked@example.com").data ==
+    upstream up(upstream_options());
+    auto p = relay_to(up.port());
+    BOOST_TEST(p.sendmail({"bart@example.com"}, "x\r\n", "blocked@example.com").data ==
                (smtp::reply{550, "5.7.1 Sender blocked"}));
-    BOOST_TEST(p.send({"bart@example.com"}, "too-big\r\n").data ==
+    BOOST_TEST(p.sendmail({"bart@example.com"}, "too-big\r\n").data ==
                (smtp::reply{552, "5.3.4 Message too big for system"}));
-    BOOST_TEST(up.messages().empty());
+    BOOST_TEST(up.handler().deliveries().empty());
 }
 
 BOOST_AUTO_TEST_CASE(upstream_down_gives_451) {
-    proxy_server p(smtp_test::free_port());
-    BOOST_TEST(p.send({"bart@example.com"}).data ==
+    auto p = relay_to(smtp_test::free_port());
+    BOOST_TEST(p.sendmail({"bart@example.com"}).data ==
                (smtp::reply{451, "4.4.1 Upstream server unavailable, try again later"}));
 }
 
@@ -163,19 +129,19 @@ BOOST_AUTO_TEST_CASE(silent_upstream_times_out_with_451) {
     smtp_test::scripted_server silent({smtp_test::scripted_server::pause()});
     smtp::handlers::relay_options o;
     o.client.timeout = std::chrono::milliseconds(200);
-    proxy_server p(silent.port(), o);
-    BOOST_TEST(p.send({"bart@example.com"}).data.code == 451);
+    auto p = relay_to(silent.port(), o);
+    BOOST_TEST(p.sendmail({"bart@example.com"}).data.code == 451);
 }
 
 BOOST_AUTO_TEST_CASE(upstream_refusing_the_session) {
     upstream up({.hostname = "upstream.test", .auth_required = true});
-    proxy_server p(up.controller.port()); // no credentials: the upstream refuses MAIL
-    BOOST_TEST(p.send({"bart@example.com"}).data ==
+    auto p = relay_to(up.port()); // no credentials: the upstream refuses MAIL
+    BOOST_TEST(p.sendmail({"bart@example.com"}).data ==
                (smtp::reply{554, "5.7.0 Authentication required"}));
     smtp::handlers::relay_options wrong;
     wrong.credentials = smtp::login_password{"user", "wrong"};
-    proxy_server q(up.controller.port(), wrong); // AUTH not offered without TLS
-    BOOST_TEST(q.send({"bart@example.com"}).data ==
+    auto q = relay_to(up.port(), wrong); // AUTH not offered without TLS
+    BOOST_TEST(q.sendmail({"bart@example.com"}).data ==
                (smtp::reply{451, "4.4.0 Upstream session failed, try again later"}));
 }
 
@@ -191,9 +157,9 @@ BOOST_AUTO_TEST_CASE(starttls_and_auth_to_the_upstream) {
                                     .require_tls = true,
                                     .credentials = smtp::login_password{"user", "secret"},
                                     .helo_name = "relay.test"};
-    proxy_server p(up.controller.port(), o);
-    BOOST_TEST(p.send({"bart@example.com"}).data == smtp::reply::ok());
-    auto messages = up.messages();
+    auto p = relay_to(up.port(), o);
+    BOOST_TEST(p.sendmail({"bart@example.com"}).data == smtp::reply::ok());
+    auto messages = up.handler().deliveries();
     BOOST_TEST_REQUIRE(messages.size() == 1u);
     BOOST_TEST(messages[0].tls);
     BOOST_TEST(messages[0].authenticated);
@@ -201,11 +167,11 @@ BOOST_AUTO_TEST_CASE(starttls_and_auth_to_the_upstream) {
 }
 
 BOOST_AUTO_TEST_CASE(requiring_tls_from_an_upstream_without_it_gives_451) {
-    upstream up;
+    upstream up(upstream_options());
     auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
-    proxy_server p(up.controller.port(), {.tls = tls, .require_tls = true});
-    BOOST_TEST(p.send({"bart@example.com"}).data.code == 451);
-    BOOST_TEST(up.messages().empty());
+    auto p = relay_to(up.port(), {.tls = tls, .require_tls = true});
+    BOOST_TEST(p.sendmail({"bart@example.com"}).data.code == 451);
+    BOOST_TEST(up.handler().deliveries().empty());
 }
 
 // Other connections go on while one relays: the relay is asynchronous.
@@ -213,8 +179,8 @@ BOOST_AUTO_TEST_CASE(a_slow_upstream_does_not_hold_up_other_clients) {
     smtp_test::scripted_server slow({smtp_test::scripted_server::pause()});
     smtp::handlers::relay_options o;
     o.client.timeout = std::chrono::seconds(5);
-    proxy_server p(slow.port(), o);
-    std::thread relaying([&] { p.send({"bart@example.com"}); });
+    auto p = relay_to(slow.port(), o);
+    std::thread relaying([&] { p.sendmail({"bart@example.com"}); });
     std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the relay is waiting now
     auto started = std::chrono::steady_clock::now();
     boost::asio::io_context io;
@@ -222,7 +188,7 @@ BOOST_AUTO_TEST_CASE(a_slow_upstream_does_not_hold_up_other_clients) {
         io,
         [&]() -> boost::asio::awaitable<smtp::reply> {
             smtp::client c(co_await boost::asio::this_coro::executor);
-            co_await c.connect("127.0.0.1", p.controller.port());
+            co_await c.connect("127.0.0.1", p.port());
             co_await c.ehlo("other.test");
             co_return co_await c.quit();
         },
@@ -248,12 +214,13 @@ BOOST_AUTO_TEST_CASE(smtpd_proxy_from_the_command_line) {
                std::string::npos);
 
     // And it relays: smtpd -c Proxy 127.0.0.1 <upstream>.
-    upstream up;
-    smtp_test::smtpd_process smtpd(
-        SMTPD_PATH, {"-c", "Proxy", "127.0.0.1", std::to_string(up.controller.port())});
+    upstream up(upstream_options());
+    smtp_test::smtpd_process smtpd(SMTPD_PATH,
+                                   {"-c", "Proxy", "127.0.0.1", std::to_string(up.port())});
     auto result = smtpd.sendmail("Subject: via smtpd\r\n\r\nhi\r\n");
     BOOST_TEST(result.data == smtp::reply::ok());
-    BOOST_TEST(up.messages().at(0).content.find("X-Peer: 127.0.0.1\r\n") != std::string::npos);
+    BOOST_TEST(up.handler().deliveries().at(0).content.find("X-Peer: 127.0.0.1\r\n") !=
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,8 +1,6 @@
 #include <smtp/server.hpp>
 
-#include "test_client.hpp"
-
-#include <smtp/controller.hpp>
+#include "fixture.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,51 +19,14 @@ using smtp_test::test_client;
 
 namespace {
 
-smtp::options test_options() {
-    smtp::options o;
-    o.hostname = "mx.test";
-    return o;
-}
+using smtp_test::running;
+using smtp_test::test_options;
 
 const std::string ehlo_reply = "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n";
 
-struct delivered_message {
-    std::string mail_from;
-    std::vector<std::string> rcpt_tos;
-    std::string content;
-    std::string peer_host;
-};
-
-// Records what handle_DATA saw; the hooks run on the controller's thread.
-struct recorder {
-    std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
-    std::shared_ptr<std::vector<delivered_message>> messages =
-        std::make_shared<std::vector<delivered_message>>();
-
-    smtp::reply handle_DATA(smtp::connection&, smtp::session& s, smtp::envelope<>& env) {
-        std::lock_guard lock(*mutex);
-        messages->push_back({env.mail_from, env.rcpt_tos, std::string(env.content), s.peer.host});
-        return {250, "2.0.0 Queued"};
-    }
-
-    std::vector<delivered_message> snapshot() const {
-        std::lock_guard lock(*mutex);
-        return *messages;
-    }
-};
-
-template <class Handler>
-struct running {
-    smtp::controller<smtp::server<Handler>> controller;
-    explicit running(Handler h = {}, smtp::options o = test_options())
-        : controller(std::move(h), std::move(o), {"127.0.0.1", 0}) {
-        controller.start();
-    }
-    test_client connect() {
-        test_client c(controller.port());
-        BOOST_TEST_REQUIRE(c.read_reply().starts_with("220 mx.test "));
-        return c;
-    }
+// Records what handle_DATA saw and answers it "Queued"; the hooks run on the controller's thread.
+struct queued : smtp_test::recorder {
+    queued() { data_reply = {250, "2.0.0 Queued"}; }
 };
 
 void send_message(test_client& c) {
@@ -80,13 +41,13 @@ void send_message(test_client& c) {
 BOOST_AUTO_TEST_SUITE(server)
 
 BOOST_AUTO_TEST_CASE(transaction_reaches_handle_DATA) {
-    running<recorder> r;
-    auto c = r.connect();
+    running<queued> r;
+    auto c = r.greeted();
     send_message(c);
     BOOST_TEST(c.command("Subject: hi\r\n\r\nbody\r\n..dot\r\n.") == "250 2.0.0 Queued\r\n");
     BOOST_TEST(c.command("QUIT") == "221 Bye\r\n");
     BOOST_TEST(c.closed_by_server());
-    auto messages = r.controller.handler().snapshot();
+    auto messages = r.handler().deliveries();
     BOOST_TEST_REQUIRE(messages.size() == 1u);
     BOOST_TEST(messages[0].mail_from == "a@example.com");
     BOOST_TEST(messages[0].rcpt_tos == std::vector<std::string>{"b@example.com"});
@@ -95,15 +56,15 @@ BOOST_AUTO_TEST_CASE(transaction_reaches_handle_DATA) {
 }
 
 BOOST_AUTO_TEST_CASE(pipelined_batch_answered_in_order) {
-    running<recorder> r;
-    auto c = r.connect();
+    running<queued> r;
+    auto c = r.greeted();
     c.send("EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nRCPT TO:<g@h.i>\r\nDATA\r\n"
            "hello\r\n.\r\nNOOP\r\nQUIT\r\n");
     std::string all = c.read_to_end();
     BOOST_TEST(all == ehlo_reply + "250 OK\r\n250 OK\r\n250 OK\r\n"
                                    "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Queued\r\n"
                                    "250 OK\r\n221 Bye\r\n");
-    BOOST_TEST(r.controller.handler().snapshot().at(0).rcpt_tos.size() == 2u);
+    BOOST_TEST(r.handler().deliveries().at(0).rcpt_tos.size() == 2u);
 }
 
 // A handler of coroutine hooks, one of which waits on a timer before it answers.
@@ -126,7 +87,7 @@ struct coroutine_hooks {
 
 BOOST_AUTO_TEST_CASE(coroutine_hooks_are_awaited) {
     running<coroutine_hooks> r;
-    auto c = r.connect();
+    auto c = r.greeted();
     c.command("EHLO x");
     c.command("MAIL FROM:<a@b.c>");
     BOOST_TEST(c.command("RCPT TO:<x@elsewhere.org>") == "550 5.7.1 Relaying denied\r\n");
@@ -163,7 +124,7 @@ struct ehlo_lines {
 
 BOOST_AUTO_TEST_CASE(ehlo_hook_push_form) {
     running<ehlo_push> r;
-    auto c = r.connect();
+    auto c = r.greeted();
     BOOST_TEST(c.command("EHLO x") ==
                "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250-XFOO\r\n250 HELP\r\n");
     // The hook did not set host_name and accepted the greeting: the session is greeted anyway.
@@ -172,7 +133,7 @@ BOOST_AUTO_TEST_CASE(ehlo_hook_push_form) {
 
 BOOST_AUTO_TEST_CASE(issue_280_ehlo_hook_output_normalised) {
     running<ehlo_lines> r;
-    auto c = r.connect();
+    auto c = r.greeted();
     BOOST_TEST(c.command("EHLO x") == "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n"
                                       "250-HELP\r\n250 XBAR\r\n");
     BOOST_TEST(c.command("NOOP") == "250 custom:x\r\n");
@@ -194,7 +155,7 @@ struct failing_hooks {
 
 BOOST_AUTO_TEST_CASE(hook_failures_get_clear_replies) {
     running<failing_hooks> r;
-    auto c = r.connect();
+    auto c = r.greeted();
     BOOST_TEST(c.command("NOOP") == "451 Error: the handler gave no reply\r\n");
     BOOST_TEST(c.command("NOOP throw") == "500 Error: (std::invalid_argument) kaboom\r\n");
     BOOST_TEST(c.command("NOOP reply") == "421 4.3.2 Going away\r\n");
@@ -216,7 +177,7 @@ struct with_exception_hook : failing_hooks {
 
 BOOST_AUTO_TEST_CASE(handle_exception_answers_for_hooks) {
     running<with_exception_hook> r;
-    auto c = r.connect();
+    auto c = r.greeted();
     BOOST_TEST(c.command("NOOP throw") == "451 4.3.0 Sorry: kaboom\r\n");
     BOOST_TEST(c.command("NOOP int") == "451 4.3.0 Sorry: unknown exception\r\n");
     send_message(c);
@@ -229,8 +190,8 @@ struct no_hooks {};
 BOOST_AUTO_TEST_CASE(idle_timeout_sends_421_and_closes) {
     auto opts = test_options();
     opts.timeout = std::chrono::milliseconds(300);
-    running<no_hooks> r({}, opts);
-    auto c = r.connect();
+    running<no_hooks> r(opts);
+    auto c = r.greeted();
     BOOST_TEST(c.command("NOOP") == "250 OK\r\n");
     auto start = std::chrono::steady_clock::now();
     BOOST_TEST(c.read_reply() == "421 4.4.2 mx.test Error: timeout exceeded\r\n");
@@ -242,8 +203,8 @@ BOOST_AUTO_TEST_CASE(idle_timeout_sends_421_and_closes) {
 BOOST_AUTO_TEST_CASE(idle_timeout_not_reset_by_partial_line) {
     auto opts = test_options();
     opts.timeout = std::chrono::milliseconds(400);
-    running<no_hooks> r({}, opts);
-    auto c = r.connect();
+    running<no_hooks> r(opts);
+    auto c = r.greeted();
     for (char ch : std::string("NOOP")) {
         c.send(std::string(1, ch));
         std::this_thread::sleep_for(std::chrono::milliseconds(150));
@@ -255,15 +216,15 @@ BOOST_AUTO_TEST_CASE(idle_timeout_not_reset_by_partial_line) {
 BOOST_AUTO_TEST_CASE(timeout_rearmed_while_data_flows) {
     auto opts = test_options();
     opts.timeout = std::chrono::milliseconds(300);
-    running<recorder> r({}, opts);
-    auto c = r.connect();
+    running<queued> r(opts);
+    auto c = r.greeted();
     send_message(c);
     for (int i = 0; i < 8; ++i) {
         c.send("line " + std::to_string(i) + "\r\n");
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     BOOST_TEST(c.command(".") == "250 2.0.0 Queued\r\n");
-    BOOST_TEST(r.controller.handler().snapshot().at(0).content.starts_with("line 0\r\n"));
+    BOOST_TEST(r.handler().deliveries().at(0).content.starts_with("line 0\r\n"));
 }
 
 // A hook slower than the timeout is the server's business, not the client's: not cut off.
@@ -280,16 +241,16 @@ struct slow_hook {
 BOOST_AUTO_TEST_CASE(timeout_spares_slow_hooks) {
     auto opts = test_options();
     opts.timeout = std::chrono::milliseconds(300);
-    running<slow_hook> r({}, opts);
-    auto c = r.connect();
+    running<slow_hook> r(opts);
+    auto c = r.greeted();
     BOOST_TEST(c.command("NOOP") == "250 slow\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(data_over_size_limit_drained_and_session_survives) {
     auto opts = test_options();
     opts.data_size_limit = 1000;
-    running<recorder> r({}, opts);
-    auto c = r.connect();
+    running<queued> r(opts);
+    auto c = r.greeted();
     c.command("EHLO x");
     c.command("MAIL FROM:<a@b.c>");
     c.command("RCPT TO:<d@e.f>");
@@ -299,13 +260,13 @@ BOOST_AUTO_TEST_CASE(data_over_size_limit_drained_and_session_survives) {
         c.send(line + "\r\n");
     BOOST_TEST(c.command(".") == "552 Error: Too much mail data\r\n");
     BOOST_TEST(c.command("NOOP") == "250 OK\r\n");
-    BOOST_TEST(r.controller.handler().snapshot().empty());
+    BOOST_TEST(r.handler().deliveries().empty());
 }
 
 // A 10 MiB line without LF: one reply once the line ends, nothing buffered meanwhile.
 BOOST_AUTO_TEST_CASE(huge_command_line_one_reply) {
     running<no_hooks> r;
-    auto c = r.connect();
+    auto c = r.greeted();
     std::string chunk(1 << 20, 'A');
     for (int i = 0; i < 10; ++i)
         c.send(chunk);
@@ -315,48 +276,40 @@ BOOST_AUTO_TEST_CASE(huge_command_line_one_reply) {
 }
 
 // The optional trace hook sees the raw conversation, in order.
-struct tracer {
-    std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
-    std::shared_ptr<std::string> log = std::make_shared<std::string>();
-    void trace(const smtp::connection&, smtp::trace_event event, std::string_view bytes) {
-        static constexpr const char* names[] = {"connected", "command", "data", "reply", "closed"};
-        std::lock_guard lock(*mutex);
-        log->append(names[int(event)]).append(":").append(bytes).append("|");
-    }
-};
-
 BOOST_AUTO_TEST_CASE(trace_hook_sees_conversation) {
-    running<tracer> r;
+    running<smtp_test::recorder> r;
     {
-        auto c = r.connect();
+        auto c = r.greeted();
         send_message(c);
         BOOST_TEST(c.command("hi\r\n.") == "250 OK\r\n");
         BOOST_TEST(c.command("QUIT") == "221 Bye\r\n");
         BOOST_TEST(c.closed_by_server());
     }
     r.controller.stop();
-    BOOST_TEST(*r.controller.handler().log ==
-               "connected:|reply:220 mx.test ESMTP smtp " SMTP_VERSION_STRING "\r\n|"
-               "command:EHLO client\r\n|reply:" +
-                   ehlo_reply +
-                   "|"
-                   "command:MAIL FROM:<a@example.com>\r\n|reply:250 OK\r\n|"
-                   "command:RCPT TO:<b@example.com>\r\n|reply:250 OK\r\n|"
-                   "command:DATA\r\n|reply:354 End data with <CR><LF>.<CR><LF>\r\n|"
-                   "data:hi\r\n.\r\n|reply:250 OK\r\n|"
-                   "command:QUIT\r\n|reply:221 Bye\r\n|closed:|");
+    std::string log;
+    for (const auto& event : r.handler().events())
+        log.append(event).append("|");
+    BOOST_TEST(log == "connected:|reply:220 mx.test ESMTP smtp " SMTP_VERSION_STRING "\r\n|"
+                      "command:EHLO client\r\n|reply:" +
+                          ehlo_reply +
+                          "|"
+                          "command:MAIL FROM:<a@example.com>\r\n|reply:250 OK\r\n|"
+                          "command:RCPT TO:<b@example.com>\r\n|reply:250 OK\r\n|"
+                          "command:DATA\r\n|reply:354 End data with <CR><LF>.<CR><LF>\r\n|"
+                          "data:hi\r\n.\r\n|reply:250 OK\r\n|"
+                          "command:QUIT\r\n|reply:221 Bye\r\n|closed:|");
 }
 
 BOOST_AUTO_TEST_CASE(many_sessions_at_once) {
-    running<recorder> r;
+    running<queued> r;
     std::vector<test_client> clients;
     for (int i = 0; i < 50; ++i)
-        clients.push_back(r.connect());
+        clients.push_back(r.greeted());
     for (auto& c : clients)
         send_message(c);
     for (auto& c : clients)
         BOOST_TEST(c.command("hello\r\n.") == "250 2.0.0 Queued\r\n");
-    BOOST_TEST(r.controller.handler().snapshot().size() == 50u);
+    BOOST_TEST(r.handler().deliveries().size() == 50u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

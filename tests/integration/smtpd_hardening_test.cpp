@@ -4,6 +4,7 @@
 // --proxy-trusted networks, and the -d trace after a PROXY header.
 #include <boost/test/unit_test.hpp>
 
+#include "fixture.hpp"
 #include "smtpd_process.hpp"
 #include "temp_dir.hpp"
 #include "test_client.hpp"
@@ -27,6 +28,7 @@
 namespace {
 
 using namespace std::chrono_literals;
+using smtp_test::plain_response;
 using smtp_test::temp_dir;
 using smtp_test::test_client;
 
@@ -43,12 +45,6 @@ struct server_process : smtp_test::smtpd_process {
 
 bool contains(const std::string& text, std::string_view part) {
     return text.find(part) != std::string::npos;
-}
-
-std::string plain_response(std::string_view user, std::string_view password) {
-    std::string raw;
-    raw.append(1, '\0').append(user).append(1, '\0').append(password);
-    return smtp::detail::base64_encode(raw);
 }
 
 /// `password` hashed by the system's crypt(3) with a new salt of the method `prefix` ("$y$").

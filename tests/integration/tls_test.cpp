@@ -1,10 +1,7 @@
 #include <smtp/tls.hpp>
 
 #include "certificates.hpp"
-#include "test_client.hpp"
-
-#include <smtp/controller.hpp>
-#include <smtp/server.hpp>
+#include "fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -21,8 +18,7 @@ namespace {
 
 smtp::options tls_options() {
     const auto& certs = certificates::get();
-    smtp::options o;
-    o.hostname = "mx.test";
+    smtp::options o = smtp_test::test_options();
     o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
     return o;
 }
@@ -47,34 +43,25 @@ struct tls_facts {
     }
 };
 
-template <class Handler = tls_facts>
-struct running {
-    smtp::controller<smtp::server<Handler>> controller;
-    explicit running(smtp::options o = tls_options(), bool implicit = false, Handler h = {})
-        : controller(std::move(h), std::move(o), {"127.0.0.1", 0, implicit}) {
-        controller.start();
-    }
-    test_client connect() {
-        test_client c(controller.port());
-        BOOST_TEST_REQUIRE(c.read_reply().starts_with("220 mx.test "));
-        return c;
-    }
-    test_client upgraded(const std::string& sni = {}) {
-        auto c = connect();
-        BOOST_TEST_REQUIRE(c.command("EHLO x") == plain_ehlo);
-        BOOST_TEST_REQUIRE(c.command("STARTTLS") == "220 Ready to start TLS\r\n");
-        c.start_tls(sni);
-        return c;
-    }
-};
+using tls_server = smtp_test::running<tls_facts>;
+
+// Connected, greeted, EHLO'd in plaintext, and upgraded by STARTTLS.
+template <class Handler>
+test_client upgraded(smtp_test::running<Handler>& r, const std::string& sni = {}) {
+    auto c = r.greeted();
+    BOOST_TEST_REQUIRE(c.command("EHLO x") == plain_ehlo);
+    BOOST_TEST_REQUIRE(c.command("STARTTLS") == "220 Ready to start TLS\r\n");
+    c.start_tls(sni);
+    return c;
+}
 
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(tls)
 
 BOOST_AUTO_TEST_CASE(starttls_upgrades_and_offers_auth) {
-    running r;
-    auto c = r.upgraded();
+    tls_server r(tls_options());
+    auto c = upgraded(r);
     BOOST_TEST(c.command("EHLO x") == tls_ehlo); // no STARTTLS, and AUTH now
     BOOST_TEST(c.command("NOOP").starts_with("250 TLSv1."));
     BOOST_TEST(c.command("AUTH PLAIN AGFsaWNlAHNlY3JldA==") ==
@@ -88,8 +75,8 @@ BOOST_AUTO_TEST_CASE(starttls_upgrades_and_offers_auth) {
 
 // RFC 3207 §4.2: everything known before TLS is forgotten; the client must greet again.
 BOOST_AUTO_TEST_CASE(starttls_starts_a_new_session) {
-    running r;
-    auto c = r.connect();
+    tls_server r(tls_options());
+    auto c = r.greeted();
     c.command("EHLO x");
     BOOST_TEST(c.command("MAIL FROM:<a@b.c>") == "250 OK\r\n");
     BOOST_TEST(c.command("STARTTLS") == "220 Ready to start TLS\r\n");
@@ -101,8 +88,8 @@ BOOST_AUTO_TEST_CASE(starttls_starts_a_new_session) {
 
 // CVE-2024-34083: commands pipelined after STARTTLS in plaintext must never run.
 BOOST_AUTO_TEST_CASE(cve_2024_34083_starttls_command_injection) {
-    running r;
-    auto c = r.connect();
+    tls_server r(tls_options());
+    auto c = r.greeted();
     c.command("EHLO x");
     c.send("STARTTLS\r\nEHLO evil\r\nMAIL FROM:<evil@example.com>\r\n");
     BOOST_TEST(c.read_reply() == "220 Ready to start TLS\r\n");
@@ -114,8 +101,8 @@ BOOST_AUTO_TEST_CASE(cve_2024_34083_starttls_command_injection) {
 }
 
 BOOST_AUTO_TEST_CASE(starttls_inside_tls_refused) {
-    running r;
-    auto c = r.upgraded();
+    tls_server r(tls_options());
+    auto c = upgraded(r);
     BOOST_TEST(c.command("STARTTLS") == "503 5.5.1 Error: TLS already active\r\n");
     BOOST_TEST(c.command("NOOP").starts_with("250 TLSv1."));
 }
@@ -123,13 +110,13 @@ BOOST_AUTO_TEST_CASE(starttls_inside_tls_refused) {
 BOOST_AUTO_TEST_CASE(starttls_without_context_or_with_argument) {
     smtp::options o;
     o.hostname = "mx.test";
-    running r(o);
-    auto c = r.connect();
+    tls_server r(o);
+    auto c = r.greeted();
     BOOST_TEST(c.command("EHLO x") ==
                "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n");
     BOOST_TEST(c.command("STARTTLS") == "454 TLS not available\r\n");
-    running t;
-    auto d = t.connect();
+    tls_server t(tls_options());
+    auto d = t.greeted();
     BOOST_TEST(d.command("STARTTLS now") == "501 Syntax: STARTTLS\r\n");
     BOOST_TEST(d.command("HELP") ==
                "250 Supported commands: AUTH DATA EHLO HELO HELP MAIL NOOP QUIT RCPT RSET "
@@ -139,8 +126,8 @@ BOOST_AUTO_TEST_CASE(starttls_without_context_or_with_argument) {
 BOOST_AUTO_TEST_CASE(require_starttls_blocks_until_tls) {
     auto o = tls_options();
     o.require_starttls = true;
-    running r(o);
-    auto c = r.connect();
+    tls_server r(o);
+    auto c = r.greeted();
     const std::string must = "530 Must issue a STARTTLS command first\r\n";
     BOOST_TEST(c.command("HELO x") == must);
     BOOST_TEST(c.command("EHLO x") == plain_ehlo);
@@ -160,8 +147,8 @@ struct refuses_tls : tls_facts {
 };
 
 BOOST_AUTO_TEST_CASE(handle_starttls_false_refuses_commands) {
-    running<refuses_tls> r;
-    auto c = r.upgraded();
+    smtp_test::running<refuses_tls> r(tls_options());
+    auto c = upgraded(r);
     const std::string refused = "554 Command refused due to lack of security\r\n";
     BOOST_TEST(c.command("EHLO x") == refused);
     BOOST_TEST(c.command("NOOP") == refused);
@@ -169,8 +156,8 @@ BOOST_AUTO_TEST_CASE(handle_starttls_false_refuses_commands) {
 }
 
 BOOST_AUTO_TEST_CASE(issue_274_smtps_offers_auth_and_sets_session_ssl) {
-    running r(tls_options(), true);
-    test_client c(r.controller.port());
+    tls_server r(tls_options(), {}, smtp_test::loopback(true));
+    auto c = r.connected();
     c.start_tls();
     BOOST_TEST(c.read_reply().starts_with("220 mx.test "));
     BOOST_TEST(c.command("EHLO x") == tls_ehlo); // AUTH offered (aiosmtpd: not under SMTPS)
@@ -184,13 +171,13 @@ BOOST_AUTO_TEST_CASE(sni_chooses_certificate) {
     const auto& certs = certificates::get();
     auto o = tls_options();
     o.tls->add_sni("Other.Test", certs.other_cert, certs.other_key);
-    running r(o);
-    auto c = r.upgraded("other.test");
+    tls_server r(o);
+    auto c = upgraded(r, "other.test");
     BOOST_TEST(c.server_certificate_subject() == "/CN=other.test");
     BOOST_TEST(c.command("NOOP") == "250 TLSv1.3 sni=other.test peer=none verified=no\r\n");
-    auto d = r.upgraded("unknown.test");
+    auto d = upgraded(r, "unknown.test");
     BOOST_TEST(d.server_certificate_subject() == "/CN=mx.test");
-    auto e = r.upgraded();
+    auto e = upgraded(r);
     BOOST_TEST(e.server_certificate_subject() == "/CN=mx.test");
 }
 
@@ -198,22 +185,22 @@ BOOST_AUTO_TEST_CASE(client_certificates_verified_when_configured) {
     const auto& certs = certificates::get();
     auto o = tls_options();
     o.tls->verify_clients(certs.ca);
-    running r(o);
+    tls_server r(o);
     {
-        auto c = r.connect();
+        auto c = r.greeted();
         c.command("EHLO x");
         c.command("STARTTLS");
         c.start_tls({}, certs.client_cert, certs.client_key);
         BOOST_TEST(c.command("NOOP") == "250 TLSv1.3 sni= peer=/CN=client.test verified=yes\r\n");
     }
     {
-        auto c = r.connect();
+        auto c = r.greeted();
         c.command("EHLO x");
         c.command("STARTTLS");
         c.start_tls({}, certs.mx_cert, certs.mx_key); // self-signed: presented, not verified
         BOOST_TEST(c.command("NOOP") == "250 TLSv1.3 sni= peer=/CN=mx.test verified=no\r\n");
     }
-    auto c = r.upgraded();
+    auto c = upgraded(r);
     BOOST_TEST(c.command("NOOP") == "250 TLSv1.3 sni= peer=none verified=no\r\n");
 }
 
@@ -222,36 +209,36 @@ BOOST_AUTO_TEST_CASE(client_certificates_verified_when_configured) {
 BOOST_AUTO_TEST_CASE(failed_handshakes_leave_server_serving) {
     auto o = tls_options();
     o.tls_handshake_timeout = std::chrono::milliseconds(300);
-    running r(o);
+    tls_server r(o);
     {
-        auto c = r.connect();
+        auto c = r.greeted();
         c.command("STARTTLS");
         c.send("GARBAGE GARBAGE GARBAGE\r\n\r\n");
         BOOST_TEST(c.closed_by_server());
     }
     {
-        auto c = r.connect();
+        auto c = r.greeted();
         c.command("STARTTLS");
         c.abort();
     }
     {
-        auto c = r.connect();
+        auto c = r.greeted();
         c.command("STARTTLS");
         auto start = std::chrono::steady_clock::now();
         BOOST_TEST(c.closed_by_server()); // the handshake timeout, not the idle one
         BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(5)));
     }
     {
-        test_client c(r.controller.port()); // plaintext to... a STARTTLS port is fine
+        auto c = r.connected(); // plaintext to... a STARTTLS port is fine
         BOOST_TEST(c.read_reply().starts_with("220 "));
     }
-    running implicit(o, true);
+    tls_server implicit(o, {}, smtp_test::loopback(true));
     {
-        test_client c(implicit.controller.port());
+        auto c = implicit.connected();
         c.send("EHLO plaintext\r\n"); // not a TLS ClientHello
         BOOST_TEST(c.closed_by_server());
     }
-    auto c = r.upgraded();
+    auto c = upgraded(r);
     BOOST_TEST(c.command("NOOP").starts_with("250 TLSv1."));
 }
 

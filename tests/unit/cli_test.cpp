@@ -1,5 +1,7 @@
 #include <smtp/cli.hpp>
 
+#include "integration/fixture.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -59,18 +61,14 @@ std::string data_line(std::string_view repr) {
     return "DEBUG:mail.log:" + peer + " DATA >> " + std::string(repr) + "\n";
 }
 
-// A handler with hooks of its own, to see that the wrapper keeps them.
-struct recording_handler {
+// A handler with hooks of its own (the recorder's trace, and NOOP), to see that the wrapper
+// keeps them.
+struct recording_handler : smtp_test::recorder {
     static constexpr const char* cli_name = "Recording";
-    std::shared_ptr<std::vector<smtp::trace_event>> seen =
-        std::make_shared<std::vector<smtp::trace_event>>();
 
     smtp::reply handle_NOOP(smtp::connection&, smtp::session&, smtp::envelope<>&,
                             std::string_view) {
         return {250, "recorded"};
-    }
-    void trace(const smtp::connection&, smtp::trace_event event, std::string_view) {
-        seen->push_back(event);
     }
 };
 
@@ -252,7 +250,7 @@ BOOST_AUTO_TEST_CASE(make_options_maps_arguments) {
     BOOST_TEST(defaults.auth_failure_delay.count() == 1000);
     BOOST_TEST(smtp::cli::make_options(smtp::cli::parse(std::vector<std::string>{"-s", "0"}))
                    .data_size_limit == 0u);
-    BOOST_TEST(defaults.threads == 0u);         // smtpd: one thread per core
+    BOOST_TEST(defaults.threads == 0u); // smtpd: one thread per core
     BOOST_TEST(smtp::cli::parse(std::vector<std::string>{}).shutdown_timeout.count() == 30000);
     BOOST_TEST(!defaults.command_call_limit.has_value());
 }
@@ -360,7 +358,7 @@ BOOST_AUTO_TEST_CASE(traced_logs_each_connection_and_keeps_the_hooks) {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
     BOOST_REQUIRE(file);
     recording_handler inner;
-    auto seen = inner.seen;
+    const recording_handler seen = inner; // copies share what they record
     traced handler(std::move(inner), 1, file.get());
 
     // Unconnected sockets: no peer (repr ''), and no network needed.
@@ -386,7 +384,7 @@ BOOST_AUTO_TEST_CASE(traced_logs_each_connection_and_keeps_the_hooks) {
                                        "INFO:mail.log:'' >> b'********'\n"
                                        "INFO:mail.log:'' connection lost\n"
                                        "INFO:mail.log:'' connection lost\n");
-    BOOST_TEST(seen->size() == 7u); // the handler's own trace hook still sees everything
+    BOOST_TEST(seen.events().size() == 7u); // the handler's own trace hook still sees everything
     smtp::session s;
     smtp::envelope<> env;
     BOOST_TEST(handler.handle_NOOP(first, s, env, "").text == "recorded");

@@ -1,6 +1,8 @@
 // The package tests' consumer: starts a sink server on a free port, connects with a raw Asio
-// socket and exits 0 only if the greeting is a "220 " line.
+// socket and exits 0 only if the greeting is a "220 " line, as is the greeting of a session of
+// the testing kit (installed too, outside smtp.hpp).
 #include <smtp/smtp.hpp>
+#include <smtp/testing/session.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
@@ -26,8 +28,11 @@ int main() {
         socket.close();
         mx.stop();
 
+        smtp::testing::session<smtp::handlers::sink> tested{{}, {.hostname = "package.test"}};
+        int tested_code = tested.greeting().code;
+
         std::cout << "smtp " << smtp::version_string << " greeted: " << greeting << std::endl;
-        return greeting.starts_with("220 ") ? 0 : 1;
+        return greeting.starts_with("220 ") && tested_code == 220 ? 0 : 1;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << std::endl;
         return 1;

@@ -1,8 +1,6 @@
-#include <smtp/server.hpp>
+#include <smtp/decode.hpp>
 
-#include "test_client.hpp"
-
-#include <smtp/controller.hpp>
+#include "fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -57,11 +55,8 @@ struct header_recorder {
 BOOST_AUTO_TEST_SUITE(decode_policy)
 
 BOOST_AUTO_TEST_CASE(user_policy_parses_content) {
-    smtp::controller<smtp::server<header_recorder, smtp::auth::builtin, header_policy>> c{
-        {}, {.hostname = "mx.test"}, {"127.0.0.1", 0}};
-    c.start();
-    smtp_test::test_client client(c.port());
-    client.read_reply();
+    smtp_test::running<header_recorder, smtp::auth::builtin, header_policy> r;
+    auto client = r.greeted();
     client.command("EHLO x");
     client.command("MAIL FROM:<a@b.c>");
     client.command("RCPT TO:<d@e.f>");
@@ -74,29 +69,19 @@ BOOST_AUTO_TEST_CASE(user_policy_parses_content) {
                "554 5.6.0 Malformed header\r\n");
     // The refused message ended the transaction.
     BOOST_TEST(client.command("RCPT TO:<d@e.f>") == "503 Error: need MAIL command\r\n");
-    c.stop();
-    BOOST_TEST_REQUIRE(c.handler().seen->size() == 1u);
-    BOOST_TEST(c.handler().seen->at(0).header_names ==
+    r.controller.stop();
+    BOOST_TEST_REQUIRE(r.handler().seen->size() == 1u);
+    BOOST_TEST(r.handler().seen->at(0).header_names ==
                (std::vector<std::string>{"Subject", "From"}));
-    BOOST_TEST(c.handler().bodies->at(0) == "body\r\n");
+    BOOST_TEST(r.handler().bodies->at(0) == "body\r\n");
 }
 
 // decode::utf8 over a socket: aiosmtpd's decode_data=True.
-struct text_recorder {
-    std::shared_ptr<std::string> last = std::make_shared<std::string>();
-    smtp::reply handle_DATA(smtp::connection&, smtp::session&,
-                            smtp::envelope<std::string_view>& env) {
-        *last = env.content;
-        return smtp::reply::ok();
-    }
-};
-
 BOOST_AUTO_TEST_CASE(utf8_policy_with_smtputf8) {
-    smtp::controller<smtp::server<text_recorder, smtp::auth::builtin, smtp::decode::utf8>> c{
-        {}, {.hostname = "mx.test", .enable_smtputf8 = true}, {"127.0.0.1", 0}};
-    c.start();
-    smtp_test::test_client client(c.port());
-    client.read_reply();
+    smtp::options o = smtp_test::test_options();
+    o.enable_smtputf8 = true;
+    smtp_test::running<smtp_test::recorder, smtp::auth::builtin, smtp::decode::utf8> r(o);
+    auto client = r.greeted();
     BOOST_TEST(client.command("EHLO x") ==
                "250-mx.test\r\n250-SIZE 33554432\r\n250-SMTPUTF8\r\n250 HELP\r\n");
     client.command("MAIL FROM:<a@b.c> SMTPUTF8");
@@ -104,9 +89,9 @@ BOOST_AUTO_TEST_CASE(utf8_policy_with_smtputf8) {
     client.command("DATA");
     BOOST_TEST(client.command("Gr\xc3\xbc\xc3\x9f"
                               "e\r\n.") == "250 OK\r\n");
-    c.stop();
-    BOOST_TEST(*c.handler().last == "Gr\xc3\xbc\xc3\x9f"
-                                    "e\r\n");
+    r.controller.stop();
+    BOOST_TEST(r.handler().contents() == (std::vector<std::string>{"Gr\xc3\xbc\xc3\x9f"
+                                                                   "e\r\n"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
