@@ -1,6 +1,7 @@
 #ifndef SMTP_PARAMETERS_HPP
 #define SMTP_PARAMETERS_HPP
 
+#include <smtp/detail/ascii.hpp>
 #include <smtp/reply.hpp>
 
 #include <array>
@@ -59,25 +60,11 @@ struct parameter_rule {
     std::string_view ehlo = {};                 // empty: nothing advertised
 };
 
-constexpr char ascii_upper(char c) noexcept {
-    return c >= 'a' && c <= 'z' ? char(c - 32) : c;
-}
-
-constexpr bool iequal_ascii(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
-    return true;
-}
-
 /// RFC 5321 esmtp-keyword: `(ALPHA / DIGIT) *(ALPHA / DIGIT / "-")`.
 constexpr bool valid_esmtp_keyword(std::string_view k) noexcept {
-    auto alnum = [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-    };
-    if (k.empty() || !alnum(k.front())) return false;
+    if (k.empty() || !is_alnum(k.front())) return false;
     for (char c : k)
-        if (!alnum(c) && c != '-') return false;
+        if (!is_alnum(c) && c != '-') return false;
     return true;
 }
 
@@ -119,7 +106,7 @@ template <std::size_t N>
 constexpr bool keywords_unique(const std::array<parameter_rule, N>& rules) {
     for (std::size_t i = 0; i < N; ++i)
         for (std::size_t j = i + 1; j < N; ++j)
-            if (iequal_ascii(rules[i].keyword, rules[j].keyword)) return false;
+            if (iequals(rules[i].keyword, rules[j].keyword)) return false;
     return true;
 }
 
@@ -127,7 +114,7 @@ template <std::size_t N>
 constexpr bool keywords_not_builtin(const std::array<parameter_rule, N>& rules) {
     for (const auto& r : rules)
         for (std::string_view builtin : builtin_parameter_keywords)
-            if (iequal_ascii(r.keyword, builtin)) return false;
+            if (iequals(r.keyword, builtin)) return false;
     return true;
 }
 
