@@ -1,10 +1,10 @@
 #ifndef SMTP_IMPL_CLIENT_HPP
 #define SMTP_IMPL_CLIENT_HPP
 
-#include <smtp/client/dot_stuff.hpp>
-#include <smtp/client/reply_parser.hpp>
 #include <smtp/detail/ascii.hpp>
 #include <smtp/detail/base64.hpp>
+#include <smtp/detail/dot_stuff.hpp>
+#include <smtp/detail/reply_parser.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
