@@ -158,11 +158,7 @@ public:
     template <class Content>
     Message prepare_message(const session& s, const envelope<Content>& env,
                             std::string_view recipient) {
-        using traits = message_traits<Message>;
-        Message m = traits::parse(env.original_content);
-        traits::add_header(m, "X-Peer", s.peer.python_repr());
-        traits::add_header(m, "X-MailFrom", env.mail_from);
-        traits::add_header(m, "X-RcptTo", recipient);
+        Message m = detail::prepare_message<Message>(s, env, recipient);
         if constexpr (requires { m.prepend_header(recipient, recipient); })
             m.prepend_header("Delivered-To", recipient);
         return m;
