@@ -2,6 +2,7 @@
 #define SMTP_PARAMETERS_HPP
 
 #include <smtp/detail/ascii.hpp>
+#include <smtp/detail/type_list.hpp>
 #include <smtp/reply.hpp>
 
 #include <array>
@@ -103,14 +104,6 @@ constexpr bool keywords_valid(const std::array<parameter_rule, N>& rules) {
 }
 
 template <std::size_t N>
-constexpr bool keywords_unique(const std::array<parameter_rule, N>& rules) {
-    for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t j = i + 1; j < N; ++j)
-            if (iequals(rules[i].keyword, rules[j].keyword)) return false;
-    return true;
-}
-
-template <std::size_t N>
 constexpr bool keywords_not_builtin(const std::array<parameter_rule, N>& rules) {
     for (const auto& r : rules)
         for (std::string_view builtin : builtin_parameter_keywords)
@@ -129,7 +122,11 @@ struct parameters {
     static_assert(detail::keywords_valid(rules),
                   "a MAIL/RCPT parameter keyword must be an RFC 5321 esmtp-keyword: letters, "
                   "digits and '-', starting with a letter or digit");
-    static_assert(detail::keywords_unique(rules),
+    static_assert(detail::all_unique(rules,
+                                     [](const detail::parameter_rule& a,
+                                        const detail::parameter_rule& b) {
+                                         return detail::iequals(a.keyword, b.keyword);
+                                     }),
                   "a MAIL/RCPT parameter keyword is declared twice");
     static_assert(detail::keywords_not_builtin(rules),
                   "a MAIL/RCPT parameter keyword clashes with one the server implements itself "
@@ -143,17 +140,15 @@ struct is_parameters : std::false_type {};
 template <class... P>
 struct is_parameters<parameters<P...>> : std::true_type {};
 
+template <class Handler>
+using declared_mail_parameters = typename Handler::mail_parameters;
+template <class Handler>
+using declared_rcpt_parameters = typename Handler::rcpt_parameters;
+
 /// The handler's `mail_parameters`, or none.
 template <class Handler>
 struct mail_parameters_of {
-    using type = parameters<>;
-};
-template <class Handler>
-requires requires {
-    typename Handler::mail_parameters;
-}
-struct mail_parameters_of<Handler> {
-    using type = typename Handler::mail_parameters;
+    using type = member_or_t<Handler, declared_mail_parameters, parameters<>>;
     static_assert(is_parameters<type>::value,
                   "a handler's mail_parameters must be smtp::parameters<...>");
 };
@@ -161,14 +156,7 @@ struct mail_parameters_of<Handler> {
 /// The handler's `rcpt_parameters`, or none.
 template <class Handler>
 struct rcpt_parameters_of {
-    using type = parameters<>;
-};
-template <class Handler>
-requires requires {
-    typename Handler::rcpt_parameters;
-}
-struct rcpt_parameters_of<Handler> {
-    using type = typename Handler::rcpt_parameters;
+    using type = member_or_t<Handler, declared_rcpt_parameters, parameters<>>;
     static_assert(is_parameters<type>::value,
                   "a handler's rcpt_parameters must be smtp::parameters<...>");
 };
