@@ -156,9 +156,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         from = end + 1;
     }
     const std::size_t half = stream.size() / 2;
-    smtp::detail::crc32c_sum pieces;
-    pieces.process_bytes(stream.data(), half);
-    pieces.process_bytes(stream.data() + half, stream.size() - half);
-    FUZZ_CHECK(smtp::detail::crc32c(stream) == pieces.checksum());
+    smtp::detail::crc32c_sum halves;
+    halves.process_bytes(stream.data(), half);
+    halves.process_bytes(stream.data() + half, stream.size() - half);
+    FUZZ_CHECK(smtp::detail::crc32c(stream) == halves.checksum());
     return 0;
 }
