@@ -1,6 +1,7 @@
 #ifndef SMTP_DECODE_HPP
 #define SMTP_DECODE_HPP
 
+#include <smtp/detail/utf8.hpp>
 #include <smtp/reply.hpp>
 
 #include <concepts>
@@ -49,45 +50,7 @@ struct utf8 {
 
 /// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
 constexpr bool is_valid_utf8(std::string_view text) noexcept {
-    std::size_t i = 0, n = text.size();
-    while (i < n) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2;
-        else if (c == 0xE0) {
-            len = 3;
-            lo = 0xA0;
-        } else if (c == 0xED) {
-            len = 3;
-            hi = 0x9F;
-        } else if (c >= 0xE1 && c <= 0xEF)
-            len = 3;
-        else if (c == 0xF0) {
-            len = 4;
-            lo = 0x90;
-        } else if (c >= 0xF1 && c <= 0xF3)
-            len = 4;
-        else if (c == 0xF4) {
-            len = 4;
-            hi = 0x8F;
-        } else
-            return false;
-        if (n - i < len) return false;
-        auto c1 = static_cast<unsigned char>(text[i + 1]);
-        if (c1 < lo || c1 > hi) return false;
-        for (std::size_t k = 2; k < len; ++k) {
-            auto ck = static_cast<unsigned char>(text[i + k]);
-            if (ck < 0x80 || ck > 0xBF) return false;
-        }
-        i += len;
-    }
-    return true;
+    return detail::is_valid_utf8(text);
 }
 
 inline reply utf8::decode(std::string_view original, content_type& out, bool smtputf8) {

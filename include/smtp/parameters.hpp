@@ -1,6 +1,8 @@
 #ifndef SMTP_PARAMETERS_HPP
 #define SMTP_PARAMETERS_HPP
 
+#include <smtp/detail/ascii.hpp>
+#include <smtp/detail/type_list.hpp>
 #include <smtp/reply.hpp>
 
 #include <array>
@@ -59,25 +61,11 @@ struct parameter_rule {
     std::string_view ehlo = {};                 // empty: nothing advertised
 };
 
-constexpr char ascii_upper(char c) noexcept {
-    return c >= 'a' && c <= 'z' ? char(c - 32) : c;
-}
-
-constexpr bool iequal_ascii(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
-    return true;
-}
-
 /// RFC 5321 esmtp-keyword: `(ALPHA / DIGIT) *(ALPHA / DIGIT / "-")`.
 constexpr bool valid_esmtp_keyword(std::string_view k) noexcept {
-    auto alnum = [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-    };
-    if (k.empty() || !alnum(k.front())) return false;
+    if (k.empty() || !is_alnum(k.front())) return false;
     for (char c : k)
-        if (!alnum(c) && c != '-') return false;
+        if (!is_alnum(c) && c != '-') return false;
     return true;
 }
 
@@ -116,18 +104,10 @@ constexpr bool keywords_valid(const std::array<parameter_rule, N>& rules) {
 }
 
 template <std::size_t N>
-constexpr bool keywords_unique(const std::array<parameter_rule, N>& rules) {
-    for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t j = i + 1; j < N; ++j)
-            if (iequal_ascii(rules[i].keyword, rules[j].keyword)) return false;
-    return true;
-}
-
-template <std::size_t N>
 constexpr bool keywords_not_builtin(const std::array<parameter_rule, N>& rules) {
     for (const auto& r : rules)
         for (std::string_view builtin : builtin_parameter_keywords)
-            if (iequal_ascii(r.keyword, builtin)) return false;
+            if (iequals(r.keyword, builtin)) return false;
     return true;
 }
 
@@ -142,7 +122,11 @@ struct parameters {
     static_assert(detail::keywords_valid(rules),
                   "a MAIL/RCPT parameter keyword must be an RFC 5321 esmtp-keyword: letters, "
                   "digits and '-', starting with a letter or digit");
-    static_assert(detail::keywords_unique(rules),
+    static_assert(detail::all_unique(rules,
+                                     [](const detail::parameter_rule& a,
+                                        const detail::parameter_rule& b) {
+                                         return detail::iequals(a.keyword, b.keyword);
+                                     }),
                   "a MAIL/RCPT parameter keyword is declared twice");
     static_assert(detail::keywords_not_builtin(rules),
                   "a MAIL/RCPT parameter keyword clashes with one the server implements itself "
@@ -156,17 +140,15 @@ struct is_parameters : std::false_type {};
 template <class... P>
 struct is_parameters<parameters<P...>> : std::true_type {};
 
+template <class Handler>
+using declared_mail_parameters = typename Handler::mail_parameters;
+template <class Handler>
+using declared_rcpt_parameters = typename Handler::rcpt_parameters;
+
 /// The handler's `mail_parameters`, or none.
 template <class Handler>
 struct mail_parameters_of {
-    using type = parameters<>;
-};
-template <class Handler>
-requires requires {
-    typename Handler::mail_parameters;
-}
-struct mail_parameters_of<Handler> {
-    using type = typename Handler::mail_parameters;
+    using type = member_or_t<Handler, declared_mail_parameters, parameters<>>;
     static_assert(is_parameters<type>::value,
                   "a handler's mail_parameters must be smtp::parameters<...>");
 };
@@ -174,14 +156,7 @@ struct mail_parameters_of<Handler> {
 /// The handler's `rcpt_parameters`, or none.
 template <class Handler>
 struct rcpt_parameters_of {
-    using type = parameters<>;
-};
-template <class Handler>
-requires requires {
-    typename Handler::rcpt_parameters;
-}
-struct rcpt_parameters_of<Handler> {
-    using type = typename Handler::rcpt_parameters;
+    using type = member_or_t<Handler, declared_rcpt_parameters, parameters<>>;
     static_assert(is_parameters<type>::value,
                   "a handler's rcpt_parameters must be smtp::parameters<...>");
 };

@@ -1,6 +1,8 @@
 #ifndef SMTP_PARSED_MESSAGE_HPP
 #define SMTP_PARSED_MESSAGE_HPP
 
+#include <smtp/detail/ascii.hpp>
+
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
@@ -154,17 +156,6 @@ concept message_like = requires(std::string_view bytes, Message& m) {
 
 namespace detail {
 
-inline bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 // RFC 5322 ftext: printable ASCII but the colon.
 inline bool is_field_name(std::string_view name) noexcept {
     if (name.empty()) return false;
@@ -231,7 +222,7 @@ inline parsed_message parsed_message::parse(std::string_view bytes) {
 
 inline const parsed_message::field* parsed_message::find(std::string_view name) const noexcept {
     for (const auto& f : fields_)
-        if (detail::iequals_ascii(f.name, name)) return &f;
+        if (detail::iequals(f.name, name)) return &f;
     return nullptr;
 }
 
@@ -243,7 +234,7 @@ inline std::optional<std::string> parsed_message::get(std::string_view name) con
 inline std::vector<std::string> parsed_message::get_all(std::string_view name) const {
     std::vector<std::string> values;
     for (const auto& f : fields_)
-        if (detail::iequals_ascii(f.name, name)) values.push_back(f.value());
+        if (detail::iequals(f.name, name)) values.push_back(f.value());
     return values;
 }
 
@@ -277,7 +268,7 @@ inline void parsed_message::insert_header(std::size_t position, std::string_view
 
 inline std::size_t parsed_message::remove_header(std::string_view name) {
     std::size_t before = fields_.size();
-    std::erase_if(fields_, [&](const field& f) { return detail::iequals_ascii(f.name, name); });
+    std::erase_if(fields_, [&](const field& f) { return detail::iequals(f.name, name); });
     return before - fields_.size();
 }
 

@@ -1,6 +1,8 @@
 #ifndef SMTP_REPLY_HPP
 #define SMTP_REPLY_HPP
 
+#include <smtp/detail/reply_line.hpp>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -74,19 +76,17 @@ inline void reply::write_to(std::string& out, int code, std::string_view text) {
 }
 
 inline reply reply::parse(std::string_view wire) {
-    auto is_code = [](std::string_view s) {
-        return s.size() >= 3 && s[0] >= '1' && s[0] <= '5' && s[1] >= '0' && s[1] <= '9' &&
-               s[2] >= '0' && s[2] <= '9' && (s.size() == 3 || s[3] == ' ' || s[3] == '-');
-    };
     while (!wire.empty() && (wire.back() == '\n' || wire.back() == '\r'))
         wire.remove_suffix(1);
-    if (!is_code(wire)) return {451, std::string(wire)};
-    reply r{(wire[0] - '0') * 100 + (wire[1] - '0') * 10 + (wire[2] - '0'), {}};
+    // The code must be followed by ' ', '-' or the end of the text: "250\r\n..." is no reply.
+    auto head = detail::parse_reply_line(wire.substr(0, 4));
+    if (!head) return {451, std::string(wire)};
+    reply r{head->code, {}};
     for (bool first = true;; first = false) {
         std::size_t end = wire.find('\n');
         std::string_view line = wire.substr(0, end);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (is_code(line)) line.remove_prefix(line.size() > 3 ? 4 : 3);
+        if (auto parsed = detail::parse_reply_line(line)) line = parsed->text;
         if (!first) r.text.push_back('\n');
         r.text.append(line);
         if (end == std::string_view::npos) break;

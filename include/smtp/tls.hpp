@@ -1,6 +1,8 @@
 #ifndef SMTP_TLS_HPP
 #define SMTP_TLS_HPP
 
+#include <smtp/detail/ascii.hpp>
+
 #include <boost/asio/ssl/context.hpp>
 
 #include <openssl/ssl.h>
@@ -39,8 +41,7 @@ public:
     /// case-insensitively); others get the default certificate.
     void add_sni(std::string host_name, const std::string& certificate_chain,
                  const std::string& private_key) {
-        for (char& c : host_name)
-            if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+        detail::to_lower(host_name);
         auto [it, fresh] =
             by_name_.try_emplace(std::move(host_name), boost::asio::ssl::context::tls_server);
         configure(it->second, certificate_chain, private_key);
@@ -103,8 +104,7 @@ private:
         const char* name = ::SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
         if (!name) return SSL_TLSEXT_ERR_OK;
         std::string lower(name);
-        for (char& c : lower)
-            if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+        detail::to_lower(lower);
         auto it = self->by_name_.find(lower);
         if (it != self->by_name_.end()) ::SSL_set_SSL_CTX(ssl, it->second.native_handle());
         return SSL_TLSEXT_ERR_OK;

@@ -845,7 +845,10 @@ BOOST_AUTO_TEST_CASE(crc32c_matches_known_vectors) {
     BOOST_TEST(crc32c(ascending) == 0x46DD794Eu);
     BOOST_TEST(crc32c(descending) == 0x113FDB5Cu);
     BOOST_TEST(crc32c("") == 0u);
-    BOOST_TEST(crc32c("56789", crc32c("1234")) == 0xE3069283u);
+    smtp::detail::crc32c_sum pieces;
+    pieces.process_bytes("1234", 4);
+    pieces.process_bytes("56789", 5);
+    BOOST_TEST(pieces.checksum() == 0xE3069283u);
 }
 
 // With checking asked for, a CRC32C TLV must hold the sum of the header with its own four bytes

@@ -7,6 +7,7 @@
 #include <smtp/cli/privileges.hpp>
 #include <smtp/cli/trace.hpp>
 #include <smtp/controller.hpp>
+#include <smtp/detail/type_list.hpp>
 #include <smtp/server.hpp>
 #include <smtp/usage_error.hpp>
 #include <smtp/version.hpp>
@@ -235,14 +236,14 @@ int run_handler(const arguments& args, std::string_view prog) {
     }
 }
 
+template <class Handler>
+using cli_per_recipient_of = std::bool_constant<Handler::cli_per_recipient>;
+
 /// Whether a handler is the per-recipient form of its class (`-c NAME --per-recipient`):
 /// `static constexpr bool cli_per_recipient = true`.
 template <class Handler>
 constexpr bool per_recipient() {
-    if constexpr (requires { Handler::cli_per_recipient; })
-        return Handler::cli_per_recipient;
-    else
-        return false;
+    return smtp::detail::member_or_t<Handler, cli_per_recipient_of, std::false_type>::value;
 }
 
 template <class... Handlers>
@@ -253,12 +254,9 @@ constexpr std::array<std::string_view, sizeof...(Handlers)> handler_names() {
 /// No two handlers answer the same `-c NAME` with the same `--per-recipient`.
 template <class... Handlers>
 constexpr bool all_distinct() {
-    constexpr std::array<std::string_view, sizeof...(Handlers)> names{Handlers::cli_name...};
-    constexpr std::array<bool, sizeof...(Handlers)> forms{per_recipient<Handlers>()...};
-    for (std::size_t i = 0; i < names.size(); ++i)
-        for (std::size_t j = i + 1; j < names.size(); ++j)
-            if (names[i] == names[j] && forms[i] == forms[j]) return false;
-    return true;
+    return smtp::detail::all_unique(
+        std::array<std::pair<std::string_view, bool>, sizeof...(Handlers)>{
+            {{Handlers::cli_name, per_recipient<Handlers>()}...}});
 }
 
 /// The handler names, each once, in order (for --help and error messages).

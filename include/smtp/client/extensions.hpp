@@ -1,6 +1,7 @@
 #ifndef SMTP_CLIENT_EXTENSIONS_HPP
 #define SMTP_CLIENT_EXTENSIONS_HPP
 
+#include <smtp/detail/ascii.hpp>
 #include <smtp/reply.hpp>
 
 #include <algorithm>
@@ -38,8 +39,7 @@ public:
             if (first || line.empty()) continue;
             std::size_t space = line.find(' ');
             std::string keyword(line.substr(0, space));
-            for (char& c : keyword)
-                if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+            detail::to_upper(keyword);
             std::string parameters(space == std::string_view::npos ? std::string_view()
                                                                    : line.substr(space + 1));
             result.entries_.emplace_back(std::move(keyword), std::move(parameters));
@@ -71,8 +71,7 @@ public:
             while (!rest.empty()) {
                 std::size_t space = rest.find(' ');
                 std::string name(rest.substr(0, space));
-                for (char& c : name)
-                    if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+                detail::to_upper(name);
                 if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end())
                     names.push_back(std::move(name));
                 rest =
@@ -99,16 +98,8 @@ public:
 
 private:
     const std::pair<std::string, std::string>* find(std::string_view keyword) const {
-        for (const auto& e : entries_) {
-            if (e.first.size() != keyword.size()) continue;
-            bool same = true;
-            for (std::size_t i = 0; i < keyword.size() && same; ++i) {
-                char c = keyword[i];
-                if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
-                same = c == e.first[i];
-            }
-            if (same) return &e;
-        }
+        for (const auto& e : entries_)
+            if (detail::iequals(e.first, keyword)) return &e;
         return nullptr;
     }
 

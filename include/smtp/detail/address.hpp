@@ -13,6 +13,8 @@
 // or undecodable byte is ordinary atom text to it, except the Unicode white space that
 // `str.lstrip()` / `str.split()` know about, which is recognised here byte-wise.
 
+#include <smtp/detail/utf8.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -87,33 +89,6 @@ constexpr std::size_t space_length(std::string_view s, std::size_t i) noexcept {
     if (c1 == 0x80) // U+2000..U+200A, U+2028, U+2029, U+202F
         return (c2 >= 0x80 && c2 <= 0x8A) || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF ? 3 : 0;
     return c1 == 0x81 && c2 == 0x9F ? 3 : 0; // U+205F
-}
-
-// Length of a well-formed UTF-8 sequence at s[i] (as Python's decoder accepts it), else 0.
-constexpr std::size_t utf8_length(std::string_view s, std::size_t i) noexcept {
-    const auto at = [&](std::size_t k) -> unsigned {
-        return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0x100U;
-    };
-    const auto cont = [](unsigned b, unsigned lo = 0x80, unsigned hi = 0xBF) {
-        return b >= lo && b <= hi;
-    };
-    const unsigned c = at(0);
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) return cont(at(1)) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        // No overlong forms (E0) and no UTF-16 surrogates (ED).
-        const bool first = c == 0xE0   ? cont(at(1), 0xA0)
-                           : c == 0xED ? cont(at(1), 0x80, 0x9F)
-                                       : cont(at(1));
-        return first && cont(at(2)) ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        const bool first = c == 0xF0   ? cont(at(1), 0x90)
-                           : c == 0xF4 ? cont(at(1), 0x80, 0x8F)
-                                       : cont(at(1));
-        return first && cont(at(2)) && cont(at(3)) ? 4 : 0;
-    }
-    return 0;
 }
 
 // The result under construction. Python's result is a str whose code points come from the

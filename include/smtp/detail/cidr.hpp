@@ -1,6 +1,8 @@
 #ifndef SMTP_DETAIL_CIDR_HPP
 #define SMTP_DETAIL_CIDR_HPP
 
+#include <smtp/detail/ip_address.hpp>
+
 #include <boost/asio/ip/address.hpp>
 
 #include <array>
@@ -21,11 +23,11 @@ public:
     /// Throws std::invalid_argument for anything that is not an address or network.
     explicit cidr(std::string_view text) {
         auto slash = text.find('/');
-        boost::system::error_code ec;
-        auto address = boost::asio::ip::make_address(std::string(text.substr(0, slash)), ec);
-        if (ec) throw std::invalid_argument("not an IP address or network: " + std::string(text));
-        v4_ = address.is_v4();
-        bytes_ = bytes_of(address);
+        auto address = ip_address_from_text(text.substr(0, slash));
+        if (!address)
+            throw std::invalid_argument("not an IP address or network: " + std::string(text));
+        v4_ = address->is_v4();
+        bytes_ = bytes_of(*address);
         unsigned max = v4_ ? 32 : 128;
         prefix_ = max;
         if (slash != std::string_view::npos) {
@@ -58,9 +60,8 @@ public:
     }
 
     bool contains(std::string_view address_text) const {
-        boost::system::error_code ec;
-        auto address = boost::asio::ip::make_address(std::string(address_text), ec);
-        return !ec && contains(address);
+        auto address = ip_address_from_text(address_text);
+        return address && contains(*address);
     }
 
 private:

@@ -1,6 +1,8 @@
 #ifndef SMTP_DETAIL_COMMAND_HPP
 #define SMTP_DETAIL_COMMAND_HPP
 
+#include <smtp/detail/ascii.hpp>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -77,12 +79,7 @@ struct command {
 /// or tabs, as AUTH's own parsing accepts.
 constexpr std::size_t auth_secret_start(std::string_view line) noexcept {
     constexpr std::string_view verb = "AUTH ";
-    if (line.size() < verb.size()) return std::string_view::npos;
-    for (std::size_t i = 0; i < verb.size(); ++i) {
-        char c = line[i];
-        if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
-        if (c != verb[i]) return std::string_view::npos;
-    }
+    if (!istarts_with(line, verb)) return std::string_view::npos;
     auto blank = [](char c) { return c == ' ' || c == '\t'; };
     auto end_of_line = [](char c) { return c == '\r' || c == '\n'; };
     std::size_t i = verb.size();
@@ -112,7 +109,7 @@ public:
         name_.assign(word);
         for (char& c : name_) {
             if (static_cast<unsigned char>(c) >= 0x80) return status::bad_verb;
-            if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+            c = ascii_upper(c);
         }
         out.name = name_;
         out.id = verb_from_name(name_);

@@ -1,6 +1,7 @@
 #ifndef SMTP_DETAIL_DSN_PARAMETERS_HPP
 #define SMTP_DETAIL_DSN_PARAMETERS_HPP
 
+#include <smtp/detail/ascii.hpp>
 #include <smtp/detail/xtext.hpp>
 #include <smtp/dsn.hpp>
 
@@ -78,10 +79,8 @@ inline std::string_view parse_orcpt(std::string_view value, std::string& type,
     if (semicolon == std::string_view::npos || semicolon == 0 || semicolon + 1 == value.size())
         return error;
     constexpr std::string_view atext_specials = "!#$%&'*+-/=?^_`{|}~";
-    for (char c : value.substr(0, semicolon)) {
-        bool alnum = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        if (!alnum && atext_specials.find(c) == std::string_view::npos) return error;
-    }
+    for (char c : value.substr(0, semicolon))
+        if (!is_alnum(c) && atext_specials.find(c) == std::string_view::npos) return error;
     if (!decode_xtext(value.substr(semicolon + 1), address)) return error;
     type.assign(value.substr(0, semicolon));
     return {};

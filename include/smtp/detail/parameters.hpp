@@ -1,6 +1,7 @@
 #ifndef SMTP_DETAIL_PARAMETERS_HPP
 #define SMTP_DETAIL_PARAMETERS_HPP
 
+#include <smtp/detail/ascii.hpp>
 #include <smtp/detail/command.hpp>
 #include <smtp/detail/dsn_parameters.hpp>
 #include <smtp/envelope.hpp>
@@ -25,9 +26,7 @@ inline void split_parameters(std::string_view rest, std::vector<std::string>& to
         std::size_t end = 0;
         while (end < rest.size() && !is_python_space(rest[end]))
             ++end;
-        std::string& token = tokens.emplace_back(rest.substr(0, end));
-        for (char& c : token)
-            if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+        to_upper(tokens.emplace_back(rest.substr(0, end)));
         rest.remove_prefix(end);
     }
 }
@@ -58,10 +57,6 @@ struct parameter {
     bool has_value = false;
 };
 
-constexpr bool is_ascii_alnum(char c) noexcept {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
 /// aiosmtpd's `_getparams` validity rule: the keyword is alphanumeric and `KEY=` has a value.
 /// (So `MT-PRIORITY=3` is a syntax error, as in aiosmtpd.)
 inline bool parse_parameter(std::string_view token, parameter& out) noexcept {
@@ -71,7 +66,7 @@ inline bool parse_parameter(std::string_view token, parameter& out) noexcept {
     out.value = out.has_value ? token.substr(eq + 1) : std::string_view{};
     if (out.keyword.empty() || (out.has_value && out.value.empty())) return false;
     for (char c : out.keyword)
-        if (!is_ascii_alnum(c)) return false;
+        if (!is_alnum(c)) return false;
     return true;
 }
 
@@ -86,7 +81,7 @@ struct parameter_extensions {
 inline const parameter_rule* find_declared(std::span<const parameter_rule> declared,
                                            std::string_view keyword) noexcept {
     for (const auto& rule : declared)
-        if (iequal_ascii(rule.keyword, keyword)) return &rule;
+        if (iequals(rule.keyword, keyword)) return &rule;
     return nullptr;
 }
 
@@ -140,8 +135,7 @@ inline bool check_declared(const std::vector<std::string>& tokens, std::span<con
                            std::span<const parameter_rule> declared, reply& error) {
     for (const auto& rule : declared) {
         std::string keyword(rule.keyword);
-        for (char& c : keyword)
-            c = ascii_upper(c);
+        to_upper(keyword);
         std::size_t i = find_only(tokens, keyword);
         if (i == keyword_search::npos) continue;
         if (i == keyword_search::duplicate) {

@@ -2,6 +2,7 @@
 #define SMTP_DETAIL_PROTOCOL_HPP
 
 #include <smtp/detail/address.hpp>
+#include <smtp/detail/ascii.hpp>
 #include <smtp/detail/command.hpp>
 #include <smtp/detail/data_reader.hpp>
 #include <smtp/detail/line_reader.hpp>
@@ -82,7 +83,7 @@ public:
     /// others up to aiosmtpd's 1,001.
     line_reader::event next_line(std::string_view input) noexcept {
         constexpr std::string_view auth = "AUTH ";
-        bool is_auth = input.size() >= auth.size() && iequals(input.substr(0, auth.size()), auth);
+        bool is_auth = istarts_with(input, auth);
         lines_.set_max_line(is_auth ? std::max(auth_line_limit + 1, line_limit_) : line_limit_);
         return lines_.next(input);
     }
@@ -825,8 +826,7 @@ private:
         int code = 250;
         if (!cmd.arg.empty()) {
             std::string name(cmd.arg);
-            for (char& c : name)
-                if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+            to_upper(name);
             verb v = verb_from_name(name);
             std::string_view syntax = listed_in_help(v) ? help_syntax(v) : std::string_view{};
             if (!syntax.empty()) {
@@ -956,14 +956,6 @@ private:
         return line.find('\r') != std::string_view::npos;
     }
 
-    static bool iequals(std::string_view a, std::string_view b) noexcept {
-        return a.size() == b.size() &&
-               std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-                   auto up = [](char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; };
-                   return up(x) == up(y);
-               });
-    }
-
     /// Splits MAIL's or RCPT's parameters; keeps them as sent too only when an extension may
     /// need a value's case (aiosmtpd's parameters alone never do).
     static void split(std::string_view rest, path_request& req, const parameter_extensions& ext) {
@@ -1086,7 +1078,7 @@ private:
     bool parse_path_argument(const command& cmd, std::string_view keyword, std::string_view syntax,
                              path_request& req, std::string_view& rest) {
         std::string_view arg = cmd.arg;
-        if (arg.size() < keyword.size() || !iequals(arg.substr(0, keyword.size()), keyword)) {
+        if (!istarts_with(arg, keyword)) {
             write(501, "5.5.4", syntax);
             return false;
         }

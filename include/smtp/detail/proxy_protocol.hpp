@@ -4,7 +4,11 @@
 // Sans-I/O reader of the PROXY protocol header (HAProxy's doc/proxy-protocol.txt), checked rule
 // by rule and message by message as aiosmtpd's proxy_protocol.py does it.
 
+#include <smtp/detail/ip_address.hpp>
 #include <smtp/proxy_protocol.hpp>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/crc.hpp>
 
 #include <array>
 #include <cstddef>
@@ -16,182 +20,24 @@
 
 namespace smtp::detail {
 
-// CRC32C (Castagnoli; reflected polynomial 0x82F63B78, as RFC 4960 appendix B), in software
-// because the library must not need a hash library just to check one optional PROXY TLV.
-inline constexpr std::array<std::uint32_t, 256> crc32c_table = [] {
-    std::array<std::uint32_t, 256> table{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-        std::uint32_t crc = i;
-        for (int bit = 0; bit < 8; ++bit)
-            crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
-        table[i] = crc;
-    }
-    return table;
-}();
+/// CRC32C (Castagnoli, as RFC 4960 appendix B), the sum in a PROXY v2 header's CRC32C TLV.
+using crc32c_sum = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
 
-/// CRC32C of `data`. Pass the result of a previous call as `previous` to continue the same sum
-/// over a following piece (so a field can be replaced by zeros without copying the header).
-inline std::uint32_t crc32c(std::string_view data, std::uint32_t previous = 0) noexcept {
-    std::uint32_t crc = ~previous;
-    for (char c : data)
-        crc = crc32c_table[(crc ^ std::uint8_t(c)) & 0xFFu] ^ (crc >> 8);
-    return ~crc;
+/// CRC32C of `data`.
+inline std::uint32_t crc32c(std::string_view data) noexcept {
+    crc32c_sum sum;
+    sum.process_bytes(data.data(), data.size());
+    return sum.checksum();
 }
 
-/// An IPv4 address as Python's ipaddress reads it (which is what aiosmtpd accepts): exactly four
-/// decimal parts of 1 to 3 digits, each at most 255, no leading zeros (which might mean octal).
-inline std::optional<std::array<std::uint8_t, 4>> ipv4_from_text(std::string_view text) noexcept {
-    std::array<std::uint8_t, 4> bytes{};
-    for (std::size_t i = 0; i < 4; ++i) {
-        std::size_t dot = text.find('.');
-        if ((i < 3) != (dot != std::string_view::npos)) return std::nullopt;
-        std::string_view part = text.substr(0, dot);
-        if (part.empty() || part.size() > 3 || (part.size() > 1 && part[0] == '0'))
-            return std::nullopt;
-        unsigned value = 0;
-        for (char c : part) {
-            if (c < '0' || c > '9') return std::nullopt;
-            value = value * 10 + unsigned(c - '0');
-        }
-        if (value > 255) return std::nullopt;
-        bytes[i] = std::uint8_t(value);
-        text.remove_prefix(i < 3 ? dot + 1 : text.size());
-    }
-    return bytes;
-}
-
-/// An IPv6 address as Python's ipaddress reads it: colon-separated groups of 1 to 4 hex digits,
-/// at most one "::" standing for at least one zero group, optionally ending in an IPv4 address.
-inline std::optional<std::array<std::uint8_t, 16>> ipv6_from_text(std::string_view text) noexcept {
-    if (text.empty()) return std::nullopt;
-    // Nine pieces (eight groups and the extra empty one of a leading or trailing "::") is the
-    // most any address has, so longer input is refused before it is looked at.
-    std::array<std::string_view, 9> pieces;
-    std::size_t count = 0;
-    for (std::size_t start = 0;;) {
-        if (count == pieces.size()) return std::nullopt;
-        std::size_t colon = text.find(':', start);
-        pieces[count++] = text.substr(start, colon - start);
-        if (colon == std::string_view::npos) break;
-        start = colon + 1;
-    }
-    if (count < 3) return std::nullopt; // "::" at least
-
-    // Each group's value, or nothing for an empty piece (part of a "::").
-    std::array<std::optional<std::uint16_t>, 10> groups;
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        std::string_view piece = pieces[i];
-        if (i + 1 == count && piece.find('.') != std::string_view::npos) {
-            auto v4 = ipv4_from_text(piece);
-            if (!v4) return std::nullopt;
-            groups[n++] = std::uint16_t(((*v4)[0] << 8) | (*v4)[1]);
-            groups[n++] = std::uint16_t(((*v4)[2] << 8) | (*v4)[3]);
-            continue;
-        }
-        if (piece.empty()) {
-            groups[n++] = std::nullopt;
-            continue;
-        }
-        if (piece.size() > 4) return std::nullopt;
-        unsigned value = 0;
-        for (char c : piece) {
-            unsigned digit;
-            if (c >= '0' && c <= '9')
-                digit = unsigned(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                digit = unsigned(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F')
-                digit = unsigned(c - 'A' + 10);
-            else
-                return std::nullopt;
-            value = value * 16 + digit;
-        }
-        groups[n++] = std::uint16_t(value);
-    }
-    if (n > 9) return std::nullopt;
-
-    // An empty piece between the ends is the "::"; only one is allowed.
-    std::optional<std::size_t> skip;
-    for (std::size_t i = 1; i + 1 < n; ++i) {
-        if (groups[i]) continue;
-        if (skip) return std::nullopt;
-        skip = i;
-    }
-    std::size_t high = n; // groups taken from the front
-    std::size_t low = 0;  // groups taken from the back
-    if (skip) {
-        high = *skip;
-        low = n - *skip - 1;
-        // An empty first or last piece is only the outer half of a leading or trailing "::".
-        if (!groups[0] && --high != 0) return std::nullopt;
-        if (!groups[n - 1] && --low != 0) return std::nullopt;
-        if (high + low > 7) return std::nullopt; // "::" must stand for at least one group
-    } else if (n != 8 || !groups[0] || !groups[7]) {
+/// An address as a PROXY v1 header may give it: aiosmtpd first requires [0-9a-fA-F.:]+ (so no
+/// IPv6 zone), then reads it with Python's ipaddress, whose rules are ip_address_from_text's.
+inline std::optional<boost::asio::ip::address>
+proxy_address_from_text(std::string_view text) noexcept {
+    if (text.empty() ||
+        text.find_first_not_of("0123456789abcdefABCDEF.:") != std::string_view::npos)
         return std::nullopt;
-    }
-    std::array<std::uint8_t, 16> bytes{};
-    auto put = [&](std::size_t at, std::uint16_t value) {
-        bytes[2 * at] = std::uint8_t(value >> 8);
-        bytes[2 * at + 1] = std::uint8_t(value & 0xFF);
-    };
-    for (std::size_t i = 0; i < high; ++i)
-        put(i, *groups[i]);
-    for (std::size_t i = 0; i < low; ++i)
-        put(8 - low + i, *groups[n - low + i]);
-    return bytes;
-}
-
-inline std::string ipv4_to_text(const std::uint8_t* bytes) {
-    std::string text;
-    for (int i = 0; i < 4; ++i) {
-        if (i) text += '.';
-        text += std::to_string(bytes[i]);
-    }
-    return text;
-}
-
-/// RFC 5952 text: lower-case hex without leading zeros, the longest run of two or more zero
-/// groups (the first of equal runs) as "::", and an IPv4-mapped address as ::ffff:a.b.c.d.
-inline std::string ipv6_to_text(const std::uint8_t* bytes) {
-    std::array<unsigned, 8> groups{};
-    for (std::size_t i = 0; i < 8; ++i)
-        groups[i] = (unsigned(bytes[2 * i]) << 8) | bytes[2 * i + 1];
-    bool mapped = groups[5] == 0xFFFF;
-    for (std::size_t i = 0; i < 5; ++i)
-        mapped = mapped && groups[i] == 0;
-    if (mapped) return "::ffff:" + ipv4_to_text(bytes + 12);
-
-    std::size_t best_start = 8, best_length = 1; // runs of one zero group stay as "0"
-    for (std::size_t i = 0; i < 8;) {
-        if (groups[i] != 0) {
-            ++i;
-            continue;
-        }
-        std::size_t j = i;
-        while (j < 8 && groups[j] == 0)
-            ++j;
-        if (j - i > best_length) best_start = i, best_length = j - i;
-        i = j;
-    }
-    constexpr char hex[] = "0123456789abcdef";
-    std::string text;
-    for (std::size_t i = 0; i < 8; ++i) {
-        if (i == best_start) {
-            text += "::";
-            i += best_length - 1;
-            continue;
-        }
-        if (!text.empty() && text.back() != ':') text += ':';
-        bool started = false;
-        for (int shift = 12; shift >= 0; shift -= 4) {
-            unsigned digit = (groups[i] >> shift) & 0xFu;
-            if (digit == 0 && !started && shift != 0) continue;
-            started = true;
-            text += hex[digit];
-        }
-    }
-    return text;
+    return ip_address_from_text(text);
 }
 
 /// Reads one PROXY protocol header, v1 or v2, off the front of a connection's byte stream.
@@ -319,38 +165,6 @@ private:
         }
     };
 
-    struct ip_address {
-        int version;
-        std::array<std::uint8_t, 16> bytes;
-    };
-
-    // aiosmtpd first requires [0-9a-fA-F.:]+ and then ip_address(), trying IPv4 before IPv6.
-    static std::optional<ip_address> v1_address(std::string_view field) {
-        if (field.empty()) return std::nullopt;
-        for (char c : field) {
-            bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-            if (!hex && c != '.' && c != ':') return std::nullopt;
-        }
-        ip_address address{};
-        if (auto v4 = ipv4_from_text(field)) {
-            address.version = 4;
-            for (std::size_t i = 0; i < 4; ++i)
-                address.bytes[i] = (*v4)[i];
-            return address;
-        }
-        if (auto v6 = ipv6_from_text(field)) {
-            address.version = 6;
-            address.bytes = *v6;
-            return address;
-        }
-        return std::nullopt;
-    }
-
-    static std::string address_text(const ip_address& address) {
-        return address.version == 4 ? ipv4_to_text(address.bytes.data())
-                                    : ipv6_to_text(address.bytes.data());
-    }
-
     // "0" or digits without a leading zero. The value saturates just above 65535, enough for the
     // bounds check. aiosmtpd's int() also took "1_000", "8\t" and the like; those are malformed.
     static std::optional<std::uint32_t> v1_port(std::string_view field) noexcept {
@@ -390,15 +204,15 @@ private:
         if (!protocol.starts_with("TCP")) return fail("PROXYv1 unrecognized protocol");
         result_.protocol = proxy_transport::stream;
 
-        auto src = v1_address(fields.next());
-        auto dst = src ? v1_address(fields.next()) : std::nullopt;
+        auto src = proxy_address_from_text(fields.next());
+        auto dst = src ? proxy_address_from_text(fields.next()) : std::nullopt;
         if (!src || !dst) return fail("PROXYv1 address malformed");
-        if (result_.family == proxy_family::inet && (src->version != 4 || dst->version != 4))
+        if (result_.family == proxy_family::inet && (!src->is_v4() || !dst->is_v4()))
             return fail("PROXYv1 address not IPv4");
-        if (result_.family == proxy_family::inet6 && (src->version != 6 || dst->version != 6))
+        if (result_.family == proxy_family::inet6 && (!src->is_v6() || !dst->is_v6()))
             return fail("PROXYv1 address not IPv6");
-        result_.src_addr = address_text(*src);
-        result_.dst_addr = address_text(*dst);
+        result_.src_addr = ip_address_to_text(*src);
+        result_.dst_addr = ip_address_to_text(*dst);
 
         auto src_port = v1_port(fields.next());
         auto dst_port = src_port ? v1_port(fields.next()) : std::nullopt;
@@ -506,10 +320,11 @@ private:
         if (value->size() != 4) return false;
         std::string_view whole = result_.whole_raw;
         std::size_t at = result_.tlv_start + std::size_t(value->data() - result_.rest.data());
-        std::uint32_t sum = crc32c(whole.substr(0, at));
-        sum = crc32c(std::string_view("\0\0\0\0", 4), sum);
-        sum = crc32c(whole.substr(at + 4), sum);
-        return sum == proxy_read_be32(*value);
+        crc32c_sum sum;
+        sum.process_bytes(whole.data(), at);
+        sum.process_bytes("\0\0\0\0", 4);
+        sum.process_bytes(whole.data() + at + 4, whole.size() - at - 4);
+        return sum.checksum() == proxy_read_be32(*value);
     }
 
     bool verify_crc32c_;

@@ -31,20 +31,12 @@ namespace smtp::handlers {
 /// too. The message lives until handle_message has finished. `prepare_message` and `Message`
 /// are as for `message`.
 template <class Derived, class Message = smtp::parsed_message>
-class async_message {
-    static_assert(message_like<Message>,
-                  "smtp::handlers::async_message: Message needs static Message "
-                  "parse(std::string_view) and add_header(std::string_view, std::string_view), "
-                  "or a specialization of smtp::message_traits<Message>");
-
+class async_message : public detail::message_base<Derived, Message> {
 public:
-    /// The type messages are parsed into.
-    using message_type = Message;
-
     /// The hook: prepare_message, then handle_message, awaited.
     template <class Content>
     boost::asio::awaitable<reply> handle_DATA(connection&, session& s, envelope<Content>& env) {
-        auto& self = static_cast<Derived&>(*this);
+        auto& self = this->derived();
         Message m = self.prepare_message(s, env);
         static_assert(detail::has_handle_message<Derived, Message>,
                       "smtp::handlers::async_message<Derived>: Derived must define "
@@ -56,21 +48,12 @@ public:
             co_return reply::ok();
         } else if constexpr (smtp::detail::is_awaitable_v<result>) {
             co_return co_await self.handle_message(m);
-        } else if constexpr (std::is_void_v<result>) {
-            self.handle_message(m);
-            co_return reply::ok();
         } else {
-            static_assert(std::is_convertible_v<result, reply>,
+            static_assert(std::is_void_v<result> || std::is_convertible_v<result, reply>,
                           "smtp::handlers::async_message: handle_message must return "
                           "awaitable<void>, awaitable<smtp::reply>, void or smtp::reply");
-            co_return self.handle_message(m);
+            co_return this->handle_plainly(m);
         }
-    }
-
-    /// The message a DATA transaction makes: see `message::prepare_message`.
-    template <class Content>
-    Message prepare_message(const session& s, const envelope<Content>& env) {
-        return detail::prepare_message<Message>(s, env);
     }
 };
 

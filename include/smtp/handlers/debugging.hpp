@@ -1,7 +1,7 @@
 #ifndef SMTP_HANDLERS_DEBUGGING_HPP
 #define SMTP_HANDLERS_DEBUGGING_HPP
 
-#include <smtp/decode.hpp>
+#include <smtp/detail/utf8.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
@@ -128,16 +128,9 @@ inline void append_utf8_replacing(std::string& out, std::string_view line) {
     while (!line.empty()) {
         std::size_t good = 0;
         while (good < line.size()) {
-            auto c = static_cast<unsigned char>(line[good]);
-            if (c < 0x80) {
-                ++good;
-                continue;
-            }
-            std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-            if (len == 0 || good + len > line.size() ||
-                !decode::is_valid_utf8(line.substr(good, len)))
-                break;
-            good += len;
+            const std::size_t length = smtp::detail::utf8_length(line, good);
+            if (length == 0) break;
+            good += length;
         }
         out.append(line.substr(0, good));
         if (good == line.size()) return;

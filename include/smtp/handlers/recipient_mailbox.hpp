@@ -1,6 +1,7 @@
 #ifndef SMTP_HANDLERS_RECIPIENT_MAILBOX_HPP
 #define SMTP_HANDLERS_RECIPIENT_MAILBOX_HPP
 
+#include <smtp/detail/ascii.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/handlers/detail/maildir.hpp>
 #include <smtp/handlers/detail/maildir_delivery.hpp>
@@ -45,7 +46,7 @@ inline std::optional<std::string> folder_name(std::string_view part) {
     for (char c : part) {
         auto u = static_cast<unsigned char>(c);
         if (c == '/' || c == '\\' || u < 0x20 || u == 0x7f) return std::nullopt;
-        name.push_back(c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c);
+        name.push_back(smtp::detail::ascii_lower(c));
     }
     return name;
 }
@@ -157,11 +158,7 @@ public:
     template <class Content>
     Message prepare_message(const session& s, const envelope<Content>& env,
                             std::string_view recipient) {
-        using traits = message_traits<Message>;
-        Message m = traits::parse(env.original_content);
-        traits::add_header(m, "X-Peer", s.peer.python_repr());
-        traits::add_header(m, "X-MailFrom", env.mail_from);
-        traits::add_header(m, "X-RcptTo", recipient);
+        Message m = detail::prepare_message<Message>(s, env, recipient);
         if constexpr (requires { m.prepend_header(recipient, recipient); })
             m.prepend_header("Delivered-To", recipient);
         return m;

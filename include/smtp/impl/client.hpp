@@ -1,9 +1,10 @@
 #ifndef SMTP_IMPL_CLIENT_HPP
 #define SMTP_IMPL_CLIENT_HPP
 
-#include <smtp/client/dot_stuff.hpp>
-#include <smtp/client/reply_parser.hpp>
+#include <smtp/detail/ascii.hpp>
 #include <smtp/detail/base64.hpp>
+#include <smtp/detail/dot_stuff.hpp>
+#include <smtp/detail/reply_parser.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
@@ -54,15 +55,7 @@ inline bool is_ascii(std::string_view s) noexcept {
 // Whether one of `parameters` sets `keyword` ("SIZE" matches "size=10").
 inline bool has_parameter(const std::vector<std::string>& parameters, std::string_view keyword) {
     for (const auto& p : parameters) {
-        std::string_view name = std::string_view(p).substr(0, p.find('='));
-        if (name.size() != keyword.size()) continue;
-        bool same = true;
-        for (std::size_t i = 0; i < name.size() && same; ++i) {
-            char c = name[i];
-            if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
-            same = c == keyword[i];
-        }
-        if (same) return true;
+        if (iequals(std::string_view(p).substr(0, p.find('=')), keyword)) return true;
     }
     return false;
 }

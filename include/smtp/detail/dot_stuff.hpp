@@ -1,5 +1,5 @@
-#ifndef SMTP_CLIENT_DOT_STUFF_HPP
-#define SMTP_CLIENT_DOT_STUFF_HPP
+#ifndef SMTP_DETAIL_DOT_STUFF_HPP
+#define SMTP_DETAIL_DOT_STUFF_HPP
 
 #include <cstddef>
 #include <string>

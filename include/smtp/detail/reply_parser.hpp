@@ -1,6 +1,7 @@
-#ifndef SMTP_CLIENT_REPLY_PARSER_HPP
-#define SMTP_CLIENT_REPLY_PARSER_HPP
+#ifndef SMTP_DETAIL_REPLY_PARSER_HPP
+#define SMTP_DETAIL_REPLY_PARSER_HPP
 
+#include <smtp/detail/reply_line.hpp>
 #include <smtp/reply.hpp>
 
 #include <cstddef>
@@ -22,15 +23,12 @@ public:
 
     /// Feeds one line, without its line ending.
     status feed(std::string_view line) {
-        if (line.size() < 3 || !is_code(line) ||
-            (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
-            return status::invalid;
-        int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-        if (lines_ != 0 && code != reply_.code) return status::invalid;
+        auto parsed = parse_reply_line(line);
+        if (!parsed || (lines_ != 0 && parsed->code != reply_.code)) return status::invalid;
         if (lines_++ != 0) reply_.text.push_back('\n');
-        reply_.code = code;
-        if (line.size() > 4) reply_.text.append(line.substr(4));
-        return line.size() > 3 && line[3] == '-' ? status::more : status::done;
+        reply_.code = parsed->code;
+        reply_.text.append(parsed->text);
+        return parsed->more ? status::more : status::done;
     }
 
     /// The reply; the parser starts over.
@@ -43,11 +41,6 @@ public:
     std::size_t size() const noexcept { return reply_.text.size(); }
 
 private:
-    static bool is_code(std::string_view line) {
-        return line[0] >= '1' && line[0] <= '5' && line[1] >= '0' && line[1] <= '9' &&
-               line[2] >= '0' && line[2] <= '9';
-    }
-
     reply reply_;
     std::size_t lines_ = 0;
 };
