@@ -1,8 +1,8 @@
 #ifndef SMTP_TESTING_SESSION_HPP
 #define SMTP_TESTING_SESSION_HPP
 
-#include <smtp/client/dot_stuff.hpp>
-#include <smtp/client/reply_parser.hpp>
+#include <smtp/detail/dot_stuff.hpp>
+#include <smtp/detail/reply_parser.hpp>
 #include <smtp/options.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/server.hpp>
