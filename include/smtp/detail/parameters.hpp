@@ -15,10 +15,10 @@
 
 namespace smtp::detail {
 
-/// Splits an ESMTP parameter string into upper-cased tokens (aiosmtpd: `rest.upper().split()`),
-/// reusing the strings in `tokens`.
-inline void split_parameters(std::string_view rest, std::vector<std::string>& tokens) {
-    tokens.clear();
+/// Calls `word(text)` for each run of characters that are not Python's white space in `rest`
+/// (Python's `str.split()`).
+template <class Word>
+void for_each_word(std::string_view rest, Word&& word) {
     for (;;) {
         while (!rest.empty() && is_python_space(rest.front()))
             rest.remove_prefix(1);
@@ -26,9 +26,16 @@ inline void split_parameters(std::string_view rest, std::vector<std::string>& to
         std::size_t end = 0;
         while (end < rest.size() && !is_python_space(rest[end]))
             ++end;
-        to_upper(tokens.emplace_back(rest.substr(0, end)));
+        word(rest.substr(0, end));
         rest.remove_prefix(end);
     }
+}
+
+/// Splits an ESMTP parameter string into upper-cased tokens (aiosmtpd: `rest.upper().split()`),
+/// reusing the strings in `tokens`.
+inline void split_parameters(std::string_view rest, std::vector<std::string>& tokens) {
+    tokens.clear();
+    for_each_word(rest, [&](std::string_view w) { to_upper(tokens.emplace_back(w)); });
 }
 
 /// The same, also keeping the tokens as sent in `raw` (same order), for the values whose case
@@ -38,16 +45,7 @@ inline void split_parameters(std::string_view rest, std::vector<std::string>& to
     split_parameters(rest, tokens);
     raw.resize(tokens.size());
     std::size_t i = 0;
-    for (;;) {
-        while (!rest.empty() && is_python_space(rest.front()))
-            rest.remove_prefix(1);
-        if (rest.empty()) return;
-        std::size_t end = 0;
-        while (end < rest.size() && !is_python_space(rest[end]))
-            ++end;
-        raw[i++].assign(rest.substr(0, end));
-        rest.remove_prefix(end);
-    }
+    for_each_word(rest, [&](std::string_view w) { raw[i++].assign(w); });
 }
 
 /// One `KEYWORD[=VALUE]` token split at its first '='.
@@ -113,6 +111,19 @@ inline std::size_t find_only(const std::vector<std::string>& tokens, std::string
         found = i;
     }
     return found;
+}
+
+/// Checks the parameter that may come once (RET, ENVID, AUTH, NOTIFY, ORCPT): `parse(i)` reads
+/// `tokens[i]` when it is there and says what is wrong with it (empty: nothing). The error, or
+/// empty.
+template <class Parse>
+std::string single_parameter(const std::vector<std::string>& tokens, std::string_view keyword,
+                             Parse&& parse) {
+    std::size_t i = find_only(tokens, keyword);
+    if (i == keyword_search::duplicate)
+        return "Error: duplicate " + std::string(keyword) + " parameter";
+    if (i == keyword_search::npos) return {};
+    return std::string(parse(i));
 }
 
 /// The value of `tokens[i]` as the client sent it: from `raw` (the same tokens, case
@@ -261,28 +272,25 @@ inline mail_parameters::status check_mail_parameters(const std::vector<std::stri
         return status::invalid;
     };
     if (ext.dsn) {
-        std::size_t i = find_only(tokens, "RET");
-        if (i == keyword_search::duplicate) return fail("Error: duplicate RET parameter");
-        if (i != keyword_search::npos) {
+        std::string e = single_parameter(tokens, "RET", [&](std::size_t i) {
             parse_parameter(tokens[i], p);
-            if (auto e = parse_ret(p.value, out.ret); !e.empty()) return fail(e);
-        }
-        i = find_only(tokens, "ENVID");
-        if (i == keyword_search::duplicate) return fail("Error: duplicate ENVID parameter");
-        if (i != keyword_search::npos)
-            if (auto e = parse_envid(raw_value(tokens, raw, i), out.envid); !e.empty())
-                return fail(e);
+            return parse_ret(p.value, out.ret);
+        });
+        if (e.empty())
+            e = single_parameter(tokens, "ENVID", [&](std::size_t i) {
+                return parse_envid(raw_value(tokens, raw, i), out.envid);
+            });
+        if (!e.empty()) return fail(e);
     }
     out.auth.clear();
     if (ext.auth) {
         // RFC 4954 §5: a server that offers AUTH accepts the parameter (Outlook sends it).
-        std::size_t i = find_only(tokens, "AUTH");
-        if (i == keyword_search::duplicate) return fail("Error: duplicate AUTH parameter");
-        if (i != keyword_search::npos) {
+        std::string e = single_parameter(tokens, "AUTH", [&](std::size_t i) -> std::string_view {
             parse_parameter(tokens[i], p);
-            if (!p.has_value || !decode_xtext(raw_value(tokens, raw, i), out.auth))
-                return fail("Error: AUTH is not valid xtext");
-        }
+            bool valid = p.has_value && decode_xtext(raw_value(tokens, raw, i), out.auth);
+            return valid ? "" : "Error: AUTH is not valid xtext";
+        });
+        if (!e.empty()) return fail(e);
     }
     if (ext.requiretls && last("REQUIRETLS", p)) {
         if (p.has_value) return fail("Error: REQUIRETLS takes no arguments");
@@ -329,18 +337,15 @@ inline rcpt_parameters_status check_rcpt_parameters(const std::vector<std::strin
         return status::invalid;
     };
     if (ext.dsn) {
-        std::size_t i = find_only(tokens, "NOTIFY");
-        if (i == keyword_search::duplicate) return fail("Error: duplicate NOTIFY parameter");
-        if (i != keyword_search::npos) {
+        std::string e = single_parameter(tokens, "NOTIFY", [&](std::size_t i) {
             parse_parameter(tokens[i], p);
-            if (auto e = parse_notify(p.value, out.dsn.notify); !e.empty()) return fail(e);
-        }
-        i = find_only(tokens, "ORCPT");
-        if (i == keyword_search::duplicate) return fail("Error: duplicate ORCPT parameter");
-        if (i != keyword_search::npos)
-            if (auto e = parse_orcpt(raw_value(tokens, raw, i), out.dsn.orcpt_type, out.dsn.orcpt);
-                !e.empty())
-                return fail(e);
+            return parse_notify(p.value, out.dsn.notify);
+        });
+        if (e.empty())
+            e = single_parameter(tokens, "ORCPT", [&](std::size_t i) {
+                return parse_orcpt(raw_value(tokens, raw, i), out.dsn.orcpt_type, out.dsn.orcpt);
+            });
+        if (!e.empty()) return fail(e);
     }
     if (!check_declared(tokens, raw, ext.declared, out.error)) return status::invalid;
     for (const auto& token : tokens) {
