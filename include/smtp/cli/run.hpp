@@ -122,12 +122,18 @@ template <class Server>
 int serve(typename Server::handler_type handler, smtp::options options, const arguments& args,
           listen_address where, std::string_view prog) {
     // The stop signals are blocked before the controller's threads start (they inherit the
-    // mask), so that only wait_for_signal() below takes them. A parent may have left them
-    // blocked or ignored: blocked is what sigwait needs either way.
+    // mask), so that only wait_for_signal() below takes them.
     ::sigset_t stop_signals, previous;
     ::sigemptyset(&stop_signals);
     ::sigaddset(&stop_signals, SIGINT);
     ::sigaddset(&stop_signals, SIGTERM);
+    // An ignored signal is dropped before it can be waited for, and a shell starts background
+    // jobs with SIGINT ignored: a handler (never run, the signals stay blocked) undoes that.
+    struct ::sigaction catch_it = {};
+    catch_it.sa_handler = [](int) {};
+    ::sigemptyset(&catch_it.sa_mask);
+    ::sigaction(SIGINT, &catch_it, nullptr);
+    ::sigaction(SIGTERM, &catch_it, nullptr);
     ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
     struct restore_mask {
         const ::sigset_t& mask;
