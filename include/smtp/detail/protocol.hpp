@@ -542,12 +542,8 @@ public:
         if (r.positive()) message_accepted();
         message_reply_code_ = r.empty() ? 451 : r.code;
         std::size_t count = opts_.lmtp ? envelope_.rcpt_tos.size() : 1;
-        for (std::size_t i = 0; i < count; ++i) {
-            if (r.empty())
-                write(451, "4.3.0", "Error: the handler gave no reply");
-            else
-                write(r, !code.empty() || !r.positive() ? code : "2.0.0");
-        }
+        for (std::size_t i = 0; i < count; ++i)
+            write_hook_reply(r, true, !code.empty() || !r.positive() ? code : "2.0.0");
     }
 
     /// The longest command line accepted for `v` (per session; aiosmtpd shares and grows it).
