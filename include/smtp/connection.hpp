@@ -1,6 +1,7 @@
 #ifndef SMTP_CONNECTION_HPP
 #define SMTP_CONNECTION_HPP
 
+#include <smtp/detail/config.hpp>
 #include <smtp/detail/input_buffer.hpp>
 #include <smtp/detail/write_reply.hpp>
 #include <smtp/hooks.hpp>
@@ -273,6 +274,8 @@ private:
 
 } // namespace smtp
 
+#if defined(SMTP_HEADER_ONLY)
 #include <smtp/impl/connection.ipp>
+#endif
 
 #endif

@@ -5,11 +5,11 @@
 #include <smtp/auth/builtin.hpp>
 #include <smtp/connection.hpp>
 #include <smtp/decode.hpp>
-#include <smtp/detail/cidr.hpp>
 #include <smtp/detail/mechanism_set.hpp>
 #include <smtp/detail/next_action.hpp>
 #include <smtp/detail/protocol.hpp>
 #include <smtp/detail/served_connection.hpp>
+#include <smtp/detail/server_base.hpp>
 #include <smtp/detail/session_registry.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/hooks.hpp>
@@ -24,14 +24,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
 namespace smtp {
 
@@ -50,8 +45,12 @@ namespace smtp {
 /// io.run();
 /// \endcode
 /// `smtp::controller` runs one on a thread of its own.
+///
+/// What does not depend on the Handler (listening, limits, shutdown, the TLS handshake) is in a
+/// base that is not a template (detail::server_base): compiled once per program under
+/// SMTP_SEPARATE_COMPILATION, and once per translation unit, not once per Handler, otherwise.
 template <class Handler, class AuthPolicy = auth::builtin, class DecodePolicy = decode::bytes>
-class server {
+class server : private detail::server_base {
     static_assert(decode_policy<DecodePolicy>,
                   "DecodePolicy needs content_type, eight_bit_mime and "
                   "static smtp::reply decode(std::string_view, content_type&, bool)");
@@ -72,10 +71,12 @@ public:
 
     /// Throws std::invalid_argument when `opts.proxy_trusted` holds something that is not an
     /// address or network.
-    explicit server(Handler handler = Handler{}, smtp::options opts = {});
+    explicit server(Handler handler = Handler{}, smtp::options opts = {})
+        : server_base(std::move(opts), &server::start_session), handler_(std::move(handler)) {}
     server(const server&) = delete;
     server& operator=(const server&) = delete;
-    ~server();
+    /// Stops listening (close()) before the handler goes.
+    ~server() { close(); }
 
     /// The handler, shared by every connection.
     Handler& handler() noexcept { return handler_; }
@@ -90,7 +91,9 @@ public:
     /// `options().tls`.
     boost::asio::ip::tcp::endpoint listen(const boost::asio::any_io_executor& executor,
                                           const boost::asio::ip::tcp::endpoint& endpoint,
-                                          bool implicit_tls = false);
+                                          bool implicit_tls = false) {
+        return listen_tcp(executor, endpoint, implicit_tls, false);
+    }
 
     /// As listen(), with SO_REUSEPORT: several listeners, each on its own executor and thread,
     /// share one port, and the kernel spreads new connections between them without a lock in
@@ -99,16 +102,20 @@ public:
     /// answers connections, is refused with `address_in_use`.
     boost::asio::ip::tcp::endpoint listen_shared(const boost::asio::any_io_executor& executor,
                                                  const boost::asio::ip::tcp::endpoint& endpoint,
-                                                 bool implicit_tls = false);
+                                                 bool implicit_tls = false) {
+        return listen_tcp(executor, endpoint, implicit_tls, true);
+    }
 
     /// Listens on a UNIX domain socket at `path` (aiosmtpd's UnixSocketController). A stale
     /// socket file there is replaced; the file is removed again by close().
     void listen_local(const boost::asio::any_io_executor& executor, const std::string& path,
-                      bool implicit_tls = false);
+                      bool implicit_tls = false) {
+        server_base::listen_local(executor, path, implicit_tls);
+    }
 
     /// Stops accepting; established sessions go on. Call it from the executor's thread, or while
     /// no thread runs the executor.
-    void close() noexcept;
+    void close() noexcept { server_base::close(); }
 
     /// Begins a graceful shutdown; returns at once, and may be called from any thread. The
     /// listeners close; idle sessions (waiting for a command outside a mail transaction) are
@@ -117,7 +124,7 @@ public:
     /// for them; what is left at your deadline, destroy with the io_context (controller::stop).
     /// Each listener's executor must be run by one thread (or be a strand), as controller and
     /// smtpd do.
-    void shutdown();
+    void shutdown() { server_base::shutdown(); }
     /// Lets a server that was shut down serve again (controller::start after stop); call it
     /// once its sessions are gone.
     void reset_shutdown() noexcept { stopping_.store(false); }
@@ -125,7 +132,9 @@ public:
     bool shutting_down() const noexcept { return stopping_.load(std::memory_order_relaxed); }
     /// Waits until no session is left or `deadline` passes; true when none is left. From any
     /// thread but the ones serving the sessions.
-    bool wait_for_sessions(std::chrono::steady_clock::time_point deadline);
+    bool wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
+        return server_base::wait_for_sessions(deadline);
+    }
 
     /// Serves one connected socket until the session ends. For callers that accept themselves.
     boost::asio::awaitable<void> serve(connection::socket_type socket, bool implicit_tls = false);
@@ -139,20 +148,10 @@ private:
     /// How a step that did I/O ended: the session goes on, closes after flushing what is queued,
     /// or is lost (the peer is gone: nothing more can be written).
     enum class outcome { go_on, close, lost };
-    struct connection_count;
-
-    // Listeners and SO_REUSEPORT: impl/server_listeners.hpp.
-    boost::asio::ip::tcp::endpoint listen_tcp(const boost::asio::any_io_executor& executor,
-                                              const boost::asio::ip::tcp::endpoint& endpoint,
-                                              bool implicit_tls, bool reuse_port);
-    /// The registry of the sessions served on `executor` (made on first use).
-    std::shared_ptr<detail::session_registry>
-    registry_for(const boost::asio::any_io_executor& executor);
-    template <class Acceptor>
-    boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls,
-                                             std::shared_ptr<detail::session_registry> registry);
 
     // One session, and what comes before its greeting: impl/server_session.hpp.
+    static void start_session(server_base& base, connection::socket_type socket, bool implicit_tls,
+                              std::shared_ptr<detail::session_registry> registry);
     boost::asio::awaitable<void>
     serve_registered(connection::socket_type socket, bool implicit_tls,
                      std::shared_ptr<detail::session_registry> registry);
@@ -160,10 +159,6 @@ private:
                                        envelope_type& env, connection_count& counted,
                                        bool implicit_tls);
     boost::asio::awaitable<bool> accept_proxy_header(served_connection& conn, envelope_type& env);
-
-    // Graceful shutdown: impl/server_shutdown.hpp.
-    /// `421 <hostname> Service shutting down` is queued when a shutdown finds the session idle.
-    bool idle_at_shutdown(served_connection& conn, const envelope_type& env);
 
     // The command loop, and the hooks of the commands that need no more I/O:
     // impl/server_commands.hpp.
@@ -179,7 +174,6 @@ private:
     // AUTH: impl/server_auth.hpp.
     boost::asio::awaitable<bool> authenticate(served_connection& conn, protocol_type& proto,
                                               envelope_type& env);
-    boost::asio::awaitable<bool> settle_auth_failure(served_connection& conn);
 
     // STARTTLS: impl/server_starttls.hpp.
     boost::asio::awaitable<outcome> starttls(served_connection& conn, protocol_type& proto,
@@ -201,32 +195,14 @@ private:
     void observe_message(served_connection& conn, message_stats& stats);
 
     Handler handler_;
-    smtp::options opts_;
-    std::string hostname_;
-    std::vector<detail::cidr> proxy_trusted_;
-    std::atomic<std::size_t> connections_{0};
-    std::mutex clients_mutex_;
-    std::unordered_map<std::string, std::size_t> clients_; // sessions per client address
-    std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
-    std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> local_acceptors_;
-    std::vector<std::string> local_paths_;
-    // Graceful shutdown: the flag every session checks between commands, the registries that
-    // reach idle sessions, and what wait_for_sessions() waits on.
-    std::atomic<bool> stopping_{false};
-    std::mutex registries_mutex_;
-    std::vector<std::shared_ptr<detail::session_registry>> registries_;
-    std::mutex drained_mutex_;
-    std::condition_variable drained_;
 };
 
 } // namespace smtp
 
 #include <smtp/impl/server_auth.hpp>
 #include <smtp/impl/server_commands.hpp>
-#include <smtp/impl/server_listeners.hpp>
 #include <smtp/impl/server_message_body.hpp>
 #include <smtp/impl/server_session.hpp>
-#include <smtp/impl/server_shutdown.hpp>
 #include <smtp/impl/server_starttls.hpp>
 
 #endif

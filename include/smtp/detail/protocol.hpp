@@ -4,6 +4,7 @@
 #include <smtp/detail/address.hpp>
 #include <smtp/detail/ascii.hpp>
 #include <smtp/detail/command.hpp>
+#include <smtp/detail/config.hpp>
 #include <smtp/detail/data_reader.hpp>
 #include <smtp/detail/line_reader.hpp>
 #include <smtp/detail/next_action.hpp>
@@ -1171,6 +1172,12 @@ private:
     std::array<std::size_t, verb_count> budgets_{};
     std::vector<std::pair<std::string, std::size_t>> unknown_budgets_;
 };
+
+#if !defined(SMTP_HEADER_ONLY)
+// The core of both built-in decode policies (their content is a string_view), compiled once in
+// <smtp/src.hpp>.
+extern template class protocol<std::string_view>;
+#endif
 
 } // namespace smtp::detail
 

@@ -16,7 +16,7 @@ namespace smtp {
 namespace detail {
 
 // The peer as the session shows it, for whichever socket family accepted the connection.
-inline peer_address peer_of(const boost::asio::generic::stream_protocol::socket& socket) {
+SMTP_DECL peer_address peer_of(const boost::asio::generic::stream_protocol::socket& socket) {
     peer_address peer;
     boost::system::error_code ec;
     auto remote = socket.remote_endpoint(ec);
@@ -41,8 +41,8 @@ inline peer_address peer_of(const boost::asio::generic::stream_protocol::socket&
 
 } // namespace detail
 
-inline connection::connection(socket_type socket, const smtp::options& opts,
-                              std::string_view hostname)
+SMTP_DECL connection::connection(socket_type socket, const smtp::options& opts,
+                                 std::string_view hostname)
     : socket_(std::move(socket)), opts_(opts), hostname_(hostname), timer_(socket_.get_executor()) {
     session_.peer = detail::peer_of(socket_);
     if (session_.peer.family != peer_address::family_type::local) {
@@ -52,14 +52,14 @@ inline connection::connection(socket_type socket, const smtp::options& opts,
     }
 }
 
-inline connection::~connection() {
+SMTP_DECL connection::~connection() {
     alive_.reset();
     boost::system::error_code ignored;
     timer_.cancel();
     socket_.close(ignored);
 }
 
-inline void connection::arm_timeout(clock::duration d) noexcept {
+SMTP_DECL void connection::arm_timeout(clock::duration d) noexcept {
     deadline_ = clock::now() + d;
     if (!watchdog_running_) start_watchdog();
     // An earlier deadline than the timer's (a short handshake timeout, say): wake the watchdog,
@@ -71,7 +71,7 @@ inline void connection::arm_timeout(clock::duration d) noexcept {
 // One timer per connection whose expiry is pushed forward by arm_timeout() without cancelling
 // it (cheaper than a timer operation per read). When the deadline passes while the connection
 // waits on the client, the pending operation is cancelled; while a hook runs, it waits.
-inline void connection::start_watchdog() {
+SMTP_DECL void connection::start_watchdog() {
     watchdog_running_ = true;
     timer_.expires_at(deadline_);
     timer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
@@ -92,7 +92,7 @@ inline void connection::start_watchdog() {
     });
 }
 
-inline void connection::trace_command(std::string_view line) const {
+SMTP_DECL void connection::trace_command(std::string_view line) const {
     if (!tracer_) return;
     std::size_t secret = detail::auth_secret_start(line);
     if (secret == std::string_view::npos) {
@@ -104,7 +104,7 @@ inline void connection::trace_command(std::string_view line) const {
     trace(trace_event::command, shown);
 }
 
-inline boost::asio::awaitable<bool> connection::read_some(bool wait_first) {
+SMTP_DECL boost::asio::awaitable<bool> connection::read_some(bool wait_first) {
     if (timed_out_) co_return false;
     io_pending_ = true;
     auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
@@ -130,7 +130,7 @@ inline boost::asio::awaitable<bool> connection::read_some(bool wait_first) {
     co_return true;
 }
 
-inline boost::asio::awaitable<bool> connection::flush() {
+SMTP_DECL boost::asio::awaitable<bool> connection::flush() {
     if (out_.empty()) co_return true;
     trace(trace_event::reply, out_);
     if (timed_out_) co_return false;
@@ -145,7 +145,7 @@ inline boost::asio::awaitable<bool> connection::flush() {
     co_return !ec;
 }
 
-inline boost::asio::awaitable<std::optional<std::string>>
+SMTP_DECL boost::asio::awaitable<std::optional<std::string>>
 connection::challenge(std::string_view text, bool encode) {
     constexpr std::size_t max_response = 12288; // RFC 4954 §4
     out_.append("334 ").append(encode ? detail::base64_encode(text) : std::string(text));
@@ -182,7 +182,7 @@ connection::challenge(std::string_view text, bool encode) {
 namespace detail {
 
 // The facts a handler may want about an established TLS session.
-inline tls_info describe_tls(SSL* ssl) {
+SMTP_DECL tls_info describe_tls(SSL* ssl) {
     tls_info info;
     info.version = ::SSL_get_version(ssl);
     if (const SSL_CIPHER* cipher = ::SSL_get_current_cipher(ssl))
@@ -211,7 +211,8 @@ inline tls_info describe_tls(SSL* ssl) {
 
 } // namespace detail
 
-inline boost::asio::awaitable<bool> connection::start_tls(tls_context& context, early_bytes early) {
+SMTP_DECL boost::asio::awaitable<bool> connection::start_tls(tls_context& context,
+                                                             early_bytes early) {
     tls_ = std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_, context.native());
     arm_timeout(opts_.tls_handshake_timeout);
     io_pending_ = true;
@@ -231,7 +232,7 @@ inline boost::asio::awaitable<bool> connection::start_tls(tls_context& context, 
     co_return true;
 }
 
-inline void connection::request_shutdown() noexcept {
+SMTP_DECL void connection::request_shutdown() noexcept {
     shutdown_requested_ = true;
     if (waiting_for_command_) {
         boost::system::error_code ignored;
@@ -239,7 +240,7 @@ inline void connection::request_shutdown() noexcept {
     }
 }
 
-inline boost::asio::awaitable<void> connection::finish() {
+SMTP_DECL boost::asio::awaitable<void> connection::finish() {
     co_await flush();
     if (tls_active() && socket_.is_open() && !timed_out_) {
         // The client need not answer the close_notify, and may already be gone: a short wait.
@@ -251,7 +252,7 @@ inline boost::asio::awaitable<void> connection::finish() {
     close();
 }
 
-inline void connection::close() noexcept {
+SMTP_DECL void connection::close() noexcept {
     boost::system::error_code ignored;
     socket_.shutdown(socket_type::shutdown_both, ignored);
     socket_.close(ignored);

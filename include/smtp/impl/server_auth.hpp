@@ -86,25 +86,6 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
     co_return co_await settle_auth_failure(conn);
 }
 
-// After an AUTH exchange whose final reply is queued: when that reply is a 535, the session
-// waits options::auth_failure_delay before it goes out, and past options::auth_failure_limit
-// failures the reply becomes a 421 and the connection closes (false). Password guessing then
-// costs a client time and connections, and the waiting holds up no other session.
-template <class Handler, class AuthPolicy, class DecodePolicy>
-boost::asio::awaitable<bool>
-server<Handler, AuthPolicy, DecodePolicy>::settle_auth_failure(served_connection& conn) {
-    if (conn.auth_reply_code() != 535) co_return true;
-    std::size_t failures = conn.count_auth_failure();
-    if (opts_.auth_failure_delay.count() > 0) {
-        boost::asio::steady_timer pause(conn.executor(), opts_.auth_failure_delay);
-        co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    }
-    if (opts_.auth_failure_limit == 0 || failures <= opts_.auth_failure_limit) co_return true;
-    const reply too_many{421, "4.7.0 Too many authentication failures"};
-    conn.replace_final_reply(too_many);
-    co_return false;
-}
-
 } // namespace smtp
 
 #endif

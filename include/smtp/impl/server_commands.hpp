@@ -32,7 +32,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(serv
             // Checked after the flush, just before the wait: a shutdown that began earlier is seen
             // here, and one that begins later finds the wait to interrupt (request_shutdown()
             // runs on this thread).
-            if (idle_at_shutdown(conn, env)) co_return;
+            if (idle_at_shutdown(conn, !env.mail_from.empty())) co_return;
             bool interruptible = env.mail_from.empty();
             bool got = false;
             if (conn.tls_active()) {
@@ -45,7 +45,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(serv
             }
             if (!got) {
                 if (conn.interrupted_by_shutdown()) {
-                    idle_at_shutdown(conn, env);
+                    idle_at_shutdown(conn, !env.mail_from.empty());
                 } else if (conn.timed_out()) {
                     proto.timed_out();
                     conn.allow_final_reply();
@@ -57,7 +57,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(serv
         case detail::line_reader::kind::too_long: proto.line_too_long(); break;
         case detail::line_reader::kind::line: {
             // A command pipelined behind the end of a transaction gets the 421 too.
-            if (idle_at_shutdown(conn, env)) co_return;
+            if (idle_at_shutdown(conn, !env.mail_from.empty())) co_return;
             conn.arm_timeout();
             conn.trace_command(event.line);
             bool chunking = proto.in_chunked_message();

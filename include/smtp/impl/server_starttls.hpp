@@ -13,19 +13,12 @@ template <class Handler, class AuthPolicy, class DecodePolicy>
 auto server<Handler, AuthPolicy, DecodePolicy>::starttls(served_connection& conn,
                                                          protocol_type& proto, envelope_type& env)
     -> boost::asio::awaitable<outcome> {
-    // The core has queued the 220.
-    if (!co_await conn.flush() || !co_await conn.start_tls(*opts_.tls)) co_return outcome::lost;
-    session& s = conn.session();
-    session fresh;
-    fresh.peer = std::move(s.peer);
-    fresh.ssl = std::move(s.ssl);
-    fresh.proxy = std::move(s.proxy); // what the proxy said still holds (aiosmtpd loses it)
-    fresh.proxy_peer = std::move(s.proxy_peer);
-    s = std::move(fresh);
+    bool secured = co_await begin_tls_session(conn); // named: see server::admit
+    if (!secured) co_return outcome::lost;
     proto.tls_started();
     if constexpr (has_handle_STARTTLS<Handler, content_type>) {
         bool accepted = false;
-        SMTP_DETAIL_CALL_HOOK(accepted, handler_.handle_STARTTLS(conn, s, env));
+        SMTP_DETAIL_CALL_HOOK(accepted, handler_.handle_STARTTLS(conn, conn.session(), env));
         if (!accepted) proto.refuse_commands();
     }
     co_return outcome::go_on;

@@ -1,0 +1,150 @@
+#ifndef SMTP_DETAIL_SERVER_BASE_HPP
+#define SMTP_DETAIL_SERVER_BASE_HPP
+
+#include <smtp/detail/cidr.hpp>
+#include <smtp/detail/config.hpp>
+#include <smtp/detail/served_connection.hpp>
+#include <smtp/detail/session_registry.hpp>
+#include <smtp/options.hpp>
+#include <smtp/proxy_protocol.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace smtp::detail {
+
+/// What an smtp::server does whatever its Handler: the listeners and the accept loops, the
+/// session counts and limits, the graceful shutdown, and the steps of a session that call no
+/// hook (the checks before the greeting, reading a PROXY header, the TLS handshake of STARTTLS,
+/// the pause after a failed AUTH). It is not a template, so that each server<Handler> a program
+/// names instantiates only what depends on its Handler; under SMTP_SEPARATE_COMPILATION its
+/// definitions (impl/server_base.ipp) are compiled once, in <smtp/src.hpp>.
+///
+/// An accepted connection reaches its server<Handler> through `session_starter`: one indirect
+/// call per connection. The hooks are called directly, as before.
+class server_base {
+public:
+    server_base(const server_base&) = delete;
+    server_base& operator=(const server_base&) = delete;
+
+protected:
+    /// Starts serving an accepted socket (server<Handler> spawns its session).
+    using session_starter = void (*)(server_base& self, connection::socket_type socket,
+                                     bool implicit_tls, std::shared_ptr<session_registry> registry);
+
+    /// Throws std::invalid_argument when `opts.proxy_trusted` holds something that is not an
+    /// address or network.
+    SMTP_DECL server_base(smtp::options opts, session_starter start);
+    /// Stops listening (close()).
+    SMTP_DECL ~server_base();
+
+    /// Binds and listens on `endpoint`, then accepts on `executor` until close().
+    SMTP_DECL boost::asio::ip::tcp::endpoint
+    listen_tcp(const boost::asio::any_io_executor& executor,
+               const boost::asio::ip::tcp::endpoint& endpoint, bool implicit_tls, bool reuse_port);
+    /// Listens on the UNIX domain socket at `path` (a stale socket file is replaced).
+    SMTP_DECL void listen_local(const boost::asio::any_io_executor& executor,
+                                const std::string& path, bool implicit_tls);
+    /// Stops accepting and removes the UNIX socket files.
+    SMTP_DECL void close() noexcept;
+    /// Begins a graceful shutdown (server::shutdown()).
+    SMTP_DECL void shutdown();
+    /// Waits until no session is left or `deadline` passes; true when none is left.
+    SMTP_DECL bool wait_for_sessions(std::chrono::steady_clock::time_point deadline);
+    /// The registry of the sessions served on `executor` (made on first use).
+    SMTP_DECL std::shared_ptr<session_registry>
+    registry_for(const boost::asio::any_io_executor& executor);
+    /// Runs a session's coroutine on `executor`; an exception that escapes it is reported on
+    /// stderr (the session catches what hooks throw, so that would be a bug).
+    SMTP_DECL static void spawn_session(const boost::asio::any_io_executor& executor,
+                                        boost::asio::awaitable<void> session);
+
+    /// Counts a session in the server's totals for as long as it lives.
+    struct connection_count {
+        server_base& owner;
+        std::size_t total; ///< sessions now, this one included
+        std::string client;
+
+        SMTP_DECL explicit connection_count(server_base& s);
+        connection_count(const connection_count&) = delete;
+        connection_count& operator=(const connection_count&) = delete;
+        /// Counts the session for `host` too; returns that client's sessions now.
+        SMTP_DECL std::size_t count_client(const std::string& host);
+        SMTP_DECL ~connection_count();
+    };
+
+    // The steps of a session that call no hook (server<Handler>::admit and friends run them in
+    // order, with the hooks in between). Callers name what they return before testing it:
+    // g++ 12 miscompiles `if (!co_await base_coroutine())` in a derived class template.
+
+    /// The server-wide connection limit; false when the session was refused (and is closed).
+    SMTP_DECL boost::asio::awaitable<bool> admit_connection(served_connection& conn,
+                                                            const connection_count& counted);
+    /// Reads the PROXY header that must come first, from a trusted sender, within its timeout;
+    /// nothing when it is missing, late or invalid (the session then closes without a reply).
+    SMTP_DECL boost::asio::awaitable<std::optional<proxy_data>>
+    read_proxy_header(served_connection& conn);
+    /// Makes the original client that `header` names the session's peer.
+    SMTP_DECL static void adopt_proxy_header(served_connection& conn, const proxy_data& header);
+    /// What comes after the PROXY header: the per-client limit, the early-talker check, the
+    /// implicit-TLS handshake and a shutdown under way. False when the session was refused.
+    SMTP_DECL boost::asio::awaitable<bool>
+    admit_client(served_connection& conn, connection_count& counted, bool implicit_tls);
+    /// STARTTLS after its 220 is queued: the flush, the handshake, and a fresh session (RFC 3207
+    /// §4.2) that keeps the peer, TLS and PROXY facts. False when the connection is lost.
+    SMTP_DECL boost::asio::awaitable<bool> begin_tls_session(served_connection& conn);
+    /// After an AUTH exchange: the pause and the limit after a 535. False when the limit is
+    /// passed (the final reply is then `421 4.7.0`, and the session closes).
+    SMTP_DECL boost::asio::awaitable<bool> settle_auth_failure(served_connection& conn);
+    /// Queues `421 <hostname> Service shutting down` when a shutdown finds the session outside
+    /// a mail transaction; true when it did.
+    SMTP_DECL bool idle_at_shutdown(served_connection& conn, bool in_transaction);
+
+    smtp::options opts_;
+    std::string hostname_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<std::size_t> connections_{0};
+
+private:
+    template <class Acceptor>
+    boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls,
+                                             std::shared_ptr<session_registry> registry);
+    /// Writes `line` and closes: a session refused before its greeting.
+    SMTP_DECL boost::asio::awaitable<void> refuse(served_connection& conn, std::string line);
+
+    session_starter start_session_;
+    std::vector<cidr> proxy_trusted_;
+    std::mutex clients_mutex_;
+    std::unordered_map<std::string, std::size_t> clients_; // sessions per client address
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+    std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> local_acceptors_;
+    std::vector<std::string> local_paths_;
+    // Graceful shutdown: the registries that reach idle sessions, and what wait_for_sessions()
+    // waits on.
+    std::mutex registries_mutex_;
+    std::vector<std::shared_ptr<session_registry>> registries_;
+    std::mutex drained_mutex_;
+    std::condition_variable drained_;
+};
+
+} // namespace smtp::detail
+
+#if defined(SMTP_HEADER_ONLY)
+#include <smtp/impl/server_base.ipp>
+#endif
+
+#endif

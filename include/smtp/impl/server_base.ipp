@@ -1,0 +1,377 @@
+#ifndef SMTP_IMPL_SERVER_BASE_IPP
+#define SMTP_IMPL_SERVER_BASE_IPP
+
+// detail::server_base: the listeners, the counts and limits, the graceful shutdown, and the
+// steps of a session that call no hook. Included by detail/server_base.hpp when header-only, by
+// <smtp/src.hpp> otherwise.
+
+#include <smtp/detail/proxy_protocol.hpp>
+#include <smtp/detail/write_reply.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/host_name.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace smtp::detail {
+
+namespace server_listening {
+
+/// A way to set SO_REUSEPORT without Asio's detail namespace showing in the server.
+using reuse_port = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+/// Whether a listener of ours already holds `endpoint` (the second and later listen_shared()).
+template <class Acceptors>
+bool port_is_ours(const boost::asio::ip::tcp::endpoint& endpoint, const Acceptors& acceptors) {
+    for (const auto& a : acceptors) {
+        boost::system::error_code ec;
+        if (a->local_endpoint(ec) == endpoint && !ec) return true;
+    }
+    return false;
+}
+
+/// SO_REUSEPORT would let a second server bind a port another one (of the same user) serves.
+/// A probe bound without it finds any listener there (theirs had to set SO_REUSEPORT too, so
+/// the probe's bind fails), and a listener found is refused as `address_in_use`.
+SMTP_DECL void refuse_port_in_use(const boost::asio::ip::tcp::endpoint& endpoint) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor probe(io);
+    boost::system::error_code ec;
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(boost::asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec == boost::asio::error::address_in_use) throw boost::system::system_error(ec, "bind");
+}
+
+/// Removes the socket file at `path` when no one listens on it (an earlier run's). Anything
+/// else there is refused: a file that is no socket (`file_exists`), a socket a live server
+/// answers on (`address_in_use`).
+SMTP_DECL void remove_stale_socket(const std::string& path) {
+    struct ::stat status;
+    if (::lstat(path.c_str(), &status) != 0) return; // nothing there: bind() tells the rest
+    if (!S_ISSOCK(status.st_mode))
+        throw boost::system::system_error(std::make_error_code(std::errc::file_exists).value(),
+                                          boost::system::generic_category(), "listen_local");
+    boost::asio::io_context io;
+    boost::asio::local::stream_protocol::socket probe(io);
+    boost::system::error_code ec;
+    probe.connect(boost::asio::local::stream_protocol::endpoint(path), ec);
+    if (!ec) throw boost::system::system_error(boost::asio::error::address_in_use, "listen_local");
+    ::unlink(path.c_str());
+}
+
+/// A bug in an accept loop must not pass unseen.
+SMTP_DECL void rethrow_loop_failure(std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+}
+
+/// serve() catches what hooks throw; anything else is a bug worth hearing about.
+SMTP_DECL void report_session_failure(std::exception_ptr e) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "smtp: session ended by an exception: %s\n", error.what());
+    } catch (...) {
+        std::fprintf(stderr, "smtp: session ended by an unknown exception\n");
+    }
+}
+
+} // namespace server_listening
+
+SMTP_DECL server_base::server_base(smtp::options opts, session_starter start)
+    : opts_(std::move(opts)),
+      hostname_(opts_.hostname.empty() ? boost::asio::ip::host_name() : opts_.hostname),
+      start_session_(start) {
+    for (const auto& network : opts_.proxy_trusted)
+        proxy_trusted_.emplace_back(network);
+}
+
+SMTP_DECL server_base::~server_base() {
+    close();
+}
+
+// --- Listeners ------------------------------------------------------------------------------
+
+SMTP_DECL boost::asio::ip::tcp::endpoint
+server_base::listen_tcp(const boost::asio::any_io_executor& executor,
+                        const boost::asio::ip::tcp::endpoint& endpoint, bool implicit_tls,
+                        bool reuse_port) {
+    if (implicit_tls && !opts_.tls)
+        throw std::invalid_argument("smtp::server::listen: implicit TLS needs options().tls");
+    if (reuse_port && endpoint.port() != 0 && !server_listening::port_is_ours(endpoint, acceptors_))
+        server_listening::refuse_port_in_use(endpoint);
+    auto acceptor = std::make_unique<boost::asio::ip::tcp::acceptor>(executor);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(boost::asio::socket_base::reuse_address(true));
+    if (reuse_port) acceptor->set_option(server_listening::reuse_port(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(boost::asio::socket_base::max_listen_connections);
+    auto bound = acceptor->local_endpoint();
+    auto& ref = *acceptor;
+    auto registry = registry_for(executor);
+    {
+        std::lock_guard lock(registries_mutex_);
+        acceptors_.push_back(std::move(acceptor));
+    }
+    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
+                          server_listening::rethrow_loop_failure);
+    return bound;
+}
+
+SMTP_DECL void server_base::listen_local(const boost::asio::any_io_executor& executor,
+                                         const std::string& path, bool implicit_tls) {
+    if (implicit_tls && !opts_.tls)
+        throw std::invalid_argument("smtp::server::listen_local: implicit TLS needs options().tls");
+    server_listening::remove_stale_socket(path); // an earlier run's would make bind fail
+    auto acceptor = std::make_unique<boost::asio::local::stream_protocol::acceptor>(
+        executor, boost::asio::local::stream_protocol::endpoint(path));
+    auto& ref = *acceptor;
+    auto registry = registry_for(executor);
+    {
+        std::lock_guard lock(registries_mutex_);
+        local_acceptors_.push_back(std::move(acceptor));
+        local_paths_.push_back(path);
+    }
+    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
+                          server_listening::rethrow_loop_failure);
+}
+
+SMTP_DECL std::shared_ptr<session_registry>
+server_base::registry_for(const boost::asio::any_io_executor& executor) {
+    std::lock_guard lock(registries_mutex_);
+    // Registries of executors gone (a controller started again) are dropped once unused.
+    std::erase_if(registries_, [](const auto& r) { return r.use_count() == 1; });
+    for (const auto& r : registries_)
+        if (r->executor() == executor) return r;
+    return registries_.emplace_back(std::make_shared<session_registry>(executor));
+}
+
+template <class Acceptor>
+boost::asio::awaitable<void> server_base::accept_loop(Acceptor& acceptor, bool implicit_tls,
+                                                      std::shared_ptr<session_registry> registry) {
+    auto executor = acceptor.get_executor();
+    for (;;) {
+        connection::socket_type socket(executor);
+        auto [ec] = co_await acceptor.async_accept(
+            socket, boost::asio::as_tuple(boost::asio::use_awaitable));
+        if (ec == boost::asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec) {
+            // Out of descriptors or the like: back off briefly instead of spinning.
+            boost::asio::steady_timer pause(executor, std::chrono::milliseconds(50));
+            co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+            continue;
+        }
+        start_session_(*this, std::move(socket), implicit_tls, registry);
+    }
+}
+
+SMTP_DECL void server_base::spawn_session(const boost::asio::any_io_executor& executor,
+                                          boost::asio::awaitable<void> session) {
+    boost::asio::co_spawn(executor, std::move(session), server_listening::report_session_failure);
+}
+
+// --- Shutdown ---------------------------------------------------------------------------------
+
+SMTP_DECL void server_base::close() noexcept {
+    std::lock_guard lock(registries_mutex_);
+    boost::system::error_code ignored;
+    for (auto& acceptor : acceptors_)
+        acceptor->close(ignored);
+    for (auto& acceptor : local_acceptors_)
+        acceptor->close(ignored);
+    for (const auto& path : local_paths_)
+        ::unlink(path.c_str()); // aiosmtpd leaves them behind
+    acceptors_.clear();
+    local_acceptors_.clear();
+    local_paths_.clear();
+}
+
+SMTP_DECL void server_base::shutdown() {
+    stopping_.store(true);
+    std::lock_guard lock(registries_mutex_);
+    // Each acceptor is closed on its own thread (an acceptor is not thread-safe); the sessions
+    // of each registry are told on theirs.
+    for (auto& acceptor : acceptors_)
+        boost::asio::post(acceptor->get_executor(), [a = acceptor.get()] {
+            boost::system::error_code ignored;
+            a->close(ignored);
+        });
+    for (auto& acceptor : local_acceptors_)
+        boost::asio::post(acceptor->get_executor(), [a = acceptor.get()] {
+            boost::system::error_code ignored;
+            a->close(ignored);
+        });
+    for (auto& registry : registries_)
+        registry->post_to_each([](served_connection& conn) { conn.request_shutdown(); });
+}
+
+SMTP_DECL bool server_base::wait_for_sessions(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(drained_mutex_);
+    return drained_.wait_until(lock, deadline, [&] { return connections_.load() == 0; });
+}
+
+SMTP_DECL bool server_base::idle_at_shutdown(served_connection& conn, bool in_transaction) {
+    if (!stopping_.load(std::memory_order_relaxed) || in_transaction) return false;
+    detail::write_reply(conn.output(), 421, hostname_ + " Service shutting down",
+                        opts_.enhanced_status_codes, "4.3.2");
+    conn.allow_final_reply();
+    return true;
+}
+
+// --- Counting sessions -------------------------------------------------------------------------
+
+SMTP_DECL server_base::connection_count::connection_count(server_base& s)
+    : owner(s), total(++s.connections_) {}
+
+SMTP_DECL std::size_t server_base::connection_count::count_client(const std::string& host) {
+    std::lock_guard lock(owner.clients_mutex_);
+    client = host;
+    return ++owner.clients_[client];
+}
+
+SMTP_DECL server_base::connection_count::~connection_count() {
+    if (--owner.connections_ == 0 && owner.stopping_.load()) {
+        std::lock_guard lock(owner.drained_mutex_); // wait_for_sessions() cannot miss it
+        owner.drained_.notify_all();
+    }
+    if (client.empty()) return;
+    std::lock_guard lock(owner.clients_mutex_);
+    if (auto it = owner.clients_.find(client); it != owner.clients_.end() && --it->second == 0)
+        owner.clients_.erase(it);
+}
+
+// --- Before the greeting -----------------------------------------------------------------------
+
+SMTP_DECL boost::asio::awaitable<void> server_base::refuse(served_connection& conn,
+                                                           std::string line) {
+    conn.output().append(line);
+    co_await conn.finish();
+    conn.trace(trace_event::closed, {});
+}
+
+SMTP_DECL boost::asio::awaitable<bool>
+server_base::admit_connection(served_connection& conn, const connection_count& counted) {
+    if (opts_.max_connections != 0 && counted.total > opts_.max_connections) {
+        // (Replies are named locals: g++ 12 may destroy a temporary argument of a coroutine
+        // called in a co_await expression too early.)
+        std::string too_many = "421 " + hostname_ + " Too many connections, try again later\r\n";
+        co_await refuse(conn, std::move(too_many));
+        co_return false;
+    }
+    co_return true;
+}
+
+SMTP_DECL boost::asio::awaitable<std::optional<proxy_data>>
+server_base::read_proxy_header(served_connection& conn) {
+    const std::string& host = conn.session().peer.host;
+    if (!proxy_trusted_.empty() &&
+        std::none_of(proxy_trusted_.begin(), proxy_trusted_.end(),
+                     [&](const cidr& network) { return network.contains(host); }))
+        co_return std::nullopt;
+    conn.arm_timeout(*opts_.proxy_protocol_timeout);
+    proxy_parser parser;
+    for (;;) {
+        conn.input().consume(parser.feed(conn.input().data()));
+        if (parser.done()) break;
+        if (!co_await conn.read_some()) co_return std::nullopt;
+    }
+    if (!parser.result().valid()) co_return std::nullopt;
+    co_return parser.result();
+}
+
+SMTP_DECL void server_base::adopt_proxy_header(served_connection& conn, const proxy_data& header) {
+    session& s = conn.session();
+    // v1 has no command; a v2 LOCAL header (a health check) speaks for the proxy itself.
+    bool relayed = header.version == 1 || header.command == proxy_command::proxy;
+    if (relayed && (header.family == proxy_family::inet || header.family == proxy_family::inet6)) {
+        s.proxy_peer = s.peer;
+        s.peer = peer_address{header.family == proxy_family::inet ? peer_address::family_type::ipv4
+                                                                  : peer_address::family_type::ipv6,
+                              header.src_addr, header.src_port};
+    }
+    s.proxy = header;
+    conn.arm_timeout();
+}
+
+SMTP_DECL boost::asio::awaitable<bool>
+server_base::admit_client(served_connection& conn, connection_count& counted, bool implicit_tls) {
+    // After the PROXY header, so that the limit is on the original client.
+    if (opts_.max_connections_per_client != 0 &&
+        counted.count_client(conn.session().peer.host) > opts_.max_connections_per_client) {
+        std::string too_many = "421 " + hostname_ + " Too many connections, try again later\r\n";
+        co_await refuse(conn, std::move(too_many));
+        co_return false;
+    }
+    if (opts_.greeting_delay.count() > 0 && !implicit_tls) {
+        boost::asio::steady_timer pause(conn.executor(), opts_.greeting_delay);
+        co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        if (conn.client_has_spoken()) {
+            std::string early = "554 5.5.1 Error: talking before the greeting\r\n";
+            co_await refuse(conn, std::move(early));
+            co_return false;
+        }
+    }
+    if (implicit_tls) {
+        // SMTPS: the handshake comes first; a client that fails it hears nothing more.
+        // Bytes that came with the PROXY header are the start of the ClientHello.
+        if (!opts_.tls ||
+            !co_await conn.start_tls(*opts_.tls, served_connection::early_bytes::carry)) {
+            conn.close();
+            conn.trace(trace_event::closed, {});
+            co_return false;
+        }
+    }
+    if (stopping_.load(std::memory_order_relaxed)) {
+        std::string shutting_down = "421 " + hostname_ + " Service shutting down\r\n";
+        co_await refuse(conn, std::move(shutting_down));
+        co_return false;
+    }
+    co_return true;
+}
+
+// --- During the session ------------------------------------------------------------------------
+
+SMTP_DECL boost::asio::awaitable<bool> server_base::begin_tls_session(served_connection& conn) {
+    // The core has queued the 220.
+    if (!co_await conn.flush() || !co_await conn.start_tls(*opts_.tls)) co_return false;
+    session& s = conn.session();
+    session fresh;
+    fresh.peer = std::move(s.peer);
+    fresh.ssl = std::move(s.ssl);
+    fresh.proxy = std::move(s.proxy); // what the proxy said still holds (aiosmtpd loses it)
+    fresh.proxy_peer = std::move(s.proxy_peer);
+    s = std::move(fresh);
+    co_return true;
+}
+
+// After an AUTH exchange whose final reply is queued: when that reply is a 535, the session
+// waits options::auth_failure_delay before it goes out, and past options::auth_failure_limit
+// failures the reply becomes a 421 and the connection closes (false). Password guessing then
+// costs a client time and connections, and the waiting holds up no other session.
+SMTP_DECL boost::asio::awaitable<bool> server_base::settle_auth_failure(served_connection& conn) {
+    if (conn.auth_reply_code() != 535) co_return true;
+    std::size_t failures = conn.count_auth_failure();
+    if (opts_.auth_failure_delay.count() > 0) {
+        boost::asio::steady_timer pause(conn.executor(), opts_.auth_failure_delay);
+        co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+    if (opts_.auth_failure_limit == 0 || failures <= opts_.auth_failure_limit) co_return true;
+    const reply too_many{421, "4.7.0 Too many authentication failures"};
+    conn.replace_final_reply(too_many);
+    co_return false;
+}
+
+} // namespace smtp::detail
+
+#endif

@@ -1,0 +1,22 @@
+#ifndef SMTP_SRC_HPP
+#define SMTP_SRC_HPP
+
+// Separate compilation (docs/packaging.md): include this file in exactly one .cpp file of the
+// program, and define SMTP_SEPARATE_COMPILATION in every translation unit (the CMake target
+// smtp::smtp_compiled does both). The library's functions that do not depend on a Handler are
+// then compiled here, once, instead of in every file that names a server.
+
+#if !defined(SMTP_SEPARATE_COMPILATION)
+#error "<smtp/src.hpp> is for SMTP_SEPARATE_COMPILATION builds: define it in every translation unit"
+#endif
+
+#include <smtp/smtp.hpp>
+
+#include <smtp/impl/connection.ipp>
+#include <smtp/impl/server_base.ipp>
+
+namespace smtp::detail {
+template class protocol<std::string_view>;
+} // namespace smtp::detail
+
+#endif
