@@ -7,6 +7,7 @@
 
 #include <smtp/detail/base64.hpp>
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/observe.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -41,6 +42,10 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
             conn.note_final_reply(r.empty() ? 451 : r.code);
             proto.write_hook_reply(r);
         }
+        if constexpr (has_auth_completed<Handler>) {
+            std::string_view named = args.empty() ? std::string_view() : args.front();
+            detail::observe_auth(handler_, conn, named, s.authenticated);
+        }
         co_return co_await settle_auth_failure(conn);
     }
     std::string_view mechanism = proto.auth().mechanism;
@@ -53,6 +58,7 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
         initial = detail::base64_decode(initial_response);
         if (!initial) {
             reply::write_to(conn.output(), 501, "5.5.2 Can't decode base64");
+            detail::observe_auth(handler_, conn, mechanism, false);
             co_return true;
         }
     }
@@ -74,8 +80,10 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
             reply::write_to(conn.output(), 235, "2.7.0 Authentication successful");
         else
             proto.write(result.message);
+        detail::observe_auth(handler_, conn, mechanism, true);
         co_return true;
     }
+    detail::observe_auth(handler_, conn, mechanism, false);
     if (!result.message.empty()) {
         conn.note_final_reply(result.message.code);
         proto.write(result.message);
@@ -100,6 +108,7 @@ server<Handler, AuthPolicy, DecodePolicy>::settle_auth_failure(served_connection
         co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
     if (opts_.auth_failure_limit == 0 || failures <= opts_.auth_failure_limit) co_return true;
+    detail::observe_limit(handler_, conn, limit::auth_failures);
     const reply too_many{421, "4.7.0 Too many authentication failures"};
     conn.replace_final_reply(too_many);
     co_return false;

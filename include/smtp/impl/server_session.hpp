@@ -6,6 +6,7 @@
 // (impl/server_commands.hpp), and the observability hooks around both.
 
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/observe.hpp>
 #include <smtp/detail/proxy_protocol.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -31,6 +32,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     served_connection conn(std::move(socket), opts_, hostname_);
     detail::session_registry::entry registered(std::move(registry), conn);
     envelope_type env;
+    if constexpr (assigns_ids<Handler>) conn.session().id = detail::next_id();
     protocol_type proto(opts_, hostname_,
                         {.eight_bit_mime = DecodePolicy::eight_bit_mime,
                          .auth_mechanisms = mechanisms::names,
@@ -90,6 +92,7 @@ server<Handler, AuthPolicy, DecodePolicy>::admit(served_connection& conn, protoc
     // (Replies are named locals: g++ 12 may destroy a temporary argument of a coroutine called
     // in a co_await expression too early.)
     if (opts_.max_connections != 0 && counted.total > opts_.max_connections) {
+        detail::observe_limit(handler_, conn, limit::connections);
         const std::string too_many =
             "421 " + hostname_ + " Too many connections, try again later\r\n";
         co_await refuse(too_many);
@@ -103,6 +106,7 @@ server<Handler, AuthPolicy, DecodePolicy>::admit(served_connection& conn, protoc
     // After the PROXY header, so that the limit is on the original client.
     if (opts_.max_connections_per_client != 0 &&
         counted.count_client(conn.session().peer.host) > opts_.max_connections_per_client) {
+        detail::observe_limit(handler_, conn, limit::connections_per_client);
         const std::string too_many =
             "421 " + hostname_ + " Too many connections, try again later\r\n";
         co_await refuse(too_many);
@@ -119,8 +123,10 @@ server<Handler, AuthPolicy, DecodePolicy>::admit(served_connection& conn, protoc
     if (implicit_tls) {
         // SMTPS: the handshake comes first; a client that fails it hears nothing more.
         // Bytes that came with the PROXY header are the start of the ClientHello.
-        if (!opts_.tls ||
-            !co_await conn.start_tls(*opts_.tls, served_connection::early_bytes::carry)) {
+        bool secured =
+            opts_.tls && co_await conn.start_tls(*opts_.tls, served_connection::early_bytes::carry);
+        detail::observe_tls(handler_, conn, secured);
+        if (!secured) {
             conn.close();
             conn.trace(trace_event::closed, {});
             co_return false;

@@ -4,6 +4,7 @@
 // STARTTLS (RFC 3207) once the protocol core has checked the command and queued its 220.
 
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/observe.hpp>
 
 namespace smtp {
 
@@ -14,9 +15,13 @@ auto server<Handler, AuthPolicy, DecodePolicy>::starttls(served_connection& conn
                                                          protocol_type& proto, envelope_type& env)
     -> boost::asio::awaitable<outcome> {
     // The core has queued the 220.
-    if (!co_await conn.flush() || !co_await conn.start_tls(*opts_.tls)) co_return outcome::lost;
+    if (!co_await conn.flush()) co_return outcome::lost;
+    bool secured = co_await conn.start_tls(*opts_.tls);
+    detail::observe_tls(handler_, conn, secured);
+    if (!secured) co_return outcome::lost;
     session& s = conn.session();
     session fresh;
+    fresh.id = std::move(s.id); // the same connection in the logs
     fresh.peer = std::move(s.peer);
     fresh.ssl = std::move(s.ssl);
     fresh.proxy = std::move(s.proxy); // what the proxy said still holds (aiosmtpd loses it)
