@@ -106,6 +106,14 @@ public:
     void listen_local(const boost::asio::any_io_executor& executor, const std::string& path,
                       bool implicit_tls = false);
 
+    /// Accepts on `native`, a socket that already listens (TCP or UNIX domain; inherited, as
+    /// from systemd socket activation: smtp/systemd.hpp), on `executor` until close(); the
+    /// server owns the descriptor from now on. Returns the bound TCP endpoint (a default one
+    /// for a UNIX socket). Throws std::invalid_argument when `native` is no listening stream
+    /// socket.
+    boost::asio::ip::tcp::endpoint listen_native(const boost::asio::any_io_executor& executor,
+                                                 int native, bool implicit_tls = false);
+
     /// Stops accepting; established sessions go on. Call it from the executor's thread, or while
     /// no thread runs the executor.
     void close() noexcept;
@@ -223,6 +231,7 @@ private:
 
 #include <smtp/impl/server_auth.hpp>
 #include <smtp/impl/server_commands.hpp>
+#include <smtp/impl/server_listen_native.hpp>
 #include <smtp/impl/server_listeners.hpp>
 #include <smtp/impl/server_message_body.hpp>
 #include <smtp/impl/server_session.hpp>

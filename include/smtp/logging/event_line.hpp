@@ -80,7 +80,7 @@ public:
         std::time_t seconds = std::time_t(ms.count() / 1000);
         std::tm utc{};
         ::gmtime_r(&seconds, &utc);
-        char text[40];
+        char text[96]; // room for any int the format could see
         std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                       int(ms.count() % 1000));

@@ -49,17 +49,18 @@ public:
     /// Asks the server for session and message IDs.
     static constexpr bool assign_ids = true;
 
-    /// The handler, logging to `to` (which must not be null) in `how`.
+    /// The handler, logging to `to` in `how` (null: logging nothing and leaving the replies as
+    /// they are, as smtpd does without --log-format).
     logged(Handler handler, std::shared_ptr<sink> to, format how)
         : Handler(std::move(handler)), sink_(std::move(to)), format_(how) {}
 
-    /// The sink it writes to.
-    sink& log_sink() const noexcept { return *sink_; }
+    /// The sink it writes to (null when it logs nothing).
+    sink* log_sink() const noexcept { return sink_.get(); }
 
     /// Logs `connect`, `helo`, `mail`, `rcpt` and refusals as the conversation shows them, then
     /// calls the handler's hook.
     void trace(const connection& c, trace_event event, std::string_view bytes) {
-        switch (event) {
+        switch (sink_ ? event : trace_event::closed) {
         case trace_event::connected: {
             const peer_address& peer = c.session().peer;
             std::string where = peer.family == peer_address::family_type::ipv6
@@ -79,52 +80,58 @@ public:
 
     /// Logs `disconnect`, then calls the handler's hook.
     void connection_closed(const connection& c, const connection_stats& s) {
-        write(line("disconnect", c)
-                  .add_seconds("duration", s.duration)
-                  .add("bytes_in", s.bytes_received)
-                  .add("bytes_out", s.bytes_sent)
-                  .add("accepted", std::uint64_t(s.messages_accepted))
-                  .add("rejected", std::uint64_t(s.messages_rejected)));
+        if (sink_)
+            write(line("disconnect", c)
+                      .add_seconds("duration", s.duration)
+                      .add("bytes_in", s.bytes_received)
+                      .add("bytes_out", s.bytes_sent)
+                      .add("accepted", std::uint64_t(s.messages_accepted))
+                      .add("rejected", std::uint64_t(s.messages_rejected)));
         if constexpr (has_connection_closed<Handler>) Handler::connection_closed(c, s);
     }
     /// Logs `accepted`, then calls the handler's hook.
     void message_accepted(const connection& c, const message_stats& s) {
-        write(message_line("accepted", c, s));
+        if (sink_) write(message_line("accepted", c, s));
         if constexpr (has_message_accepted<Handler>) Handler::message_accepted(c, s);
     }
     /// Logs `rejected`, then calls the handler's hook.
     void message_rejected(const connection& c, const message_stats& s) {
-        write(message_line("rejected", c, s));
+        if (sink_) write(message_line("rejected", c, s));
         if constexpr (has_message_rejected<Handler>) Handler::message_rejected(c, s);
     }
     /// Logs `aborted`, then calls the handler's hook.
     void message_aborted(const connection& c, const message_stats& s) {
-        write(message_line("aborted", c, s));
+        if (sink_) write(message_line("aborted", c, s));
         if constexpr (has_message_aborted<Handler>) Handler::message_aborted(c, s);
     }
     /// Logs `auth` (mechanism, result, and the user when it succeeded), then calls the
     /// handler's hook.
     void auth_completed(const connection& c, std::string_view mechanism, bool success) {
-        event_line l = line("auth", c);
-        l.add("mechanism", mechanism).add("result", success ? "success" : "failure");
-        if (success && !c.session().login_data.empty()) l.add("user", c.session().login_data);
-        write(std::move(l));
+        if (sink_) {
+            event_line l = line("auth", c);
+            l.add("mechanism", mechanism).add("result", success ? "success" : "failure");
+            if (success && !c.session().login_data.empty()) l.add("user", c.session().login_data);
+            write(l);
+        }
         if constexpr (has_auth_completed<Handler>) Handler::auth_completed(c, mechanism, success);
     }
     /// Logs `tls` (result, version, cipher), then calls the handler's hook.
     void tls_handshake(const connection& c, bool success) {
-        event_line l = line("tls", c);
-        l.add("result", success ? "success" : "failure");
-        if (const auto& ssl = c.session().ssl; success && ssl)
-            l.add("version", ssl->version).add("cipher", ssl->cipher);
-        write(std::move(l));
+        if (sink_) {
+            event_line l = line("tls", c);
+            l.add("result", success ? "success" : "failure");
+            if (const auto& ssl = c.session().ssl; success && ssl)
+                l.add("version", ssl->version).add("cipher", ssl->cipher);
+            write(l);
+        }
         if constexpr (has_tls_handshake<Handler>) Handler::tls_handshake(c, success);
     }
     /// Logs `limit`, then calls the handler's hook.
     void limit_reached(const connection& c, smtp::limit which) {
         static constexpr std::string_view names[] = {"connections", "connections_per_client",
                                                      "auth_failures", "message_size", "timeout"};
-        write(line("limit", c).add("limit", names[std::size_t(which) % std::size(names)]));
+        if (sink_)
+            write(line("limit", c).add("limit", names[std::size_t(which) % std::size(names)]));
         if constexpr (has_limit_reached<Handler>) Handler::limit_reached(c, which);
     }
 
@@ -146,8 +153,8 @@ public:
     }
 
 private:
-    static void name_message(reply& r, const envelope_base& e) {
-        if (r.code != 250 || e.message_id.empty()) return;
+    void name_message(reply& r, const envelope_base& e) {
+        if (!sink_ || r.code != 250 || e.message_id.empty()) return;
         if (r.text == "OK")
             r.text = "2.0.0 OK: queued as " + e.message_id;
         else if (r.text.find('\n') == std::string::npos)

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -29,7 +30,8 @@ namespace smtp::metrics {
 
 /// Serves `GET /metrics` (the Prometheus text format) from a registry; other paths get 404,
 /// other methods 405. Each request must arrive within 10 seconds and fit in 8 KiB of headers
-/// and no body. Close it, or destroy the io_context, to stop.
+/// and no body. close() stops it while the io_context lives; destroying the io_context stops it
+/// too (the listener belongs to the loop that runs there).
 ///
 /// \code
 /// auto counters = std::make_shared<smtp::metrics::registry>();
@@ -42,28 +44,40 @@ public:
     http_server(const boost::asio::any_io_executor& executor,
                 const boost::asio::ip::tcp::endpoint& endpoint,
                 std::shared_ptr<const registry> counters)
-        : state_(std::make_shared<state>(executor, std::move(counters))) {
-        auto& acceptor = state_->acceptor;
+        : executor_(executor) {
+        auto serving = std::make_shared<state>(executor, std::move(counters));
+        auto& acceptor = serving->acceptor;
         acceptor.open(endpoint.protocol());
         acceptor.set_option(boost::asio::socket_base::reuse_address(true));
         acceptor.bind(endpoint);
         acceptor.listen();
-        boost::asio::co_spawn(executor, accept_loop(state_), [](std::exception_ptr e) {
+        endpoint_ = acceptor.local_endpoint();
+        state_ = serving;
+        // The loop's frame owns the acceptor, so that it goes with the io_context.
+        boost::asio::co_spawn(executor, accept_loop(std::move(serving)), [](std::exception_ptr e) {
             if (e) std::rethrow_exception(e); // a bug in the loop must not pass unseen
         });
     }
     http_server(const http_server&) = delete;
     http_server& operator=(const http_server&) = delete;
-    ~http_server() { close(); }
+    /// Leaves the endpoint serving: close() stops it, and so does destroying the io_context.
+    ~http_server() = default;
 
     /// The bound endpoint.
-    boost::asio::ip::tcp::endpoint endpoint() const { return state_->acceptor.local_endpoint(); }
+    boost::asio::ip::tcp::endpoint endpoint() const { return endpoint_; }
 
-    /// Stops accepting; a scrape under way finishes. From the executor's thread, or while no
-    /// thread runs it.
+    /// Stops accepting (a scrape under way finishes), from any thread while the io_context
+    /// lives: the listener closes on its executor.
     void close() noexcept {
-        boost::system::error_code ignored;
-        state_->acceptor.close(ignored);
+        try {
+            boost::asio::post(executor_, [weak = state_] {
+                if (auto s = weak.lock()) {
+                    boost::system::error_code ignored;
+                    s->acceptor.close(ignored);
+                }
+            });
+        } catch (...) {
+        }
     }
 
 private:
@@ -128,7 +142,9 @@ private:
         stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
     }
 
-    std::shared_ptr<state> state_;
+    boost::asio::any_io_executor executor_;
+    boost::asio::ip::tcp::endpoint endpoint_;
+    std::weak_ptr<state> state_;
 };
 
 } // namespace smtp::metrics

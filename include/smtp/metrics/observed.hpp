@@ -27,59 +27,62 @@ namespace smtp::metrics {
 template <class Handler>
 class observed : public Handler {
 public:
-    /// The handler, counting into `counters` (which must not be null).
+    /// The handler, counting into `counters` (null: counting nothing, as smtpd does when it
+    /// serves metrics-less).
     observed(Handler handler, std::shared_ptr<registry> counters)
         : Handler(std::move(handler)), counters_(std::move(counters)) {}
 
-    /// The registry it counts into.
-    registry& counters() const noexcept { return *counters_; }
+    /// The registry it counts into (null when it counts nothing).
+    registry* counters() const noexcept { return counters_.get(); }
 
     /// Counts the connection, then calls the handler's hook.
     void connection_opened(const connection& c) {
-        counters_->connection_opened();
+        if (counters_) counters_->connection_opened();
         if constexpr (has_connection_opened<Handler>) Handler::connection_opened(c);
     }
     /// Counts the connection's end, then calls the handler's hook.
     void connection_closed(const connection& c, const connection_stats& s) {
-        counters_->connection_closed();
+        if (counters_) counters_->connection_closed();
         if constexpr (has_connection_closed<Handler>) Handler::connection_closed(c, s);
     }
     /// Counts an accepted message, then calls the handler's hook.
     void message_accepted(const connection& c, const message_stats& s) {
-        counters_->message(result::accepted, s);
+        if (counters_) counters_->message(result::accepted, s);
         if constexpr (has_message_accepted<Handler>) Handler::message_accepted(c, s);
     }
     /// Counts a rejected message, then calls the handler's hook.
     void message_rejected(const connection& c, const message_stats& s) {
-        counters_->message(result::rejected, s);
+        if (counters_) counters_->message(result::rejected, s);
         if constexpr (has_message_rejected<Handler>) Handler::message_rejected(c, s);
     }
     /// Counts an aborted message, then calls the handler's hook.
     void message_aborted(const connection& c, const message_stats& s) {
-        counters_->message(result::aborted, s);
+        if (counters_) counters_->message(result::aborted, s);
         if constexpr (has_message_aborted<Handler>) Handler::message_aborted(c, s);
     }
     /// Counts an AUTH exchange, then calls the handler's hook.
     void auth_completed(const connection& c, std::string_view mechanism, bool success) {
-        counters_->auth(mechanism, success);
+        if (counters_) counters_->auth(mechanism, success);
         if constexpr (has_auth_completed<Handler>) Handler::auth_completed(c, mechanism, success);
     }
     /// Counts a TLS handshake, then calls the handler's hook.
     void tls_handshake(const connection& c, bool success) {
         const auto& ssl = c.session().ssl;
-        counters_->tls(success && ssl ? std::string_view(ssl->version) : std::string_view(),
-                       success);
+        if (counters_)
+            counters_->tls(success && ssl ? std::string_view(ssl->version) : std::string_view(),
+                           success);
         if constexpr (has_tls_handshake<Handler>) Handler::tls_handshake(c, success);
     }
     /// Counts a limit's refusal, then calls the handler's hook.
     void limit_reached(const connection& c, smtp::limit which) {
-        counters_->limit_hit(which);
+        if (counters_) counters_->limit_hit(which);
         if constexpr (has_limit_reached<Handler>) Handler::limit_reached(c, which);
     }
     /// Counts command lines by verb and final reply lines by class, then calls the handler's
     /// hook. A SASL response (shown masked) is no command.
     void trace(const connection& c, trace_event event, std::string_view bytes) {
-        if (event == trace_event::command && bytes != "********") {
+        if (!counters_) {
+        } else if (event == trace_event::command && bytes != "********") {
             counters_->command(bytes);
         } else if (event == trace_event::reply) {
             // One event may hold several replies (a pipelined batch), each maybe multi-line:
