@@ -172,7 +172,7 @@ BOOST_AUTO_TEST_CASE(without_log_format_the_250_stays_aiosmtpds) {
         SMTPD_PATH,
         {"-c", "Sink", "--metrics", "127.0.0.1:" + std::to_string(smtp_test::free_port())});
     smtpd.connect();
-    std::string replies = traffic(smtpd.port, 1, 0, 0, "unused");
+    std::string replies = traffic(smtpd.port, 1, 0, 0, "-");
     BOOST_TEST(replies == "250 OK\n");
 }
 
@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(text_log_and_sigusr1_reopens_the_file) {
     std::filesystem::rename(log, rotated);
     smtpd.child.signal(SIGUSR1);
     BOOST_TEST_REQUIRE(eventually([&] { return std::filesystem::exists(log); }));
-    traffic(smtpd.port, 1, 0, 0, "unused");
+    traffic(smtpd.port, 1, 0, 0, "-");
     BOOST_TEST_REQUIRE(eventually([&] {
         auto lines = lines_of(log);
         return !lines.empty() && lines.back().find(" event=disconnect ") != std::string::npos;
@@ -230,7 +230,7 @@ BOOST_AUTO_TEST_CASE(socket_activation_serves_a_socket_it_never_bound) {
                        child.err());
     BOOST_TEST(client->read_reply().starts_with("220 "));
     client.reset();
-    std::string replies = traffic(activated, 1, 0, 0, "unused");
+    std::string replies = traffic(activated, 1, 0, 0, "-");
     BOOST_TEST(replies.starts_with("250 2.0.0 OK: queued as "), replies);
     // Nothing listens where -l pointed.
     BOOST_CHECK_THROW(smtp_test::test_client(own, 1s), boost::system::system_error);

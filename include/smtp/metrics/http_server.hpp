@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -93,7 +94,13 @@ private:
             auto [ec, socket] = co_await s->acceptor.async_accept(
                 boost::asio::as_tuple(boost::asio::use_awaitable));
             if (!s->acceptor.is_open()) co_return;
-            if (ec) continue;
+            if (ec) {
+                // Out of descriptors or the like: back off briefly instead of spinning.
+                boost::asio::steady_timer pause(s->acceptor.get_executor(),
+                                                std::chrono::milliseconds(50));
+                co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+                continue;
+            }
             boost::asio::co_spawn(s->acceptor.get_executor(), answer(std::move(socket), s),
                                   [](std::exception_ptr) {});
         }
