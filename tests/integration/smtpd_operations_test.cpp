@@ -166,6 +166,23 @@ BOOST_AUTO_TEST_CASE(json_log_follows_a_message_from_connect_to_its_250) {
     BOOST_TEST(text.find("\"code\":535") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(mailbox_stores_the_queue_id_the_250_named) {
+    if (!have_smtpd()) return;
+    smtp_test::temp_dir dir;
+    auto maildir = dir.path / "maildir";
+    smtp_test::smtpd_process smtpd(SMTPD_PATH, {"-c", "Mailbox", maildir.string(), "--log-format",
+                                                "json", "--log-file", (dir.path / "log").string()});
+    smtpd.connect();
+    std::string replies = traffic(smtpd.port, 1, 0, 0, "-");
+    const std::string queued = "250 2.0.0 OK: queued as ";
+    BOOST_TEST_REQUIRE(replies.starts_with(queued), replies);
+    std::string id = replies.substr(queued.size(), replies.find('\n') - queued.size());
+    auto stored = smtp_test::names_in(maildir / "new");
+    BOOST_TEST_REQUIRE(stored.size() == 1u);
+    std::string message = smtp_test::read_file(maildir / "new" / stored.front());
+    BOOST_TEST(message.find("\nX-Queue-ID: " + id + "\n") != std::string::npos, message);
+}
+
 BOOST_AUTO_TEST_CASE(without_log_format_the_250_stays_aiosmtpds) {
     if (!have_smtpd()) return;
     smtp_test::smtpd_process smtpd(
