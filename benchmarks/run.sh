@@ -70,7 +70,7 @@ examples=OFF
 say "building (Release) in $build"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSMTP_BUILD_BENCHMARKS=ON \
     -DSMTP_BUILD_TESTS=OFF -DSMTP_BUILD_EXAMPLES=$examples >/dev/null
-targets=(bench_server protocol_bench)
+targets=(bench_server protocol_bench metrics_bench)
 [ -f "$here/data_reader_bench.cpp" ] && targets+=(data_reader_bench)
 [ $examples = ON ] && targets+=(smtpd)
 cmake --build "$build" -j2 --target "${targets[@]}"
@@ -104,7 +104,7 @@ ulimit -n 30000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 micro=()
 min_time=0.5
 [ ${#quick[@]} -gt 0 ] && min_time=0.2
-for bench in protocol_bench data_reader_bench; do
+for bench in protocol_bench data_reader_bench metrics_bench; do
     [ -x "$build/benchmarks/$bench" ] || continue
     say "$bench"
     timeout 300 "$build/benchmarks/$bench" --benchmark_min_time=$min_time \

@@ -9,7 +9,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -34,6 +37,9 @@ struct listen_address {
     std::uint16_t port = 8025;
     /// TLS from the first byte (SMTPS); needs `options::tls`.
     bool implicit_tls = false;
+    /// Sockets that already listen (systemd socket activation: smtp/systemd.hpp), served
+    /// instead of binding `host` and `port`; the controller owns them from bind() on.
+    std::vector<int> sockets = {};
 };
 
 /// The TCP endpoints a listen_address names: an IP address; all interfaces for "" (dual-stack
@@ -182,6 +188,9 @@ public:
     Server& server() noexcept { return server_; }
     /// The server's handler (shared by every connection).
     handler_type& handler() noexcept { return server_.handler(); }
+    /// The executor of the first thread's io_context (after bind() or start()), for more work on
+    /// the same threads: smtpd's `/metrics` endpoint.
+    boost::asio::any_io_executor executor() const { return ios_.front()->get_executor(); }
 
 private:
     // N io_contexts, and on each a listener: the one UNIX socket on the first; one listener per
@@ -193,6 +202,10 @@ private:
         for (std::size_t i = 0; i < count; ++i)
             ios_.push_back(std::make_unique<boost::asio::io_context>(1));
         try {
+            if (!where_.sockets.empty()) {
+                listen_inherited(count);
+                return;
+            }
             if (where_.host.starts_with("unix:")) {
                 server_.listen_local(ios_.front()->get_executor(), where_.host.substr(5),
                                      where_.implicit_tls);
@@ -226,6 +239,20 @@ private:
             endpoints_.clear();
             throw;
         }
+    }
+
+    // Each inherited socket on every thread: the first thread takes the descriptor itself, the
+    // others a duplicate of it (each io_context needs its own acceptor).
+    void listen_inherited(std::size_t threads) {
+        for (std::size_t i = 0; i < threads; ++i)
+            for (int socket : where_.sockets) {
+                int mine = i == 0 ? socket : ::fcntl(socket, F_DUPFD_CLOEXEC, 3);
+                if (mine < 0)
+                    throw boost::system::system_error(errno, boost::system::system_category(),
+                                                      "dup");
+                auto at = server_.listen_native(ios_[i]->get_executor(), mine, where_.implicit_tls);
+                if (i == 0 && at.port() != 0) endpoints_.push_back(at);
+            }
     }
 
     static bool missing_address(const boost::system::error_code& ec) {

@@ -40,6 +40,10 @@ struct envelope_base {
     dsn_envelope dsn = {};
     /// The message as received, with dot-stuffing removed. Set before handle_DATA runs.
     std::string original_content = {};
+    /// The message's ID in logs and in the `250 ... queued as <ID>` reply, set when its DATA (or
+    /// first BDAT) begins, when the handler asks for IDs (`static constexpr bool assign_ids =
+    /// true`); empty otherwise. It names the last message until the next one begins.
+    std::string message_id = {};
 
     /// What the default MAIL behaviour does: records the sender and its parameters.
     void set_sender(std::string_view address, std::span<const std::string> options) {
@@ -65,6 +69,8 @@ protected:
         rcpt_options.clear();
         dsn.clear();
         original_content.clear();
+        // message_id is kept: the observability hooks still name the message after the
+        // transaction ended, and the next message gets a new one when it begins.
     }
 };
 

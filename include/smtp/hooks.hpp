@@ -92,6 +92,10 @@ SMTP_DETAIL_NAME_PROBE(connection_opened)
 SMTP_DETAIL_NAME_PROBE(connection_closed)
 SMTP_DETAIL_NAME_PROBE(message_accepted)
 SMTP_DETAIL_NAME_PROBE(message_rejected)
+SMTP_DETAIL_NAME_PROBE(message_aborted)
+SMTP_DETAIL_NAME_PROBE(auth_completed)
+SMTP_DETAIL_NAME_PROBE(tls_handshake)
+SMTP_DETAIL_NAME_PROBE(limit_reached)
 #undef SMTP_DETAIL_NAME_PROBE
 
 } // namespace detail
@@ -297,6 +301,47 @@ concept has_message_accepted = requires(H& h, const connection& c, const message
 template <class H>
 concept has_message_rejected = requires(H& h, const connection& c, const message_stats& s) {
     h.message_rejected(c, s);
+};
+
+/// `void message_aborted(const smtp::connection&, const smtp::message_stats&)`: a message that
+/// began (DATA was answered 354, or a first BDAT came) did not complete: the client vanished or
+/// went silent. `reply_code` is 0.
+template <class H>
+concept has_message_aborted = requires(H& h, const connection& c, const message_stats& s) {
+    h.message_aborted(c, s);
+};
+
+/// `void auth_completed(const smtp::connection&, std::string_view mechanism, bool success)`: an
+/// AUTH exchange ended with its final reply queued (`mechanism` upper-cased as offered, or the
+/// client's spelling under handle_AUTH). On success `conn.session().login_data` names the user.
+/// A cancelled or undecodable exchange counts as a failure.
+template <class H>
+concept has_auth_completed = requires(H& h, const connection& c, std::string_view mechanism,
+                                      bool success) {
+    h.auth_completed(c, mechanism, success);
+};
+
+/// `void tls_handshake(const smtp::connection&, bool success)`: a TLS handshake ended (after
+/// STARTTLS, or at the start of an implicit-TLS connection); on success `conn.session().ssl`
+/// holds the version and cipher.
+template <class H>
+concept has_tls_handshake = requires(H& h, const connection& c, bool success) {
+    h.tls_handshake(c, success);
+};
+
+/// `void limit_reached(const smtp::connection&, smtp::limit)`: a limit of the options refused
+/// something (stats.hpp: which one, and the reply it got).
+template <class H>
+concept has_limit_reached = requires(H& h, const connection& c, limit which) {
+    h.limit_reached(c, which);
+};
+
+/// A handler that wants `session.id` and `envelope.message_id` filled in declares
+/// `static constexpr bool assign_ids = true;` (smtp::logging::logged does). Without it the IDs
+/// stay empty and cost nothing.
+template <class H>
+concept assigns_ids = requires {
+    requires bool(H::assign_ids);
 };
 
 namespace detail {
@@ -532,6 +577,19 @@ consteval bool check_hooks() {
     static_assert(!declares_message_rejected<H> || has_message_rejected<H>,
                   "message_rejected is declared but cannot be called as "
                   "void message_rejected(const smtp::connection&, const smtp::message_stats&).");
+    static_assert(!declares_message_aborted<H> || has_message_aborted<H>,
+                  "message_aborted is declared but cannot be called as "
+                  "void message_aborted(const smtp::connection&, const smtp::message_stats&).");
+    static_assert(!declares_auth_completed<H> || has_auth_completed<H>,
+                  "auth_completed is declared but cannot be called as "
+                  "void auth_completed(const smtp::connection&, std::string_view mechanism, "
+                  "bool success).");
+    static_assert(!declares_tls_handshake<H> || has_tls_handshake<H>,
+                  "tls_handshake is declared but cannot be called as "
+                  "void tls_handshake(const smtp::connection&, bool success).");
+    static_assert(!declares_limit_reached<H> || has_limit_reached<H>,
+                  "limit_reached is declared but cannot be called as "
+                  "void limit_reached(const smtp::connection&, smtp::limit).");
     return true;
 }
 #undef SMTP_DETAIL_EXPLAIN_HOOK

@@ -113,6 +113,16 @@ public:
         server_base::listen_local(executor, path, implicit_tls);
     }
 
+    /// Accepts on `native`, a socket that already listens (TCP or UNIX domain; inherited, as
+    /// from systemd socket activation: smtp/systemd.hpp), on `executor` until close(); the
+    /// server owns the descriptor from now on. Returns the bound TCP endpoint (a default one
+    /// for a UNIX socket). Throws std::invalid_argument when `native` is no listening stream
+    /// socket.
+    boost::asio::ip::tcp::endpoint listen_native(const boost::asio::any_io_executor& executor,
+                                                 int native, bool implicit_tls = false) {
+        return server_base::listen_native(executor, native, implicit_tls);
+    }
+
     /// Stops accepting; established sessions go on. Call it from the executor's thread, or while
     /// no thread runs the executor.
     void close() noexcept { server_base::close(); }
@@ -174,6 +184,7 @@ private:
     // AUTH: impl/server_auth.hpp.
     boost::asio::awaitable<bool> authenticate(served_connection& conn, protocol_type& proto,
                                               envelope_type& env);
+    boost::asio::awaitable<bool> settle_auth(served_connection& conn);
 
     // STARTTLS: impl/server_starttls.hpp.
     boost::asio::awaitable<outcome> starttls(served_connection& conn, protocol_type& proto,

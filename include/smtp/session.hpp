@@ -48,6 +48,9 @@ struct tls_info {
 /// What the server knows about one connection. A new session starts with each connection (and,
 /// later, after STARTTLS). Hooks may read and change it.
 struct session {
+    /// The connection's ID in logs, when the handler asks for IDs (`static constexpr bool
+    /// assign_ids = true`, as smtp::logging::logged does); empty otherwise. Kept across STARTTLS.
+    std::string id = {};
     /// The client's address.
     peer_address peer = {};
     /// The name the client gave in HELO/EHLO/LHLO. Empty until it has greeted; MAIL, RCPT and

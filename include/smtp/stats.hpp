@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 /// \file
 /// The figures the observability hooks receive (hooks.hpp: connection_opened,
@@ -37,6 +38,18 @@ struct message_stats {
     /// From the DATA command (or the first BDAT) to the reply: the transfer plus the handler's
     /// work.
     std::chrono::steady_clock::duration duration{};
+    /// The message's ID (`envelope.message_id`), when the handler asks for IDs
+    /// (`static constexpr bool assign_ids = true`); empty otherwise. Valid while the hook runs.
+    std::string_view message_id = {};
+};
+
+/// Which limit a `limit_reached` hook is told about.
+enum class limit {
+    connections,            ///< options::max_connections: the connection got a 421
+    connections_per_client, ///< options::max_connections_per_client: a 421
+    auth_failures,          ///< options::auth_failure_limit: a 421 and the connection closes
+    message_size,           ///< the message was over options::data_size_limit: a 552
+    timeout                 ///< the client was silent past options::timeout: a 421
 };
 
 } // namespace smtp

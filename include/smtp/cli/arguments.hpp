@@ -108,6 +108,14 @@ struct arguments {
     std::size_t threads = 0;
     /// `--shutdown-timeout SECONDS`: on SIGTERM, how long transactions in flight may take.
     std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(30);
+
+    // Operations (docs/operations.md): metrics, the event log. Off by default.
+    /// `--metrics HOST:PORT`: serve Prometheus metrics at http://HOST:PORT/metrics; empty: off.
+    std::string metrics = {};
+    /// `--log-format text|json`: the event log (session and message IDs); empty: off.
+    std::string log_format = {};
+    /// `--log-file PATH`: where the event log goes (reopened on SIGUSR1); empty: stderr.
+    std::string log_file = {};
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -243,6 +251,13 @@ inline void count_debug(arguments& out, std::optional<std::string_view>, const o
     ++out.debug;
 }
 
+inline void set_log_format(arguments& out, std::optional<std::string_view> v, const option_spec&) {
+    if (*v != "text" && *v != "json")
+        throw usage_error("argument --log-format: invalid choice: '" + std::string(*v) +
+                          "' (choose from 'text', 'json')");
+    out.log_format = std::string(*v);
+}
+
 // In the order of the usage line and of --help.
 inline constexpr option_spec option_table[] = {
     {'h', "help", value_kind::none, "", "show this help message and exit",
@@ -365,6 +380,18 @@ inline constexpr option_spec option_table[] = {
      "Advertise REQUIRETLS over TLS and accept the MAIL parameter (RFC 8689). Not the "
      "opposite of --no-requiretls, which is about STARTTLS.",
      set_flag<&arguments::requiretls>},
+    // Operations (docs/operations.md).
+    {'\0', "metrics", value_kind::required, "HOST:PORT",
+     "Serve Prometheus metrics at http://HOST:PORT/metrics. Default: off.",
+     set_text<&arguments::metrics>},
+    {'\0', "log-format", value_kind::required, "FORMAT",
+     "Log one line per event (connect, TLS, AUTH, MAIL, RCPT, message, refusal, disconnect) "
+     "with session and message IDs, as text or json; the 250 after DATA then names the "
+     "message: 'queued as ID'. Default: off.",
+     set_log_format},
+    {'\0', "log-file", value_kind::required, "PATH",
+     "Append the --log-format lines to PATH (reopened on SIGUSR1) instead of stderr.",
+     set_text<&arguments::log_file>},
 };
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.

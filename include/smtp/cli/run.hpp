@@ -4,11 +4,13 @@
 #include <smtp/cli/arguments.hpp>
 #include <smtp/cli/credentials.hpp>
 #include <smtp/cli/listen.hpp>
+#include <smtp/cli/operations.hpp>
 #include <smtp/cli/privileges.hpp>
 #include <smtp/cli/trace.hpp>
 #include <smtp/controller.hpp>
 #include <smtp/detail/type_list.hpp>
 #include <smtp/server.hpp>
+#include <smtp/systemd.hpp>
 #include <smtp/usage_error.hpp>
 #include <smtp/version.hpp>
 
@@ -120,13 +122,14 @@ inline int wait_for_signal(const ::sigset_t& signals,
 /// stops at once.
 template <class Server>
 int serve(typename Server::handler_type handler, smtp::options options, const arguments& args,
-          listen_address where, std::string_view prog) {
+          listen_address where, std::string_view prog, const operations& ops = {}) {
     // The stop signals are blocked before the controller's threads start (they inherit the
     // mask), so that only wait_for_signal() below takes them.
     ::sigset_t stop_signals, previous;
     ::sigemptyset(&stop_signals);
     ::sigaddset(&stop_signals, SIGINT);
     ::sigaddset(&stop_signals, SIGTERM);
+    if (ops.log) ::sigaddset(&stop_signals, SIGUSR1); // reopens the log file (logrotate)
     // An ignored signal is dropped before it can be waited for, and a shell starts background
     // jobs with SIGINT ignored: a handler (never run, the signals stay blocked) undoes that.
     struct ::sigaction catch_it = {};
@@ -134,6 +137,7 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     ::sigemptyset(&catch_it.sa_mask);
     ::sigaction(SIGINT, &catch_it, nullptr);
     ::sigaction(SIGTERM, &catch_it, nullptr);
+    if (ops.log) ::sigaction(SIGUSR1, &catch_it, nullptr);
     ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
     struct restore_mask {
         const ::sigset_t& mask;
@@ -142,14 +146,36 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
 
     bool local = where.host.starts_with("unix:");
     where.implicit_tls = args.smtps;
+    // Socket activation (docs/operations.md): the sockets systemd passed replace -l.
+    for (const auto& inherited : smtp::systemd::listen_fds())
+        where.sockets.push_back(inherited.fd);
     controller<Server> serving(std::move(handler), std::move(options), where);
     try {
         serving.bind();
     } catch (const boost::system::system_error& e) {
+        std::string what = !where.sockets.empty() ? std::string("the sockets passed (LISTEN_FDS)")
+                           : local                ? where.host
+                                                  : host_port(where.host, where.port);
         std::fprintf(stderr, "%.*s: cannot listen on %s: %s\n", int(prog.size()), prog.data(),
-                     local ? where.host.c_str() : host_port(where.host, where.port).c_str(),
-                     e.code().message().c_str());
+                     what.c_str(), e.code().message().c_str());
         return 1;
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "%.*s: %s\n", int(prog.size()), prog.data(), e.what());
+        return 1;
+    }
+    // The /metrics endpoint, on the first server thread's io_context; bound before privileges
+    // are dropped.
+    std::optional<smtp::metrics::http_server> metrics;
+    if (ops.metrics_at) {
+        try {
+            auto endpoints = listen_endpoints(*ops.metrics_at);
+            if (endpoints.empty()) throw boost::system::system_error(boost::asio::error::not_found);
+            metrics.emplace(serving.executor(), endpoints.front(), ops.counters);
+        } catch (const boost::system::system_error& e) {
+            std::fprintf(stderr, "%.*s: cannot serve metrics on %s: %s\n", int(prog.size()),
+                         prog.data(), args.metrics.c_str(), e.code().message().c_str());
+            return 1;
+        }
     }
     // Between binding (a port below 1024 needs root) and serving (which must not run as root).
     if (args.setuid) {
@@ -164,15 +190,28 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     if (args.debug > 0 && !local)
         log_line("INFO", "Server is listening on " + host_port(where.host, serving.port()));
     serving.start();
+    smtp::systemd::notify("READY=1"); // when systemd (Type=notify) waits for it
 
-    if (wait_for_signal(stop_signals) == SIGTERM) {
+    // SIGUSR1 reopens the log file and waits on; SIGINT or SIGTERM stops.
+    auto next_signal = [&](std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
+        for (;;) {
+            int number = wait_for_signal(stop_signals, timeout);
+            if (number != SIGUSR1) return number;
+            if (!ops.log->reopen())
+                std::fprintf(stderr, "%.*s: cannot reopen %s\n", int(prog.size()), prog.data(),
+                             ops.log->path().c_str());
+        }
+    };
+    int stop_signal = next_signal();
+    smtp::systemd::notify("STOPPING=1");
+    if (stop_signal == SIGTERM) {
         // Graceful: idle sessions hear 421, transactions in flight finish; a second signal, or
         // the end of the timeout, stops at once.
         serving.server().shutdown();
         auto deadline = std::chrono::steady_clock::now() + args.shutdown_timeout;
         while (serving.server().connection_count_now() > 0 &&
                std::chrono::steady_clock::now() < deadline)
-            if (wait_for_signal(stop_signals, std::chrono::milliseconds(20)) != 0) break;
+            if (next_signal(std::chrono::milliseconds(20)) != 0) break;
     }
     serving.stop();
     return 0;
@@ -204,11 +243,13 @@ int run_handler(const arguments& args, std::string_view prog) {
     listen_address where{"localhost", 8025};
     smtp::options options;
     account_list accounts{args.auth, {}};
+    operations ops;
     try {
         // aiosmtpd's order: the handler's arguments are checked before the address.
         handler.emplace(make_handler<Handler>(args.handler_args));
         if (args.listen) where = parse_listen(*args.listen);
         options = make_options(args); // loads the TLS certificates
+        ops = make_operations(args);
         if (!args.auth_file.empty()) {
             std::string warning = load_password_file(args.auth_file, accounts.hashed);
             if (!warning.empty())
@@ -217,15 +258,18 @@ int run_handler(const arguments& args, std::string_view prog) {
         }
     } catch (const usage_error& e) {
         return usage_failure(prog, e.what());
+    } catch (const std::runtime_error& e) {
+        std::fprintf(stderr, "%.*s: %s\n", int(prog.size()), prog.data(), e.what());
+        return 1;
     }
     if (!prepare_storage(*handler, args, prog)) return 1;
     if constexpr (std::is_final_v<Handler>) {
         // Both wrappers derive from the handler; a final class is served as it is.
-        if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty()) {
+        if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty() || ops.any()) {
             std::string_view name = Handler::cli_name;
             std::fprintf(stderr,
-                         "%.*s: warning: handler class %.*s is final: -d, --auth and --auth-file "
-                         "do not apply to it\n",
+                         "%.*s: warning: handler class %.*s is final: -d, --auth, --auth-file, "
+                         "--metrics and --log-format do not apply to it\n",
                          int(prog.size()), prog.data(), int(name.size()), name.data());
         }
         return serve<smtp::server<Handler>>(std::move(*handler), std::move(options), args, where,
@@ -233,10 +277,16 @@ int run_handler(const arguments& args, std::string_view prog) {
     } else {
         using accounts_type = with_credentials<Handler>;
         accounts_type served(std::move(*handler), std::move(accounts));
+        // Three server types per handler, not four: -d traces the operated handler (its parts
+        // off unless asked for), so that the flags add one instantiation only.
+        using operated_type = operated<accounts_type>;
         if (args.debug > 0)
-            return serve<smtp::server<traced<accounts_type>>>(
-                traced<accounts_type>(std::move(served), args.debug), std::move(options), args,
-                where, prog);
+            return serve<smtp::server<traced<operated_type>>>(
+                traced<operated_type>(make_operated(std::move(served), ops), args.debug),
+                std::move(options), args, where, prog, ops);
+        if (ops.any())
+            return serve<smtp::server<operated_type>>(make_operated(std::move(served), ops),
+                                                      std::move(options), args, where, prog, ops);
         return serve<smtp::server<accounts_type>>(std::move(served), std::move(options), args,
                                                   where, prog);
     }

@@ -59,6 +59,9 @@ protected:
     /// Listens on the UNIX domain socket at `path` (a stale socket file is replaced).
     SMTP_DECL void listen_local(const boost::asio::any_io_executor& executor,
                                 const std::string& path, bool implicit_tls);
+    /// Accepts on `native`, a socket that already listens (server::listen_native()).
+    SMTP_DECL boost::asio::ip::tcp::endpoint
+    listen_native(const boost::asio::any_io_executor& executor, int native, bool implicit_tls);
     /// Stops accepting and removes the UNIX socket files.
     SMTP_DECL void close() noexcept;
     /// Begins a graceful shutdown (server::shutdown()).
@@ -91,7 +94,8 @@ protected:
     // order, with the hooks in between). Callers name what they return before testing it:
     // g++ 12 miscompiles `if (!co_await base_coroutine())` in a derived class template.
 
-    /// The server-wide connection limit; false when the session was refused (and is closed).
+    /// The server-wide connection limit; false when the session was refused over it (and is
+    /// closed).
     SMTP_DECL boost::asio::awaitable<bool> admit_connection(served_connection& conn,
                                                             const connection_count& counted);
     /// Reads the PROXY header that must come first, from a trusted sender, within its timeout;
@@ -100,13 +104,18 @@ protected:
     read_proxy_header(served_connection& conn);
     /// Makes the original client that `header` names the session's peer.
     SMTP_DECL static void adopt_proxy_header(served_connection& conn, const proxy_data& header);
+    /// How admit_client() ended: the session goes on, or why it was refused (and closed).
+    enum class admission { admitted, over_client_limit, early_talker, tls_failed, shutting_down };
     /// What comes after the PROXY header: the per-client limit, the early-talker check, the
-    /// implicit-TLS handshake and a shutdown under way. False when the session was refused.
-    SMTP_DECL boost::asio::awaitable<bool>
+    /// implicit-TLS handshake and a shutdown under way.
+    SMTP_DECL boost::asio::awaitable<admission>
     admit_client(served_connection& conn, connection_count& counted, bool implicit_tls);
+    /// How begin_tls_session() ended: the connection was lost before the handshake, the
+    /// handshake failed, or TLS is on.
+    enum class tls_start { lost, failed, secured };
     /// STARTTLS after its 220 is queued: the flush, the handshake, and a fresh session (RFC 3207
-    /// §4.2) that keeps the peer, TLS and PROXY facts. False when the connection is lost.
-    SMTP_DECL boost::asio::awaitable<bool> begin_tls_session(served_connection& conn);
+    /// §4.2) that keeps the session ID and the peer, TLS and PROXY facts.
+    SMTP_DECL boost::asio::awaitable<tls_start> begin_tls_session(served_connection& conn);
     /// After an AUTH exchange: the pause and the limit after a 535. False when the limit is
     /// passed (the final reply is then `421 4.7.0`, and the session closes).
     SMTP_DECL boost::asio::awaitable<bool> settle_auth_failure(served_connection& conn);

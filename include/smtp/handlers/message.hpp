@@ -24,7 +24,8 @@ template <class Derived, class Self>
 using most_derived = std::conditional_t<std::is_void_v<Derived>, Self, Derived>;
 
 /// aiosmtpd's `Message.prepare_message`: the content parsed, then `X-Peer`, `X-MailFrom` and
-/// `X-RcptTo: <rcpt_tos>` appended (existing fields of those names are kept).
+/// `X-RcptTo: <rcpt_tos>` appended (existing fields of those names are kept), and
+/// `X-Queue-ID: <envelope.message_id>` when the server assigns IDs (`assign_ids`).
 template <class Message, class Content>
 Message prepare_message(const session& s, const envelope<Content>& env, std::string_view rcpt_tos) {
     using traits = message_traits<Message>;
@@ -32,6 +33,8 @@ Message prepare_message(const session& s, const envelope<Content>& env, std::str
     traits::add_header(m, "X-Peer", s.peer.python_repr());
     traits::add_header(m, "X-MailFrom", env.mail_from);
     traits::add_header(m, "X-RcptTo", rcpt_tos);
+    // With IDs on (smtpd --log-format), the stored message names itself as the logs do.
+    if (!env.message_id.empty()) traits::add_header(m, "X-Queue-ID", env.message_id);
     return m;
 }
 

@@ -7,6 +7,7 @@
 
 #include <smtp/detail/base64.hpp>
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/observe.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -41,7 +42,11 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
             conn.note_final_reply(r.empty() ? 451 : r.code);
             proto.write_hook_reply(r);
         }
-        co_return co_await settle_auth_failure(conn);
+        if constexpr (has_auth_completed<Handler>) {
+            std::string_view named = args.empty() ? std::string_view() : args.front();
+            detail::observe_auth(handler_, conn, named, s.authenticated);
+        }
+        co_return co_await settle_auth(conn);
     }
     std::string_view mechanism = proto.auth().mechanism;
     std::string_view initial_response = proto.auth().initial_response;
@@ -53,6 +58,7 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
         initial = detail::base64_decode(initial_response);
         if (!initial) {
             reply::write_to(conn.output(), 501, "5.5.2 Can't decode base64");
+            detail::observe_auth(handler_, conn, mechanism, false);
             co_return true;
         }
     }
@@ -74,8 +80,10 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
             reply::write_to(conn.output(), 235, "2.7.0 Authentication successful");
         else
             proto.write(result.message);
+        detail::observe_auth(handler_, conn, mechanism, true);
         co_return true;
     }
+    detail::observe_auth(handler_, conn, mechanism, false);
     if (!result.message.empty()) {
         conn.note_final_reply(result.message.code);
         proto.write(result.message);
@@ -83,7 +91,16 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
         conn.note_final_reply(535);
         reply::write_to(conn.output(), 535, "5.7.8 Authentication credentials invalid");
     }
-    co_return co_await settle_auth_failure(conn);
+    co_return co_await settle_auth(conn);
+}
+
+// After an AUTH exchange: the base's pause and limit, and limit_reached when the limit is passed.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<bool>
+server<Handler, AuthPolicy, DecodePolicy>::settle_auth(served_connection& conn) {
+    bool goes_on = co_await settle_auth_failure(conn); // named: see server::admit
+    if (!goes_on) detail::observe_limit(handler_, conn, limit::auth_failures);
+    co_return goes_on;
 }
 
 } // namespace smtp

@@ -147,6 +147,56 @@ SMTP_DECL void server_base::listen_local(const boost::asio::any_io_executor& exe
                           server_listening::rethrow_loop_failure);
 }
 
+SMTP_DECL boost::asio::ip::tcp::endpoint
+server_base::listen_native(const boost::asio::any_io_executor& executor, int native,
+                           bool implicit_tls) {
+    if (implicit_tls && !opts_.tls)
+        throw std::invalid_argument(
+            "smtp::server::listen_native: implicit TLS needs options().tls");
+    int type = 0, listening = 0;
+    ::socklen_t size = sizeof type;
+    ::sockaddr_storage address{};
+    ::socklen_t address_size = sizeof address;
+    bool usable =
+        ::getsockopt(native, SOL_SOCKET, SO_TYPE, &type, &size) == 0 && type == SOCK_STREAM &&
+        (size = sizeof listening,
+         ::getsockopt(native, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0) &&
+        listening != 0 &&
+        ::getsockname(native, reinterpret_cast<::sockaddr*>(&address), &address_size) == 0;
+    if (!usable)
+        throw std::invalid_argument("smtp::server::listen_native: descriptor " +
+                                    std::to_string(native) + " is not a listening stream socket");
+    auto registry = registry_for(executor);
+    if (address.ss_family == AF_UNIX) {
+        auto acceptor = std::make_unique<boost::asio::local::stream_protocol::acceptor>(executor);
+        acceptor->assign(boost::asio::local::stream_protocol(), native);
+        auto& ref = *acceptor;
+        {
+            std::lock_guard lock(registries_mutex_);
+            local_acceptors_.push_back(std::move(acceptor)); // no path: the file is not ours
+        }
+        boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
+                              server_listening::rethrow_loop_failure);
+        return {};
+    }
+    if (address.ss_family != AF_INET && address.ss_family != AF_INET6)
+        throw std::invalid_argument("smtp::server::listen_native: descriptor " +
+                                    std::to_string(native) + " is neither TCP nor UNIX");
+    auto acceptor = std::make_unique<boost::asio::ip::tcp::acceptor>(executor);
+    acceptor->assign(address.ss_family == AF_INET ? boost::asio::ip::tcp::v4()
+                                                  : boost::asio::ip::tcp::v6(),
+                     native);
+    auto bound = acceptor->local_endpoint();
+    auto& ref = *acceptor;
+    {
+        std::lock_guard lock(registries_mutex_);
+        acceptors_.push_back(std::move(acceptor));
+    }
+    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
+                          server_listening::rethrow_loop_failure);
+    return bound;
+}
+
 SMTP_DECL std::shared_ptr<session_registry>
 server_base::registry_for(const boost::asio::any_io_executor& executor) {
     std::lock_guard lock(registries_mutex_);
@@ -304,14 +354,14 @@ SMTP_DECL void server_base::adopt_proxy_header(served_connection& conn, const pr
     conn.arm_timeout();
 }
 
-SMTP_DECL boost::asio::awaitable<bool>
+SMTP_DECL boost::asio::awaitable<server_base::admission>
 server_base::admit_client(served_connection& conn, connection_count& counted, bool implicit_tls) {
     // After the PROXY header, so that the limit is on the original client.
     if (opts_.max_connections_per_client != 0 &&
         counted.count_client(conn.session().peer.host) > opts_.max_connections_per_client) {
         std::string too_many = "421 " + hostname_ + " Too many connections, try again later\r\n";
         co_await refuse(conn, std::move(too_many));
-        co_return false;
+        co_return admission::over_client_limit;
     }
     if (opts_.greeting_delay.count() > 0 && !implicit_tls) {
         boost::asio::steady_timer pause(conn.executor(), opts_.greeting_delay);
@@ -319,7 +369,7 @@ server_base::admit_client(served_connection& conn, connection_count& counted, bo
         if (conn.client_has_spoken()) {
             std::string early = "554 5.5.1 Error: talking before the greeting\r\n";
             co_await refuse(conn, std::move(early));
-            co_return false;
+            co_return admission::early_talker;
         }
     }
     if (implicit_tls) {
@@ -329,30 +379,33 @@ server_base::admit_client(served_connection& conn, connection_count& counted, bo
             !co_await conn.start_tls(*opts_.tls, served_connection::early_bytes::carry)) {
             conn.close();
             conn.trace(trace_event::closed, {});
-            co_return false;
+            co_return admission::tls_failed;
         }
     }
     if (stopping_.load(std::memory_order_relaxed)) {
         std::string shutting_down = "421 " + hostname_ + " Service shutting down\r\n";
         co_await refuse(conn, std::move(shutting_down));
-        co_return false;
+        co_return admission::shutting_down;
     }
-    co_return true;
+    co_return admission::admitted;
 }
 
 // --- During the session ------------------------------------------------------------------------
 
-SMTP_DECL boost::asio::awaitable<bool> server_base::begin_tls_session(served_connection& conn) {
+SMTP_DECL boost::asio::awaitable<server_base::tls_start>
+server_base::begin_tls_session(served_connection& conn) {
     // The core has queued the 220.
-    if (!co_await conn.flush() || !co_await conn.start_tls(*opts_.tls)) co_return false;
+    if (!co_await conn.flush()) co_return tls_start::lost;
+    if (!co_await conn.start_tls(*opts_.tls)) co_return tls_start::failed;
     session& s = conn.session();
     session fresh;
+    fresh.id = std::move(s.id); // the same connection in the logs
     fresh.peer = std::move(s.peer);
     fresh.ssl = std::move(s.ssl);
     fresh.proxy = std::move(s.proxy); // what the proxy said still holds (aiosmtpd loses it)
     fresh.proxy_peer = std::move(s.proxy_peer);
     s = std::move(fresh);
-    co_return true;
+    co_return tls_start::secured;
 }
 
 // After an AUTH exchange whose final reply is queued: when that reply is a 535, the session

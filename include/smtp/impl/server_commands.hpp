@@ -47,6 +47,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(serv
                 if (conn.interrupted_by_shutdown()) {
                     idle_at_shutdown(conn, !env.mail_from.empty());
                 } else if (conn.timed_out()) {
+                    detail::observe_limit(handler_, conn, limit::timeout);
                     proto.timed_out();
                     conn.allow_final_reply();
                 }
@@ -109,9 +110,13 @@ auto server<Handler, AuthPolicy, DecodePolicy>::perform(served_connection& conn,
         co_return next.what == kind::close ? outcome::close : outcome::go_on;
     case kind::receive_data:
         conn.message_started();
+        if constexpr (assigns_ids<Handler>) env.message_id = detail::next_id();
         co_return co_await receive_data(conn, proto, env);
     case kind::receive_chunk:
-        if (proto.chunk_opens_message()) conn.message_started();
+        if (proto.chunk_opens_message()) {
+            conn.message_started();
+            if constexpr (assigns_ids<Handler>) env.message_id = detail::next_id();
+        }
         co_return co_await receive_chunk(conn, proto, env);
     case kind::authenticate:
         co_return co_await authenticate(conn, proto, env) ? outcome::go_on : outcome::close;

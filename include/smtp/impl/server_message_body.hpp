@@ -8,6 +8,7 @@
 
 #include <smtp/detail/call_hook.hpp>
 #include <smtp/detail/next_action.hpp>
+#include <smtp/detail/observe.hpp>
 
 #include <chrono>
 #include <exception>
@@ -25,7 +26,16 @@ auto server<Handler, AuthPolicy, DecodePolicy>::message_interrupted(served_conne
                                                                     envelope_type& env, bool began)
     -> boost::asio::awaitable<outcome> {
     if (began) co_await abort_stream(conn, env);
+    if constexpr (has_message_aborted<Handler>) {
+        if (began) {
+            message_stats gone{proto.in_chunked_message() ? proto.chunked_octets()
+                                                          : env.original_content.size(),
+                               env.rcpt_tos.size(), 0, conn.message_duration(), env.message_id};
+            handler_.message_aborted(conn, gone);
+        }
+    }
     if (!conn.timed_out()) co_return outcome::lost;
+    detail::observe_limit(handler_, conn, limit::timeout);
     proto.reset_transaction();
     proto.timed_out();
     conn.allow_final_reply();
@@ -57,11 +67,15 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(served_connection& 
             co_return co_await message_interrupted(conn, proto, env, true);
         conn.arm_timeout(); // the timeout is for silence, not for the size of the message
     }
-    message_stats seen{
-        streaming ? streamed : env.original_content.size(), env.rcpt_tos.size(), 0, {}};
+    message_stats seen{streaming ? streamed : env.original_content.size(),
+                       env.rcpt_tos.size(),
+                       0,
+                       {},
+                       env.message_id};
     if (proto.template finish_data<DecodePolicy>().what != detail::next_action::kind::call_hook) {
         co_await abort_stream(conn, env); // too big, or a line too long
         seen.reply_code = proto.message_reply_code();
+        if (seen.reply_code == 552) detail::observe_limit(handler_, conn, limit::message_size);
         observe_message(conn, seen);
         co_return outcome::go_on;
     }
@@ -107,13 +121,14 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(served_connection&
         conn.arm_timeout();
     }
     bool was_in_message = proto.in_chunked_message();
-    message_stats seen{proto.chunked_octets(), env.rcpt_tos.size(), 0, {}};
+    message_stats seen{proto.chunked_octets(), env.rcpt_tos.size(), 0, {}, env.message_id};
     if (proto.template finish_chunk<DecodePolicy>().what != detail::next_action::kind::call_hook) {
         // A failed chunk ends the transaction; a good one before the last keeps it going.
         bool ended = was_in_message && !proto.in_chunked_message();
         if (ended) co_await abort_stream(conn, env);
         if (ended || proto.chunk_failure_ended_message()) {
             seen.reply_code = proto.message_reply_code();
+            if (seen.reply_code == 552) detail::observe_limit(handler_, conn, limit::message_size);
             observe_message(conn, seen);
         }
         co_return outcome::go_on;

@@ -7,6 +7,7 @@
 // observability hooks around both.
 
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/observe.hpp>
 
 #include <optional>
 #include <typeinfo>
@@ -38,6 +39,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     served_connection conn(std::move(socket), opts_, hostname_);
     detail::session_registry::entry registered(std::move(registry), conn);
     envelope_type env;
+    if constexpr (assigns_ids<Handler>) conn.session().id = detail::next_id();
     protocol_type proto(opts_, hostname_,
                         {.eight_bit_mime = DecodePolicy::eight_bit_mime,
                          .auth_mechanisms = mechanisms::names,
@@ -92,15 +94,28 @@ server<Handler, AuthPolicy, DecodePolicy>::admit(served_connection& conn, protoc
     // The base's answers are named before they are tested: g++ 12 resumes a coroutine with a
     // corrupt frame after `if (!co_await base_class_coroutine())` in a class template.
     bool admitted = co_await admit_connection(conn, counted);
-    if (!admitted) co_return false;
+    if (!admitted) {
+        detail::observe_limit(handler_, conn, limit::connections);
+        co_return false;
+    }
     if (opts_.proxy_protocol_timeout && !co_await accept_proxy_header(conn, env)) {
         conn.close(); // no reply: the peer is a proxy, or pretends to be one (as aiosmtpd)
         conn.trace(trace_event::closed, {});
         co_return false;
     }
-    admitted = co_await admit_client(conn, counted, implicit_tls);
-    if (!admitted) co_return false;
-    if (implicit_tls) proto.tls_started();
+    admission admitted_client = co_await admit_client(conn, counted, implicit_tls);
+    switch (admitted_client) {
+    case admission::admitted: break;
+    case admission::over_client_limit:
+        detail::observe_limit(handler_, conn, limit::connections_per_client);
+        co_return false;
+    case admission::tls_failed: detail::observe_tls(handler_, conn, false); co_return false;
+    default: co_return false;
+    }
+    if (implicit_tls) {
+        detail::observe_tls(handler_, conn, true);
+        proto.tls_started();
+    }
     co_return true;
 }
 

@@ -4,6 +4,7 @@
 // STARTTLS (RFC 3207) once the protocol core has checked the command and queued its 220.
 
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/observe.hpp>
 
 namespace smtp {
 
@@ -13,8 +14,10 @@ template <class Handler, class AuthPolicy, class DecodePolicy>
 auto server<Handler, AuthPolicy, DecodePolicy>::starttls(served_connection& conn,
                                                          protocol_type& proto, envelope_type& env)
     -> boost::asio::awaitable<outcome> {
-    bool secured = co_await begin_tls_session(conn); // named: see server::admit
-    if (!secured) co_return outcome::lost;
+    tls_start started = co_await begin_tls_session(conn); // named: see server::admit
+    if (started != tls_start::lost)
+        detail::observe_tls(handler_, conn, started == tls_start::secured);
+    if (started != tls_start::secured) co_return outcome::lost;
     proto.tls_started();
     if constexpr (has_handle_STARTTLS<Handler, content_type>) {
         bool accepted = false;
