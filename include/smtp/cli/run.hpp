@@ -8,6 +8,7 @@
 #include <smtp/cli/trace.hpp>
 #include <smtp/controller.hpp>
 #include <smtp/detail/type_list.hpp>
+#include <smtp/handlers/milter.hpp>
 #include <smtp/server.hpp>
 #include <smtp/usage_error.hpp>
 #include <smtp/version.hpp>
@@ -198,6 +199,44 @@ bool prepare_storage(Handler& handler, const arguments& args, std::string_view p
     return true;
 }
 
+// --- milter (docs/milter.md) -------------------------------------------------------------------
+
+/// The filters `--milter`, `--milter-default-action` and `--milter-timeout` ask for.
+inline smtp::milter::config milter_config(const arguments& args) {
+    smtp::milter::config cfg;
+    for (const auto& spec : args.milters)
+        cfg.filters.push_back(smtp::milter::filter_address::parse(spec));
+    cfg.default_action = smtp::milter::parse_default_action(args.milter_default_action);
+    if (args.milter_timeout) {
+        cfg.limits.connect = *args.milter_timeout;
+        cfg.limits.command = *args.milter_timeout;
+        cfg.limits.end_of_message = *args.milter_timeout * 10;
+    }
+    return cfg;
+}
+
+/// Serves `Handler` (already with the accounts), behind the filters when there are any, and
+/// traced with `-d`.
+template <class Handler>
+int serve_filtered(Handler&& served, smtp::options options, const arguments& args,
+                   listen_address where, std::string_view prog) {
+    using plain = std::remove_cvref_t<Handler>;
+    if (!args.milters.empty()) {
+        using filtered = smtp::handlers::milter<plain>;
+        filtered with_filters(std::move(served), milter_config(args));
+        if (args.debug > 0)
+            return serve<smtp::server<traced<filtered>>>(
+                traced<filtered>(std::move(with_filters), args.debug), std::move(options), args,
+                where, prog);
+        return serve<smtp::server<filtered>>(std::move(with_filters), std::move(options), args,
+                                             where, prog);
+    }
+    if (args.debug > 0)
+        return serve<smtp::server<traced<plain>>>(traced<plain>(std::move(served), args.debug),
+                                                  std::move(options), args, where, prog);
+    return serve<smtp::server<plain>>(std::move(served), std::move(options), args, where, prog);
+}
+
 template <class Handler>
 int run_handler(const arguments& args, std::string_view prog) {
     std::optional<Handler> handler;
@@ -221,11 +260,12 @@ int run_handler(const arguments& args, std::string_view prog) {
     if (!prepare_storage(*handler, args, prog)) return 1;
     if constexpr (std::is_final_v<Handler>) {
         // Both wrappers derive from the handler; a final class is served as it is.
-        if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty()) {
+        if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty() ||
+            !args.milters.empty()) {
             std::string_view name = Handler::cli_name;
             std::fprintf(stderr,
-                         "%.*s: warning: handler class %.*s is final: -d, --auth and --auth-file "
-                         "do not apply to it\n",
+                         "%.*s: warning: handler class %.*s is final: -d, --auth, --auth-file "
+                         "and --milter do not apply to it\n",
                          int(prog.size()), prog.data(), int(name.size()), name.data());
         }
         return serve<smtp::server<Handler>>(std::move(*handler), std::move(options), args, where,
@@ -233,12 +273,7 @@ int run_handler(const arguments& args, std::string_view prog) {
     } else {
         using accounts_type = with_credentials<Handler>;
         accounts_type served(std::move(*handler), std::move(accounts));
-        if (args.debug > 0)
-            return serve<smtp::server<traced<accounts_type>>>(
-                traced<accounts_type>(std::move(served), args.debug), std::move(options), args,
-                where, prog);
-        return serve<smtp::server<accounts_type>>(std::move(served), std::move(options), args,
-                                                  where, prog);
+        return serve_filtered(std::move(served), std::move(options), args, where, prog);
     }
 }
 
