@@ -40,9 +40,9 @@ namespace smtp::handlers {
 /// (with the connect stage). The stages go to the filters, in order, before Next's hook sees
 /// the command: HELO/EHLO, MAIL, RCPT, and, once the message is received, DATA, the header
 /// fields, end of header, the body (in chunks of 65,535 octets) and end of message. A refusal
-/// (SMFIR_REJECT: `550 5.7.1 Command rejected`, SMFIR_TEMPFAIL: `451 4.7.1 Service unavailable
-/// - try again later`, or the filter's own SMFIR_REPLYCODE) answers the command and Next's hook
-/// is not called; SMFIR_DISCARD answers the message with `250 OK` and drops it. The end-of-
+/// (SMFIR_REJECT: `550 5.7.1 Command rejected`; SMFIR_TEMPFAIL: `451 4.7.1 Service
+/// unavailable - try again later`; or the filter's own SMFIR_REPLYCODE) answers the command and
+/// Next's hook is not called; SMFIR_DISCARD answers the message with `250 OK` and drops it. The end-of-
 /// message changes (headers, sender, recipients, body) are made to the envelope before Next's
 /// handle_DATA sees it. A filter that cannot be reached, times out or breaks the protocol gets
 /// the configured default action.
