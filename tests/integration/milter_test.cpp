@@ -1,7 +1,7 @@
 // Milter filters in front of `smtpd -c Mailbox DIR --milter ...` over real sockets: a libmilter
 // filter written with Python's binding (Debian's python3-milter, tests/python/milter_filter.py),
-// OpenDKIM signing (verified with Python's dkim module), a filter that never answers, one that
-// dies mid-message and one that is not there, each getting the default action.
+// OpenDKIM signing (verified with Python's dkim module), rspamd, a filter that never answers, one
+// that dies mid-message and one that is not there, each getting the default action.
 
 #include "child_process.hpp"
 #include "run_command.hpp"
@@ -106,8 +106,9 @@ BOOST_AUTO_TEST_SUITE(milter_filters,
 BOOST_AUTO_TEST_CASE(the_packages_are_installed) {
     // scripts/install-deps.sh installs them; without them the tests below cannot run.
     BOOST_TEST(run_command(python + " -c 'import Milter, dkim'").exit_code == 0);
-    BOOST_TEST(run_command("sh -c 'command -v opendkim && command -v opendkim-genkey'").exit_code ==
-               0);
+    BOOST_TEST(run_command("sh -c 'command -v opendkim && command -v opendkim-genkey && "
+                           "command -v rspamd'")
+                   .exit_code == 0);
 }
 
 BOOST_AUTO_TEST_CASE(python_filter_verdicts_reach_the_client) {
@@ -201,6 +202,56 @@ BOOST_AUTO_TEST_CASE(opendkim_signs_and_the_signature_verifies) {
         run_command(python + " " + script("dkim_verify.py") + " " +
                     (dir.path / "tampered").string() + " " + (dir.path / "test.txt").string());
     BOOST_TEST(forged.output == "failed\n");
+}
+
+// rspamd's proxy worker in milter mode, scanning itself (self_scan), with a minimal
+// configuration: no Redis, no controller, DNS pointed at a closed loopback port (no network).
+BOOST_AUTO_TEST_CASE(rspamd_rejects_gtube_and_passes_a_clean_message) {
+    temp_dir dir;
+    {
+        std::ofstream conf(dir.path / "rspamd.conf");
+        conf << "options {\n pidfile = \"$RUNDIR/rspamd.pid\";\n"
+                " dns { nameserver = [\"127.0.0.1:1\"]; timeout = 0.2s; retransmits = 1; }\n}\n"
+                "logging { type = \"console\"; level = \"error\"; }\n"
+                "actions { reject = 15; add_header = 6; greylist = 4; }\n"
+                "worker \"rspamd_proxy\" {\n bind_socket = \"$RUNDIR/proxy.sock mode=0600\";\n"
+                " milter = yes; timeout = 120s; count = 1;\n"
+                " upstream \"local\" { default = yes; self_scan = yes; }\n}\n";
+    }
+    auto socket = dir.path / "proxy.sock";
+    std::string var = "--var=";
+    child_process rspamd({"rspamd", "-f", "-i", "-u", "root", "-g", "root", "-c",
+                          (dir.path / "rspamd.conf").string(), var + "DBDIR=" + dir.path.string(),
+                          var + "RUNDIR=" + dir.path.string(),
+                          var + "LOGDIR=" + dir.path.string()});
+    // rspamd takes a while to load its rules (20 s and more on a busy machine).
+    auto deadline = std::chrono::steady_clock::now() + 180s;
+    while (!std::filesystem::exists(socket)) {
+        if (std::chrono::steady_clock::now() >= deadline || rspamd.wait(0ms))
+            BOOST_FAIL("rspamd did not create " << socket << ": " << rspamd.pending());
+        std::this_thread::sleep_for(100ms);
+    }
+    {
+        smtp_test::smtpd_process smtpd(SMTPD_PATH,
+                                       {"-c", "Mailbox", (dir.path / "Maildir").string(),
+                                        "--milter", "unix:" + socket.string()});
+        auto c = smtpd.connect(60s);
+        BOOST_TEST(c.read_reply().starts_with("220"));
+        BOOST_TEST(c.command("EHLO client.test").starts_with("250-"));
+        std::string gtube =
+            "Subject: spam\r\n\r\n"
+            "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n";
+        BOOST_TEST(send_message(c, "anne@a.test", {"bart@b.test"}, gtube) ==
+                   "554 5.7.1 Gtube pattern\r\n");
+        BOOST_TEST(send_message(c, "anne@a.test", {"bart@b.test"},
+                                "Subject: clean\r\n\r\nA normal message.\r\n") == "250 OK\r\n");
+        BOOST_TEST(c.command("QUIT").starts_with("221"));
+    }
+    rspamd.signal(SIGTERM);
+    rspamd.wait(10s);
+    auto messages = stored(dir.path / "Maildir");
+    BOOST_TEST_REQUIRE(messages.size() == 1u);
+    BOOST_TEST(contains(messages[0], "Subject: clean\n"));
 }
 
 // A filter that listens but never answers: its socket accepts (the backlog) and never replies.

@@ -35,7 +35,7 @@ BOOST_AUTO_TEST_CASE(packet_framing) {
     BOOST_TEST(milter::encode_strings(milter::command::helo, {"client.test"}) ==
                "\0\0\0\x0dHclient.test\0"s);
     BOOST_TEST(milter::encode_connect("[127.0.0.1]", milter::family::ipv4, 40000, "127.0.0.1") ==
-               "\0\0\0\x1d"
+               "\0\0\0\x1a"
                "C[127.0.0.1]\0"
                "4\x9c\x40"
                "127.0.0.1\0"s);
