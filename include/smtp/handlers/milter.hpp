@@ -42,10 +42,10 @@ namespace smtp::handlers {
 /// fields, end of header, the body (in chunks of 65,535 octets) and end of message. A refusal
 /// (SMFIR_REJECT: `550 5.7.1 Command rejected`; SMFIR_TEMPFAIL: `451 4.7.1 Service
 /// unavailable - try again later`; or the filter's own SMFIR_REPLYCODE) answers the command and
-/// Next's hook is not called; SMFIR_DISCARD answers the message with `250 OK` and drops it. The end-of-
-/// message changes (headers, sender, recipients, body) are made to the envelope before Next's
-/// handle_DATA sees it. A filter that cannot be reached, times out or breaks the protocol gets
-/// the configured default action.
+/// Next's hook is not called; SMFIR_DISCARD answers the message with `250 OK` and drops it. The
+/// end-of- message changes (headers, sender, recipients, body) are made to the envelope before
+/// Next's handle_DATA sees it. A filter that cannot be reached, times out or breaks the protocol
+/// gets the configured default action.
 ///
 /// Hooks of Next that this mixin wraps: handle_HELO, handle_EHLO (the 5-argument form; a Next
 /// with the 4-argument form is refused at compile time), handle_MAIL, handle_RCPT, handle_DATA,
@@ -53,6 +53,10 @@ namespace smtp::handlers {
 /// A streamed message (handle_DATA_chunk) is not supported: the filters need the whole message.
 template <class Next>
 class milter : public Next {
+    static_assert(!smtp::detail::declares_handle_DATA_chunk<Next>,
+                  "smtp::handlers::milter: a streaming Next (handle_DATA_chunk) is not "
+                  "supported: the filters need the whole message");
+
 public:
     /// Next, and the filters.
     milter(Next next, smtp::milter::config filters)
@@ -199,9 +203,6 @@ private:
                       "smtp::handlers::milter: Next's 4-argument handle_EHLO cannot be wrapped "
                       "(its 250- lines are written before the filters answer): use the "
                       "5-argument form");
-        static_assert(!smtp::detail::declares_handle_DATA_chunk<Next>,
-                      "smtp::handlers::milter: a streaming Next (handle_DATA_chunk) is not "
-                      "supported: the filters need the whole message");
     }
 
     // The connection's filters, connected (and the connect stage sent) on first use.
