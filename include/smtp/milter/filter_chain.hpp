@@ -135,8 +135,8 @@ public:
     boost::asio::awaitable<message_outcome> end_of_message(envelope_base& env) {
         message_outcome out;
         if (!in_message_) co_return out;
-        in_message_ = false;
         if (session_refusal_) {
+            in_message_ = false;
             out.refusal = session_refusal_;
             co_return out;
         }
@@ -147,6 +147,7 @@ public:
             if (f.failed) {
                 if (auto r = failure_reply()) {
                     out.refusal = r;
+                    co_await abort();
                     co_return out;
                 }
                 continue;
@@ -155,6 +156,7 @@ public:
             std::vector<response> modifications;
             auto verdict = co_await run_message(f, *message, modifications);
             if (verdict) {
+                // Every filter that saw the message's MAIL hears it is over.
                 out.refusal = verdict;
                 co_await abort();
                 co_return out;
@@ -163,6 +165,7 @@ public:
             if (!modifications.empty() && apply(f, modifications, *message, env))
                 out.modified = true;
         }
+        in_message_ = false;
         if (out.modified && message) env.original_content = message->serialize();
         out.discard = discard_;
         co_return out;
