@@ -173,9 +173,10 @@ BOOST_AUTO_TEST_CASE(opendkim_signs_and_the_signature_verifies) {
         conf << "Canonicalization simple/simple\nRequireSafeKeys false\nSyslog no\n";
     }
     auto socket = dir.path / "opendkim.sock";
-    child_process opendkim(
-        {"opendkim", "-f", "-x", (dir.path / "opendkim.conf").string(), "-d", "example.test", "-s",
-         "test", "-k", (dir.path / "test.private").string(), "-p", "local:" + socket.string()});
+    child_process opendkim({"/usr/sbin/opendkim", "-f", "-x", (dir.path / "opendkim.conf").string(),
+                            "-d", "example.test", "-s", "test", "-k",
+                            (dir.path / "test.private").string(), "-p",
+                            "local:" + socket.string()});
     wait_for_socket(socket, opendkim);
     smtp_test::smtpd_process smtpd(SMTPD_PATH, {"-c", "Mailbox", (dir.path / "Maildir").string(),
                                                 "--milter", "unix:" + socket.string()});
@@ -220,7 +221,7 @@ BOOST_AUTO_TEST_CASE(rspamd_rejects_gtube_and_passes_a_clean_message) {
     }
     auto socket = dir.path / "proxy.sock";
     std::string var = "--var=";
-    child_process rspamd({"rspamd", "-f", "-i", "-u", "root", "-g", "root", "-c",
+    child_process rspamd({"/usr/bin/rspamd", "-f", "-i", "-u", "root", "-g", "root", "-c",
                           (dir.path / "rspamd.conf").string(), var + "DBDIR=" + dir.path.string(),
                           var + "RUNDIR=" + dir.path.string(),
                           var + "LOGDIR=" + dir.path.string()});
