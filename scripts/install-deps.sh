@@ -3,7 +3,8 @@
 # Run as root (or through sudo). Extra package names may be passed as arguments.
 set -euo pipefail
 
-packages=(g++ cmake make libboost1.81-dev libboost-test1.81-dev libssl-dev libcrypt-dev python3 pkgconf swaks libnet-ssleay-perl openssl curl haproxy doxygen clang libclang-rt-14-dev prometheus systemd "$@")
+packages=(g++ cmake make libboost1.81-dev libboost-test1.81-dev libssl-dev libcrypt-dev python3 pkgconf swaks libnet-ssleay-perl openssl curl haproxy doxygen clang libclang-rt-14-dev
+          prometheus systemd python3-milter python3-dkim opendkim opendkim-tools rspamd "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,7 @@
 #define SMTP_CLI_ARGUMENTS_HPP
 
 #include <smtp/detail/cidr.hpp>
+#include <smtp/milter/config.hpp>
 #include <smtp/options.hpp>
 #include <smtp/tls.hpp>
 #include <smtp/usage_error.hpp>
@@ -116,6 +117,14 @@ struct arguments {
     std::string log_format = {};
     /// `--log-file PATH`: where the event log goes (reopened on SIGUSR1); empty: stderr.
     std::string log_file = {};
+
+    // --- milter (docs/milter.md) ---------------------------------------------------------------
+    /// `--milter inet:HOST:PORT|unix:/PATH`: mail filters, in order; may repeat.
+    std::vector<std::string> milters = {};
+    /// `--milter-default-action tempfail|accept|reject`: what a failed filter's stages answer.
+    std::string milter_default_action = "tempfail";
+    /// `--milter-timeout SECONDS`: connect and per-command limit (end of message: 10 times it).
+    std::optional<std::chrono::milliseconds> milter_timeout = std::nullopt;
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -235,6 +244,18 @@ inline void set_proxy_trusted(arguments& out, std::optional<std::string_view> v,
                           std::string(*v) + "'");
     }
     out.proxy_trusted.emplace_back(*v);
+}
+
+// --- milter (docs/milter.md) -------------------------------------------------------------------
+inline void set_milter(arguments& out, std::optional<std::string_view> v, const option_spec&) {
+    smtp::milter::filter_address::parse(*v); // checked now, so a typo is a usage error
+    out.milters.emplace_back(*v);
+}
+
+inline void set_milter_default_action(arguments& out, std::optional<std::string_view> v,
+                                      const option_spec&) {
+    smtp::milter::parse_default_action(*v);
+    out.milter_default_action = std::string(*v);
 }
 
 inline void set_sni(arguments& out, std::optional<std::string_view> v, const option_spec&) {
@@ -392,6 +413,19 @@ inline constexpr option_spec option_table[] = {
     {'\0', "log-file", value_kind::required, "PATH",
      "Append the --log-format lines to PATH (reopened on SIGUSR1) instead of stderr.",
      set_text<&arguments::log_file>},
+
+    // --- milter (docs/milter.md) ---------------------------------------------------------------
+    {'\0', "milter", value_kind::required, "inet:HOST:PORT|unix:/PATH",
+     "Run this mail filter (Sendmail/Postfix milter protocol) on each session; may be given "
+     "several times: the filters run in order.",
+     set_milter},
+    {'\0', "milter-default-action", value_kind::required, "tempfail|accept|reject",
+     "What a filter that cannot be reached, times out or fails answers. Default: tempfail.",
+     set_milter_default_action},
+    {'\0', "milter-timeout", value_kind::required, "SECONDS",
+     "Limit for connecting to a filter and for each of its replies (the end of message gets 10 "
+     "times it). Default: 30 (300 for the end of message).",
+     set_optional_seconds<&arguments::milter_timeout>},
 };
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.

@@ -9,6 +9,7 @@
 #include <smtp/cli/trace.hpp>
 #include <smtp/controller.hpp>
 #include <smtp/detail/type_list.hpp>
+#include <smtp/handlers/milter.hpp>
 #include <smtp/server.hpp>
 #include <smtp/systemd.hpp>
 #include <smtp/usage_error.hpp>
@@ -237,6 +238,22 @@ bool prepare_storage(Handler& handler, const arguments& args, std::string_view p
     return true;
 }
 
+// --- milter (docs/milter.md) -------------------------------------------------------------------
+
+/// The filters `--milter`, `--milter-default-action` and `--milter-timeout` ask for.
+inline smtp::milter::config milter_config(const arguments& args) {
+    smtp::milter::config cfg;
+    for (const auto& spec : args.milters)
+        cfg.filters.push_back(smtp::milter::filter_address::parse(spec));
+    cfg.default_action = smtp::milter::parse_default_action(args.milter_default_action);
+    if (args.milter_timeout) {
+        cfg.limits.connect = *args.milter_timeout;
+        cfg.limits.command = *args.milter_timeout;
+        cfg.limits.end_of_message = *args.milter_timeout * 10;
+    }
+    return cfg;
+}
+
 template <class Handler>
 int run_handler(const arguments& args, std::string_view prog) {
     std::optional<Handler> handler;
@@ -265,11 +282,12 @@ int run_handler(const arguments& args, std::string_view prog) {
     if (!prepare_storage(*handler, args, prog)) return 1;
     if constexpr (std::is_final_v<Handler>) {
         // Both wrappers derive from the handler; a final class is served as it is.
-        if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty() || ops.any()) {
+        if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty() || ops.any() ||
+            !args.milters.empty()) {
             std::string_view name = Handler::cli_name;
             std::fprintf(stderr,
                          "%.*s: warning: handler class %.*s is final: -d, --auth, --auth-file, "
-                         "--metrics and --log-format do not apply to it\n",
+                         "--metrics, --log-format and --milter do not apply to it\n",
                          int(prog.size()), prog.data(), int(name.size()), name.data());
         }
         return serve<smtp::server<Handler>>(std::move(*handler), std::move(options), args, where,
@@ -278,8 +296,19 @@ int run_handler(const arguments& args, std::string_view prog) {
         using accounts_type = with_credentials<Handler>;
         accounts_type served(std::move(*handler), std::move(accounts));
         // Three server types per handler, not four: -d traces the operated handler (its parts
-        // off unless asked for), so that the flags add one instantiation only.
+        // off unless asked for), so that the flags add one instantiation only. --milter wraps
+        // the operated handler in the filters (two more).
         using operated_type = operated<accounts_type>;
+        if (!args.milters.empty()) {
+            using filtered = smtp::handlers::milter<operated_type>;
+            filtered with_filters(make_operated(std::move(served), ops), milter_config(args));
+            if (args.debug > 0)
+                return serve<smtp::server<traced<filtered>>>(
+                    traced<filtered>(std::move(with_filters), args.debug), std::move(options), args,
+                    where, prog, ops);
+            return serve<smtp::server<filtered>>(std::move(with_filters), std::move(options), args,
+                                                 where, prog, ops);
+        }
         if (args.debug > 0)
             return serve<smtp::server<traced<operated_type>>>(
                 traced<operated_type>(make_operated(std::move(served), ops), args.debug),
