@@ -208,8 +208,9 @@ protected:
     /// The server side of a TLS handshake on this connection, bounded by the handshake
     /// timeout. After STARTTLS, plaintext received before it is discarded (the STARTTLS
     /// injection class of bugs, CVE-2024-34083). On success the session's `ssl` facts are
-    /// filled in.
-    boost::asio::awaitable<bool> start_tls(tls_context& context,
+    /// filled in. The connection keeps `context` until it closes: a server given new
+    /// certificates meanwhile (server::set_tls) changes nothing for this session.
+    boost::asio::awaitable<bool> start_tls(std::shared_ptr<tls_context> context,
                                            early_bytes early = early_bytes::discard);
     /// Writes what is queued, ends TLS with a close_notify (RFC 8446 §6.1; bounded by a short
     /// timeout, as the client need not answer it), and closes.
@@ -231,6 +232,9 @@ private:
     void start_watchdog();
 
     socket_type socket_;
+    // The certificates this session's TLS was set up with, kept while the stream lives (it is
+    // declared first, so destroyed after the stream).
+    std::shared_ptr<tls_context> tls_context_;
     // The TLS layer over socket_, once STARTTLS or an implicit-TLS listener asks for it: one
     // connection type whose stream upgrades in place.
     std::unique_ptr<boost::asio::ssl::stream<socket_type&>> tls_;

@@ -29,6 +29,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -133,6 +134,24 @@ public:
     /// Sessions being served now.
     std::size_t connection_count_now() const noexcept { return connections_.load(); }
 
+    /// Serves new TLS handshakes (STARTTLS and implicit TLS) with `next` from now on: renewed
+    /// certificates without a restart. Sessions already under TLS keep the context they began
+    /// with. Safe from any thread. The server must have been made with `options().tls` (TLS
+    /// cannot be switched on or off while serving); throws std::invalid_argument otherwise,
+    /// or when `next` is null.
+    void set_tls(std::shared_ptr<tls_context> next) {
+        if (!opts_.tls || !next)
+            throw std::invalid_argument("smtp::server::set_tls: the server was made without TLS, "
+                                        "or the new context is null");
+        std::lock_guard lock(tls_mutex_);
+        current_tls_ = std::move(next);
+    }
+    /// The TLS context new handshakes use: `options().tls`, or the last set_tls().
+    std::shared_ptr<tls_context> tls() const {
+        std::lock_guard lock(tls_mutex_);
+        return current_tls_ ? current_tls_ : opts_.tls;
+    }
+
 private:
     using served_connection = detail::served_connection;
     using protocol_type = detail::protocol<content_type>;
@@ -217,6 +236,10 @@ private:
     std::vector<std::shared_ptr<detail::session_registry>> registries_;
     std::mutex drained_mutex_;
     std::condition_variable drained_;
+    // What set_tls() installed (null: options().tls), swapped under the mutex while sessions
+    // on other threads take copies for their handshakes.
+    mutable std::mutex tls_mutex_;
+    std::shared_ptr<tls_context> current_tls_;
 };
 
 } // namespace smtp

@@ -113,6 +113,24 @@ inline int wait_for_signal(const ::sigset_t& signals,
     }
 }
 
+/// SIGHUP: reads `-t/-k`, the `--sni` pairs and `--tls-client-ca` again, and serves new TLS
+/// handshakes with them (sessions under TLS keep theirs). A file that does not load is
+/// reported on stderr, and the certificates in use stay.
+template <class Server>
+void reload_certificates(Server& server, const arguments& args, std::string_view prog) {
+    if (args.tls_cert.empty()) return; // no TLS to reload
+    try {
+        server.set_tls(load_tls(args));
+        // Said always: whoever sent the signal learns that it took effect.
+        std::fprintf(stderr, "%.*s: reloaded the TLS certificates\n", int(prog.size()),
+                     prog.data());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr,
+                     "%.*s: cannot reload the TLS certificates, keeping those in use: %s\n",
+                     int(prog.size()), prog.data(), e.what());
+    }
+}
+
 /// Binds, drops privileges, and serves until SIGINT or SIGTERM, with a controller: on
 /// `arguments::threads` threads (0: one per core), each with its own io_context and its own
 /// listener on the shared port (a UNIX socket is served by the first thread alone). SIGTERM
@@ -127,6 +145,7 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     ::sigemptyset(&stop_signals);
     ::sigaddset(&stop_signals, SIGINT);
     ::sigaddset(&stop_signals, SIGTERM);
+    ::sigaddset(&stop_signals, SIGHUP); // reload the certificates (reload_certificates)
     // An ignored signal is dropped before it can be waited for, and a shell starts background
     // jobs with SIGINT ignored: a handler (never run, the signals stay blocked) undoes that.
     struct ::sigaction catch_it = {};
@@ -134,6 +153,7 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     ::sigemptyset(&catch_it.sa_mask);
     ::sigaction(SIGINT, &catch_it, nullptr);
     ::sigaction(SIGTERM, &catch_it, nullptr);
+    ::sigaction(SIGHUP, &catch_it, nullptr);
     ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
     struct restore_mask {
         const ::sigset_t& mask;
@@ -165,14 +185,19 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
         log_line("INFO", "Server is listening on " + host_port(where.host, serving.port()));
     serving.start();
 
-    if (wait_for_signal(stop_signals) == SIGTERM) {
+    int signal_number = 0;
+    while ((signal_number = wait_for_signal(stop_signals)) == SIGHUP)
+        reload_certificates(serving.server(), args, prog);
+    if (signal_number == SIGTERM) {
         // Graceful: idle sessions hear 421, transactions in flight finish; a second signal, or
         // the end of the timeout, stops at once.
         serving.server().shutdown();
         auto deadline = std::chrono::steady_clock::now() + args.shutdown_timeout;
         while (serving.server().connection_count_now() > 0 &&
                std::chrono::steady_clock::now() < deadline)
-            if (wait_for_signal(stop_signals, std::chrono::milliseconds(20)) != 0) break;
+            if (int more = wait_for_signal(stop_signals, std::chrono::milliseconds(20));
+                more != 0 && more != SIGHUP)
+                break;
     }
     serving.stop();
     return 0;
@@ -203,7 +228,7 @@ int run_handler(const arguments& args, std::string_view prog) {
     std::optional<Handler> handler;
     listen_address where{"localhost", 8025};
     smtp::options options;
-    account_list accounts{args.auth, {}};
+    account_list accounts{args.auth, {}, args.oauth_tokens};
     try {
         // aiosmtpd's order: the handler's arguments are checked before the address.
         handler.emplace(make_handler<Handler>(args.handler_args));
@@ -221,7 +246,8 @@ int run_handler(const arguments& args, std::string_view prog) {
     if (!prepare_storage(*handler, args, prog)) return 1;
     if constexpr (std::is_final_v<Handler>) {
         // Both wrappers derive from the handler; a final class is served as it is.
-        if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty()) {
+        if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty() ||
+            !args.oauth_tokens.empty() || args.auth_external) {
             std::string_view name = Handler::cli_name;
             std::fprintf(stderr,
                          "%.*s: warning: handler class %.*s is final: -d, --auth and --auth-file "

@@ -211,8 +211,11 @@ inline tls_info describe_tls(SSL* ssl) {
 
 } // namespace detail
 
-inline boost::asio::awaitable<bool> connection::start_tls(tls_context& context, early_bytes early) {
-    tls_ = std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_, context.native());
+inline boost::asio::awaitable<bool> connection::start_tls(std::shared_ptr<tls_context> context,
+                                                          early_bytes early) {
+    tls_context_ = std::move(context);
+    tls_ = std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_,
+                                                                    tls_context_->native());
     arm_timeout(opts_.tls_handshake_timeout);
     io_pending_ = true;
     // The bytes handed to the handshake are copied out first: input_ is free again after it.

@@ -119,8 +119,9 @@ server<Handler, AuthPolicy, DecodePolicy>::admit(served_connection& conn, protoc
     if (implicit_tls) {
         // SMTPS: the handshake comes first; a client that fails it hears nothing more.
         // Bytes that came with the PROXY header are the start of the ClientHello.
-        if (!opts_.tls ||
-            !co_await conn.start_tls(*opts_.tls, served_connection::early_bytes::carry)) {
+        auto context = tls(); // named: not a temporary in the co_await (g++ 12)
+        if (!context ||
+            !co_await conn.start_tls(std::move(context), served_connection::early_bytes::carry)) {
             conn.close();
             conn.trace(trace_event::closed, {});
             co_return false;

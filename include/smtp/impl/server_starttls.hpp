@@ -14,7 +14,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::starttls(served_connection& conn
                                                          protocol_type& proto, envelope_type& env)
     -> boost::asio::awaitable<outcome> {
     // The core has queued the 220.
-    if (!co_await conn.flush() || !co_await conn.start_tls(*opts_.tls)) co_return outcome::lost;
+    // The context named first: g++ 12 destroys temporaries in a co_await expression too early.
+    auto context = tls();
+    if (!co_await conn.flush() || !co_await conn.start_tls(std::move(context)))
+        co_return outcome::lost;
     session& s = conn.session();
     session fresh;
     fresh.peer = std::move(s.peer);
