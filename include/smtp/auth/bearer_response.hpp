@@ -58,6 +58,13 @@ inline bool is_kv_value(std::string_view s) {
     return true;
 }
 
+// No control characters in a user name: it goes into logs and Received lines.
+inline bool has_control(std::string_view s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+    return false;
+}
+
 // `auth=` is `Bearer` (the scheme is case-insensitive, RFC 7235 §2.1), spaces, the token.
 inline std::optional<std::string> bearer_from_auth(std::string_view value) {
     constexpr std::string_view scheme = "bearer";
@@ -96,6 +103,7 @@ inline bool parse_kvpairs(std::string_view rest, bearer_token& out, bool user_ke
             out.token = std::move(*token);
             have_auth = true;
         } else if (user_key && key == "user") {
+            if (has_control(value)) return false;
             out.user = value;
         } else if (!user_key && key == "host") {
             out.host = value;
@@ -105,11 +113,13 @@ inline bool parse_kvpairs(std::string_view rest, bearer_token& out, bool user_ke
     }
 }
 
-// RFC 5801 saslname: UTF8 without ',' and '=', those two written "=2C" and "=3D".
+// RFC 5801 saslname: UTF8 without ',' and '=', those two written "=2C" and "=3D" (and here
+// without control characters).
 inline std::optional<std::string> decode_saslname(std::string_view s) {
+    if (has_control(s)) return std::nullopt;
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == ',' || s[i] == '\0') return std::nullopt;
+        if (s[i] == ',') return std::nullopt;
         if (s[i] != '=') {
             out.push_back(s[i]);
             continue;

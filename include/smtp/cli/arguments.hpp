@@ -120,6 +120,8 @@ struct arguments {
     std::string tls_client_ca = {};
     /// `--tls-client-required`: a client without a valid certificate fails the handshake.
     bool tls_client_required = false;
+    /// `--sni-dir DIR`: a client asking for NAME gets DIR/NAME.pem and DIR/NAME.key.
+    std::string sni_dir = {};
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -405,6 +407,10 @@ inline constexpr option_spec option_table[] = {
     {'\0', "tls-client-required", value_kind::none, "",
      "With --tls-client-ca: a client without a valid certificate fails the TLS handshake.",
      set_flag<&arguments::tls_client_required>},
+    {'\0', "sni-dir", value_kind::required, "DIR",
+     "Serve DIR/NAME.pem and DIR/NAME.key to TLS clients that ask for NAME, read at the first "
+     "such handshake (and again after SIGHUP); other names get -t's certificate or --sni's.",
+     set_text<&arguments::sni_dir>},
 };
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -622,6 +628,10 @@ inline smtp::options make_options(const arguments& args) {
     // Token and certificate logins (issue 19): each mechanism is offered only with its flag.
     if ((!args.tls_client_ca.empty() || args.tls_client_required) && !opts.tls)
         throw usage_error("--tls-client-ca and --tls-client-required need --tlscert and --tlskey");
+    if (!args.sni_dir.empty() && !opts.tls)
+        throw usage_error("--sni-dir needs --tlscert and --tlskey");
+    if (!args.sni_dir.empty() && !std::filesystem::is_directory(args.sni_dir))
+        throw usage_error("--sni-dir: " + args.sni_dir + " is not a directory");
     if (args.tls_client_required && args.tls_client_ca.empty())
         throw usage_error("--tls-client-required needs --tls-client-ca");
     if (args.auth_external && args.tls_client_ca.empty())

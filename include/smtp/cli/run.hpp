@@ -5,6 +5,7 @@
 #include <smtp/cli/credentials.hpp>
 #include <smtp/cli/listen.hpp>
 #include <smtp/cli/privileges.hpp>
+#include <smtp/cli/sni_directory.hpp>
 #include <smtp/cli/trace.hpp>
 #include <smtp/controller.hpp>
 #include <smtp/detail/type_list.hpp>
@@ -121,6 +122,8 @@ void reload_certificates(Server& server, const arguments& args, std::string_view
     if (args.tls_cert.empty()) return; // no TLS to reload
     try {
         server.set_tls(load_tls(args));
+        if constexpr (requires { server.handler().forget_certificates(); })
+            server.handler().forget_certificates(); // --sni-dir's are read again
         // Said always: whoever sent the signal learns that it took effect.
         std::fprintf(stderr, "%.*s: reloaded the TLS certificates\n", int(prog.size()),
                      prog.data());
@@ -245,20 +248,23 @@ int run_handler(const arguments& args, std::string_view prog) {
     }
     if (!prepare_storage(*handler, args, prog)) return 1;
     if constexpr (std::is_final_v<Handler>) {
-        // Both wrappers derive from the handler; a final class is served as it is.
+        // The wrappers derive from the handler; a final class is served as it is.
         if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty() ||
-            !args.oauth_tokens.empty() || args.auth_external) {
+            !args.oauth_tokens.empty() || args.auth_external || !args.sni_dir.empty()) {
             std::string_view name = Handler::cli_name;
             std::fprintf(stderr,
-                         "%.*s: warning: handler class %.*s is final: -d, --auth and --auth-file "
-                         "do not apply to it\n",
+                         "%.*s: warning: handler class %.*s is final: -d, --auth, --auth-file, "
+                         "--oauth-token, --auth-external and --sni-dir do not apply to it\n",
                          int(prog.size()), prog.data(), int(name.size()), name.data());
         }
         return serve<smtp::server<Handler>>(std::move(*handler), std::move(options), args, where,
                                             prog);
     } else {
-        using accounts_type = with_credentials<Handler>;
-        accounts_type served(std::move(*handler), std::move(accounts));
+        using accounts_type = with_credentials<with_sni_directory<Handler>>;
+        accounts_type served(
+            with_sni_directory<Handler>(std::move(*handler), {args.sni_dir, args.tls_client_ca,
+                                                              args.tls_client_required}),
+            std::move(accounts));
         if (args.debug > 0)
             return serve<smtp::server<traced<accounts_type>>>(
                 traced<accounts_type>(std::move(served), args.debug), std::move(options), args,
