@@ -42,8 +42,7 @@ template <class T>
 struct select_certificate_probe : T, select_certificate_fallback {};
 // H has a member named select_certificate, whatever its signature.
 template <class T>
-concept declares_select_certificate =
-    std::is_class_v<T> &&
+concept declares_select_certificate = std::is_class_v<T> &&
     ((!std::is_final_v<T> && !requires { &select_certificate_probe<T>::select_certificate; }) ||
      (std::is_final_v<T> && requires { &T::select_certificate; }));
 

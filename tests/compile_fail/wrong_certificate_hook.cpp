@@ -3,9 +3,7 @@
 #include <smtp/server.hpp>
 
 struct handler {
-    bool certificate_user(smtp::connection&, smtp::session&, const smtp::tls_info&) {
-        return true;
-    }
+    bool certificate_user(smtp::connection&, smtp::session&, const smtp::tls_info&) { return true; }
 };
 
 template class smtp::server<handler, smtp::auth::mechanisms<smtp::auth::external>>;

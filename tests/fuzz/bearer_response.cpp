@@ -32,8 +32,8 @@ void check_result(const std::optional<bearer_token>& result, std::string_view te
 
 bool same(const std::optional<bearer_token>& a, const std::optional<bearer_token>& b) {
     if (a.has_value() != b.has_value()) return false;
-    return !a || (a->user == b->user && a->token == b->token && a->host == b->host &&
-                  a->port == b->port);
+    return !a ||
+           (a->user == b->user && a->token == b->token && a->host == b->host && a->port == b->port);
 }
 
 } // namespace

@@ -32,8 +32,7 @@ constexpr const char* good_token = "ya29.good-token";
 struct token_checker : smtp_test::recorder {
     std::shared_ptr<std::string> last_login = std::make_shared<std::string>();
 
-    boost::asio::awaitable<smtp::auth_result> authenticate_token(smtp::connection&,
-                                                                 smtp::session&,
+    boost::asio::awaitable<smtp::auth_result> authenticate_token(smtp::connection&, smtp::session&,
                                                                  std::string_view who,
                                                                  std::string_view token) {
         auto executor = co_await boost::asio::this_coro::executor;
@@ -144,9 +143,9 @@ BOOST_AUTO_TEST_CASE(smtpd_oauth_token,
     auto ehlo = c.command("EHLO x");
     BOOST_TEST(ehlo.find("250-AUTH LOGIN PLAIN\r\n") != std::string::npos, ehlo);
 
-    smtp_test::smtpd_process server(
-        SMTPD_PATH, {"--no-auth-require-tls", "--oauth-token", std::string(user) + ":" + good_token,
-                     "--auth-failure-delay", "0"});
+    smtp_test::smtpd_process server(SMTPD_PATH, {"--no-auth-require-tls", "--oauth-token",
+                                                 std::string(user) + ":" + good_token,
+                                                 "--auth-failure-delay", "0"});
     auto d = server.connect();
     d.read_reply();
     ehlo = d.command("EHLO x");

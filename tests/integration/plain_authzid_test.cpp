@@ -41,8 +41,7 @@ struct accounts {
 // alice may act for bob (a shared mailbox), and no one else.
 struct proxying_accounts : accounts {
     boost::asio::awaitable<bool> authorize_proxy(smtp::connection&, smtp::session&,
-                                                 std::string_view login,
-                                                 std::string_view authzid) {
+                                                 std::string_view login, std::string_view authzid) {
         co_return login == "alice" && authzid == "bob";
     }
 };

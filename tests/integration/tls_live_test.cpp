@@ -32,8 +32,8 @@ bool contains(const std::string& text, std::string_view part) {
 // (LF becomes CRLF) and reading until the server closes.
 std::string s_client(std::uint16_t port, const std::string& lines, bool with_certificate) {
     const auto& certs = certificates::get();
-    std::string command = "sh -c 'printf \"" + lines + "\" | openssl s_client -connect 127.0.0.1:" +
-                          std::to_string(port) +
+    std::string command = "sh -c 'printf \"" + lines +
+                          "\" | openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
                           " -starttls smtp -crlf -ign_eof -quiet -verify_quiet";
     if (with_certificate) command += " -cert " + certs.client_cert + " -key " + certs.client_key;
     return run_command(command + " 2>&1'").output;
@@ -43,6 +43,14 @@ std::string s_client(std::uint16_t port, const std::string& lines, bool with_cer
 std::string served_serial(std::uint16_t port) {
     return run_command("sh -c 'openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
                        " -starttls smtp </dev/null 2>/dev/null | openssl x509 -noout -serial'")
+        .output;
+}
+
+// The subject of the certificate a new STARTTLS connection asking for `name` is served.
+std::string served_subject(std::uint16_t port, const std::string& name) {
+    return run_command("sh -c 'openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                       " -starttls smtp -servername " + name +
+                       " </dev/null 2>/dev/null | openssl x509 -noout -subject'")
         .output;
 }
 
@@ -58,14 +66,13 @@ BOOST_AUTO_TEST_SUITE(auth_external, *smtpd_built())
 
 BOOST_AUTO_TEST_CASE(s_client_certificate_logs_in) {
     const auto& certs = certificates::get();
-    smtp_test::smtpd_process server(SMTPD_PATH, {"-t", certs.mx_cert, "-k", certs.mx_key,
-                                                 "--tls-client-ca", certs.ca, "--auth-external",
-                                                 "--auth-failure-delay", "0"});
+    smtp_test::smtpd_process server(SMTPD_PATH,
+                                    {"-t", certs.mx_cert, "-k", certs.mx_key, "--tls-client-ca",
+                                     certs.ca, "--auth-external", "--auth-failure-delay", "0"});
     server.connect(); // listening
     // "=": the certificate's own identity (its CN, client.test); then that name as the
     // authorization identity (Y2xpZW50LnRlc3Q=), and someone else's (c29tZW9uZQ==).
-    auto out = s_client(server.port,
-                        "EHLO x\\nAUTH EXTERNAL =\\nQUIT\\n", true);
+    auto out = s_client(server.port, "EHLO x\\nAUTH EXTERNAL =\\nQUIT\\n", true);
     BOOST_TEST_INFO("s_client said: " << out);
     BOOST_TEST(contains(out, "250-AUTH EXTERNAL LOGIN PLAIN"));
     BOOST_TEST(contains(out, "235 2.7.0 Authentication successful"));
@@ -95,12 +102,12 @@ BOOST_AUTO_TEST_CASE(not_offered_for_an_unverified_certificate) {
     smtp_test::smtpd_process server(SMTPD_PATH, {"-t", certs.mx_cert, "-k", certs.mx_key,
                                                  "--tls-client-ca", certs.ca, "--auth-external"});
     server.connect();
-    auto out = run_command("sh -c 'printf \"EHLO x\\nAUTH EXTERNAL =\\nQUIT\\n\" | openssl "
-                           "s_client -connect 127.0.0.1:" +
-                           std::to_string(server.port) +
-                           " -starttls smtp -crlf -ign_eof -quiet -cert " + certs.other_cert +
-                           " -key " + certs.other_key + " 2>&1'")
-                   .output;
+    auto out =
+        run_command("sh -c 'printf \"EHLO x\\nAUTH EXTERNAL =\\nQUIT\\n\" | openssl "
+                    "s_client -connect 127.0.0.1:" +
+                    std::to_string(server.port) + " -starttls smtp -crlf -ign_eof -quiet -cert " +
+                    certs.other_cert + " -key " + certs.other_key + " 2>&1'")
+            .output;
     BOOST_TEST_INFO("s_client said: " << out);
     BOOST_TEST(contains(out, "250-AUTH LOGIN PLAIN\r\n"));
     BOOST_TEST(contains(out, "504 5.5.4 Unrecognized authentication type"));
@@ -186,6 +193,35 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_the_certificate_files) {
         [&] { return contains(server.child.err(), "cannot reload the TLS certificates"); }, 10s));
     BOOST_TEST(served_serial(server.port) == "serial=2002\n");
     BOOST_TEST(server.terminate() == std::optional<int>(0));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sni_dir, *smtpd_built())
+
+// --sni-dir: the select_certificate hook serving DIR/NAME.pem; a name that could leave the
+// directory, or has no files, gets -t's certificate; SIGHUP reads the files again.
+BOOST_AUTO_TEST_CASE(certificates_by_name_from_a_directory) {
+    const auto& certs = certificates::get();
+    smtp_test::temp_dir dir;
+    const std::string d = dir.path.string();
+    std::filesystem::copy_file(certs.other_cert, d + "/other.test.pem");
+    std::filesystem::copy_file(certs.other_key, d + "/other.test.key");
+    smtp_test::smtpd_process server(SMTPD_PATH,
+                                    {"-t", certs.mx_cert, "-k", certs.mx_key, "--sni-dir", d});
+    server.connect();
+    BOOST_TEST(served_subject(server.port, "other.test") == "subject=CN = other.test\n");
+    BOOST_TEST(served_subject(server.port, "OTHER.test") == "subject=CN = other.test\n");
+    BOOST_TEST(served_subject(server.port, "unknown.test") == "subject=CN = mx.test\n");
+    BOOST_TEST(served_subject(server.port, "../" + dir.path.filename().string() + "/other.test") ==
+               "subject=CN = mx.test\n");
+    // Renamed away: still served from memory until SIGHUP, then the default.
+    std::filesystem::rename(d + "/other.test.pem", d + "/gone.pem");
+    BOOST_TEST(served_subject(server.port, "other.test") == "subject=CN = other.test\n");
+    server.child.signal(SIGHUP);
+    BOOST_TEST_REQUIRE(server.child.wait_for_output(
+        [&] { return contains(server.child.err(), "reloaded the TLS certificates"); }, 10s));
+    BOOST_TEST(served_subject(server.port, "other.test") == "subject=CN = mx.test\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

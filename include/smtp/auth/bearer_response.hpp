@@ -32,15 +32,20 @@ struct bearer_token {
     }
 };
 
+/// The pieces of the parsers below (public for the fuzz target's checks).
 namespace bearer_detail {
 
-inline bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+/// ASCII letters.
+inline bool is_alpha(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
 
-// RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+/// RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 inline bool is_b64token(std::string_view s) {
     std::size_t i = 0;
-    while (i < s.size() && (is_alpha(s[i]) || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-                            s[i] == '.' || s[i] == '_' || s[i] == '~' || s[i] == '+' || s[i] == '/'))
+    while (i < s.size() &&
+           (is_alpha(s[i]) || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.' ||
+            s[i] == '_' || s[i] == '~' || s[i] == '+' || s[i] == '/'))
         ++i;
     if (i == 0) return false;
     while (i < s.size() && s[i] == '=')
@@ -48,7 +53,7 @@ inline bool is_b64token(std::string_view s) {
     return i == s.size();
 }
 
-// RFC 7628 value: *(VCHAR / SP / HTAB / CR / LF).
+/// RFC 7628 value: *(VCHAR / SP / HTAB / CR / LF).
 inline bool is_kv_value(std::string_view s) {
     for (char c : s) {
         auto u = static_cast<unsigned char>(c);
@@ -58,14 +63,14 @@ inline bool is_kv_value(std::string_view s) {
     return true;
 }
 
-// No control characters in a user name: it goes into logs and Received lines.
+/// No control characters in a user name: it goes into logs and Received lines.
 inline bool has_control(std::string_view s) {
     for (char c : s)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
     return false;
 }
 
-// `auth=` is `Bearer` (the scheme is case-insensitive, RFC 7235 §2.1), spaces, the token.
+/// `auth=` is `Bearer` (the scheme is case-insensitive, RFC 7235 §2.1), spaces, the token.
 inline std::optional<std::string> bearer_from_auth(std::string_view value) {
     constexpr std::string_view scheme = "bearer";
     if (value.size() <= scheme.size()) return std::nullopt;
@@ -79,8 +84,8 @@ inline std::optional<std::string> bearer_from_auth(std::string_view value) {
     return std::string(value);
 }
 
-// The `key=value\x01` pairs and the final `\x01`: fills `user` (with `user_key`), the token and
-// OAUTHBEARER's host and port; other keys are ignored (RFC 7628 §3.1: extensions).
+/// The `key=value\x01` pairs and the final `\x01`: fills `user` (with `user_key`), the token and
+/// OAUTHBEARER's host and port; other keys are ignored (RFC 7628 §3.1: extensions).
 inline bool parse_kvpairs(std::string_view rest, bearer_token& out, bool user_key) {
     bool have_auth = false;
     for (;;) {
@@ -113,8 +118,8 @@ inline bool parse_kvpairs(std::string_view rest, bearer_token& out, bool user_ke
     }
 }
 
-// RFC 5801 saslname: UTF8 without ',' and '=', those two written "=2C" and "=3D" (and here
-// without control characters).
+/// RFC 5801 saslname: UTF8 without ',' and '=', those two written "=2C" and "=3D" (and here
+/// without control characters).
 inline std::optional<std::string> decode_saslname(std::string_view s) {
     if (has_control(s)) return std::nullopt;
     std::string out;

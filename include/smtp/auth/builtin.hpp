@@ -15,10 +15,7 @@
 #include <string_view>
 #include <type_traits>
 
-/// The built-in SASL mechanisms, PLAIN (RFC 4616) and LOGIN, and the default AuthPolicy.
-namespace smtp::auth {
-
-namespace builtin_detail {
+namespace smtp::detail {
 
 struct authorize_proxy_fallback {
     void authorize_proxy();
@@ -27,12 +24,14 @@ template <class T>
 struct authorize_proxy_probe : T, authorize_proxy_fallback {};
 // H has a member named authorize_proxy, whatever its signature.
 template <class T>
-concept declares_authorize_proxy =
-    std::is_class_v<T> &&
+concept declares_authorize_proxy = std::is_class_v<T> &&
     ((!std::is_final_v<T> && !requires { &authorize_proxy_probe<T>::authorize_proxy; }) ||
      (std::is_final_v<T> && requires { &T::authorize_proxy; }));
 
-} // namespace builtin_detail
+} // namespace smtp::detail
+
+/// The built-in SASL mechanisms, PLAIN (RFC 4616) and LOGIN, and the default AuthPolicy.
+namespace smtp::auth {
 
 /// `authorize_proxy(conn, session, std::string_view login, std::string_view authzid)` returning
 /// bool (or an awaitable of it): may `login`, whose password was accepted, act as `authzid`
@@ -50,7 +49,7 @@ template <class Handler, class Content>
 boost::asio::awaitable<auth_result> check_login(Handler& handler, connection& conn, session& s,
                                                 envelope<Content>& env, std::string_view mechanism,
                                                 login_password credentials) {
-    static_assert(!builtin_detail::declares_authorize_proxy<Handler> ||
+    static_assert(!::smtp::detail::declares_authorize_proxy<Handler> ||
                       has_authorize_proxy<Handler>,
                   "authorize_proxy is declared but cannot be called as "
                   "bool authorize_proxy(smtp::connection&, smtp::session&, std::string_view "

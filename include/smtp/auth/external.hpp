@@ -33,8 +33,7 @@ template <class T>
 struct certificate_user_probe : T, certificate_user_fallback {};
 // H has a member named certificate_user, whatever its signature.
 template <class T>
-concept declares_certificate_user =
-    std::is_class_v<T> &&
+concept declares_certificate_user = std::is_class_v<T> &&
     ((!std::is_final_v<T> && !requires { &certificate_user_probe<T>::certificate_user; }) ||
      (std::is_final_v<T> && requires { &T::certificate_user; }));
 
@@ -63,8 +62,7 @@ struct external {
     static boost::asio::awaitable<auth_result> authenticate(Handler& handler, connection& conn,
                                                             session& s, envelope<Content>&,
                                                             std::optional<std::string> initial) {
-        static_assert(!detail::declares_certificate_user<Handler> ||
-                          has_certificate_user<Handler>,
+        static_assert(!detail::declares_certificate_user<Handler> || has_certificate_user<Handler>,
                       "certificate_user is declared but cannot be called as "
                       "std::optional<std::string> certificate_user(smtp::connection&, "
                       "smtp::session&, const smtp::tls_info&) (or returning "

@@ -39,8 +39,7 @@ template <class T>
 struct authenticate_token_probe : T, authenticate_token_fallback {};
 // H has a member named authenticate_token, whatever its signature.
 template <class T>
-concept declares_authenticate_token =
-    std::is_class_v<T> &&
+concept declares_authenticate_token = std::is_class_v<T> &&
     ((!std::is_final_v<T> && !requires { &authenticate_token_probe<T>::authenticate_token; }) ||
      (std::is_final_v<T> && requires { &T::authenticate_token; }));
 
@@ -51,10 +50,10 @@ concept declares_authenticate_token =
 /// is what the client claims (empty for an OAUTHBEARER login without an authorization
 /// identity): the hook must check that the token was issued to that user.
 template <class H>
-concept has_authenticate_token =
-    requires(H& h, connection& c, session& s, std::string_view user, std::string_view token) {
-        { h.authenticate_token(c, s, user, token) } -> detail::returns<auth_result>;
-    };
+concept has_authenticate_token = requires(H& h, connection& c, session& s, std::string_view user,
+                                          std::string_view token) {
+    { h.authenticate_token(c, s, user, token) } -> detail::returns<auth_result>;
+};
 
 namespace auth {
 
@@ -64,16 +63,15 @@ namespace auth {
 template <class Handler>
 boost::asio::awaitable<auth_result> check_token(Handler& handler, connection& conn, session& s,
                                                 bearer_token credentials) {
-    static_assert(!detail::declares_authenticate_token<Handler> ||
-                      has_authenticate_token<Handler>,
+    static_assert(!detail::declares_authenticate_token<Handler> || has_authenticate_token<Handler>,
                   "authenticate_token is declared but cannot be called as "
                   "smtp::auth_result authenticate_token(smtp::connection&, smtp::session&, "
                   "std::string_view user, std::string_view token) (or returning "
                   "boost::asio::awaitable<smtp::auth_result>).");
     auth_result result;
     if constexpr (has_authenticate_token<Handler>)
-        SMTP_DETAIL_CALL_HOOK(result, handler.authenticate_token(conn, s, credentials.user,
-                                                                 credentials.token));
+        SMTP_DETAIL_CALL_HOOK(
+            result, handler.authenticate_token(conn, s, credentials.user, credentials.token));
     else
         result = auth_result::reject();
     if (result.success) {

@@ -236,8 +236,7 @@ inline void set_auth(arguments& out, std::optional<std::string_view> v, const op
     out.auth.emplace_back(v->substr(0, colon), v->substr(colon + 1));
 }
 
-inline void set_oauth_token(arguments& out, std::optional<std::string_view> v,
-                            const option_spec&) {
+inline void set_oauth_token(arguments& out, std::optional<std::string_view> v, const option_spec&) {
     auto colon = v->find(':');
     if (colon == std::string_view::npos || colon == 0 || colon + 1 == v->size())
         throw usage_error("argument --oauth-token: expected USER:TOKEN, got '" + std::string(*v) +
@@ -648,7 +647,8 @@ inline std::shared_ptr<tls_context> load_tls(const arguments& args) {
     auto tls = tls_context::from_files(args.tls_cert, args.tls_key);
     for (const auto& [name, cert, key] : args.sni)
         tls->add_sni(name, cert, key);
-    if (!args.tls_client_ca.empty()) tls->verify_clients(args.tls_client_ca, args.tls_client_required);
+    if (!args.tls_client_ca.empty())
+        tls->verify_clients(args.tls_client_ca, args.tls_client_required);
     return tls;
 }
 

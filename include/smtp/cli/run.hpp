@@ -128,8 +128,7 @@ void reload_certificates(Server& server, const arguments& args, std::string_view
         std::fprintf(stderr, "%.*s: reloaded the TLS certificates\n", int(prog.size()),
                      prog.data());
     } catch (const std::exception& e) {
-        std::fprintf(stderr,
-                     "%.*s: cannot reload the TLS certificates, keeping those in use: %s\n",
+        std::fprintf(stderr, "%.*s: cannot reload the TLS certificates, keeping those in use: %s\n",
                      int(prog.size()), prog.data(), e.what());
     }
 }
@@ -262,8 +261,8 @@ int run_handler(const arguments& args, std::string_view prog) {
     } else {
         using accounts_type = with_credentials<with_sni_directory<Handler>>;
         accounts_type served(
-            with_sni_directory<Handler>(std::move(*handler), {args.sni_dir, args.tls_client_ca,
-                                                              args.tls_client_required}),
+            with_sni_directory<Handler>(
+                std::move(*handler), {args.sni_dir, args.tls_client_ca, args.tls_client_required}),
             std::move(accounts));
         if (args.debug > 0)
             return serve<smtp::server<traced<accounts_type>>>(

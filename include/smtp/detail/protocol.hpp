@@ -999,10 +999,11 @@ private:
     /// EXTERNAL (auth/external.hpp) proves nothing without a client certificate the TLS layer
     /// verified: it is offered only in a session that has one.
     bool withholds_external() const {
-        bool verified = session_.ssl && session_.ssl->peer_certificate && session_.ssl->peer_verified;
-        return !verified && std::any_of(features_.auth_mechanisms.begin(),
-                                        features_.auth_mechanisms.end(),
-                                        [](std::string_view m) { return m == "EXTERNAL"; });
+        bool verified =
+            session_.ssl && session_.ssl->peer_certificate && session_.ssl->peer_verified;
+        return !verified &&
+               std::any_of(features_.auth_mechanisms.begin(), features_.auth_mechanisms.end(),
+                           [](std::string_view m) { return m == "EXTERNAL"; });
     }
 
     /// The AuthPolicy's mechanisms less the excluded ones, sorted as aiosmtpd lists them.

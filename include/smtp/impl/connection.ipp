@@ -214,8 +214,8 @@ inline tls_info describe_tls(SSL* ssl) {
 inline boost::asio::awaitable<bool> connection::start_tls(std::shared_ptr<tls_context> context,
                                                           early_bytes early) {
     tls_context_ = std::move(context);
-    tls_ = std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_,
-                                                                    tls_context_->native());
+    tls_ =
+        std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_, tls_context_->native());
     if (selector_.choose)
         ::SSL_set_ex_data(tls_->native_handle(), detail::certificate_selector::index(), &selector_);
     arm_timeout(opts_.tls_handshake_timeout);

@@ -45,8 +45,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
                            std::string_view b) { static_cast<Handler*>(handler)->trace(c, e, b); },
                         &handler_);
     }
-    static_assert(!detail::declares_select_certificate<Handler> ||
-                      has_select_certificate<Handler>,
+    static_assert(!detail::declares_select_certificate<Handler> || has_select_certificate<Handler>,
                   "select_certificate is declared but cannot be called as "
                   "std::shared_ptr<smtp::tls_context> select_certificate(std::string_view "
                   "server_name).");
