@@ -38,6 +38,9 @@ struct token_checker : smtp_test::recorder {
         auto executor = co_await boost::asio::this_coro::executor;
         co_await boost::asio::post(executor, boost::asio::use_awaitable);
         if (who == user && token == good_token) co_return smtp::auth_result::accept();
+        // A token that names its user itself (OAUTHBEARER without an authorization identity).
+        if (who.empty() && token == "ya29.carols")
+            co_return smtp::auth_result::accept(std::string("carol@example.com"));
         co_return smtp::auth_result::reject();
     }
     smtp::reply handle_RCPT(smtp::connection&, smtp::session& s, smtp::envelope<>& env,
@@ -135,6 +138,16 @@ BOOST_AUTO_TEST_CASE(oauthbearer_on_the_wire) {
     BOOST_TEST(c.command("AUTH OAUTHBEARER") == "334 \r\n");
     BOOST_TEST(c.command("bixhPWFsaWNlQGV4YW1wbGUuY29tLAFob3N0PXgBYXV0aD1CZWFyZXIgeWEyOS5nb29kLX"
                          "Rva2VuAQE=") == "235 2.7.0 Authentication successful\r\n");
+    BOOST_TEST(c.command("MAIL FROM:<a@example.com>") == "250 OK\r\n");
+    BOOST_TEST(c.command("RCPT TO:<b@example.com>") == "250 OK\r\n");
+    BOOST_TEST(*r.handler().last_login == user);
+    // "n,,\1auth=Bearer ya29.carols\1\1": no user; the hook's accept names it.
+    auto d = r.ehloed();
+    BOOST_TEST(d.command("AUTH OAUTHBEARER biwsAWF1dGg9QmVhcmVyIHlhMjkuY2Fyb2xzAQE=") ==
+               "235 2.7.0 Authentication successful\r\n");
+    BOOST_TEST(d.command("MAIL FROM:<a@example.com>") == "250 OK\r\n");
+    BOOST_TEST(d.command("RCPT TO:<b@example.com>") == "250 OK\r\n");
+    BOOST_TEST(*r.handler().last_login == "carol@example.com");
 }
 
 // smtpd: --oauth-token offers both (curl prefers OAUTHBEARER) and accepts that token; without

@@ -11,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <any>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,7 +60,8 @@ namespace auth {
 
 /// Checks a bearer token with the handler's `authenticate_token` hook (every token fails
 /// without one). On success, `session.auth_data` is the `bearer_token` unless the hook chose
-/// something else, and `session.login_data` the user.
+/// something else, and `session.login_data` the user (when the client named none, the
+/// `std::string` the hook accepted with, if any).
 template <class Handler>
 boost::asio::awaitable<auth_result> check_token(Handler& handler, connection& conn, session& s,
                                                 bearer_token credentials) {
@@ -75,7 +77,10 @@ boost::asio::awaitable<auth_result> check_token(Handler& handler, connection& co
     else
         result = auth_result::reject();
     if (result.success) {
-        s.login_data = credentials.user;
+        // An OAUTHBEARER client may leave the user to the token: the hook's accept(user) names
+        // it then.
+        const auto* named = std::any_cast<std::string>(&result.auth_data);
+        s.login_data = credentials.user.empty() && named ? *named : credentials.user;
         if (!result.auth_data.has_value()) result.auth_data = std::move(credentials);
     }
     co_return result;
