@@ -43,10 +43,15 @@ struct login_password {
     std::string login;
     /// The password, in clear.
     std::string password;
+    /// PLAIN's authorization identity (RFC 4616 authzid), when the client asked to act as
+    /// another user; empty otherwise. Such a login also needs the handler's `authorize_proxy`.
+    std::string authzid = {};
 
     /// Prints the login name and `password=...`.
     friend std::ostream& operator<<(std::ostream& os, const login_password& lp) {
-        return os << "login_password(login='" << lp.login << "', password=...)";
+        os << "login_password(login='" << lp.login << "', password=...";
+        if (!lp.authzid.empty()) os << ", authzid='" << lp.authzid << "'";
+        return os << ")";
     }
 };
 

@@ -107,6 +107,14 @@ protected:
         tracer_context_ = context;
     }
 
+    /// Lets the handler's select_certificate hook (type-erased, as the tracer) choose the
+    /// certificate by SNI name in this connection's handshakes.
+    void set_certificate_selector(std::shared_ptr<tls_context> (*choose)(void*, std::string_view),
+                                  void* handler) noexcept {
+        selector_.choose = choose;
+        selector_.handler = handler;
+    }
+
     /// Waits until the client has sent something (no TLS: check tls_active() first), holding no
     /// buffer meanwhile. The operation is `deferred`, to be awaited directly: an idle session
     /// then keeps no coroutine frame of its own for the wait. `interruptible`: the session waits
@@ -209,8 +217,9 @@ protected:
     /// The server side of a TLS handshake on this connection, bounded by the handshake
     /// timeout. After STARTTLS, plaintext received before it is discarded (the STARTTLS
     /// injection class of bugs, CVE-2024-34083). On success the session's `ssl` facts are
-    /// filled in.
-    boost::asio::awaitable<bool> start_tls(tls_context& context,
+    /// filled in. The connection keeps `context` until it closes: a server given new
+    /// certificates meanwhile (server::set_tls) changes nothing for this session.
+    boost::asio::awaitable<bool> start_tls(std::shared_ptr<tls_context> context,
                                            early_bytes early = early_bytes::discard);
     /// Writes what is queued, ends TLS with a close_notify (RFC 8446 §6.1; bounded by a short
     /// timeout, as the client need not answer it), and closes.
@@ -232,6 +241,11 @@ private:
     void start_watchdog();
 
     socket_type socket_;
+    // The certificates this session's TLS was set up with, kept while the stream lives (it is
+    // declared first, so destroyed after the stream).
+    std::shared_ptr<tls_context> tls_context_;
+    // The handler's SNI choice, and the context it chose (also outliving the stream).
+    detail::certificate_selector selector_;
     // The TLS layer over socket_, once STARTTLS or an implicit-TLS listener asks for it: one
     // connection type whose stream upgrades in place.
     std::unique_ptr<boost::asio::ssl::stream<socket_type&>> tls_;

@@ -152,6 +152,15 @@ public:
     /// Sessions being served now.
     std::size_t connection_count_now() const noexcept { return connections_.load(); }
 
+    /// Serves new TLS handshakes (STARTTLS and implicit TLS) with `next` from now on: renewed
+    /// certificates without a restart. Sessions already under TLS keep the context they began
+    /// with. Safe from any thread. The server must have been made with `options().tls` (TLS
+    /// cannot be switched on or off while serving); throws std::invalid_argument otherwise,
+    /// or when `next` is null.
+    void set_tls(std::shared_ptr<tls_context> next) { server_base::set_tls(std::move(next)); }
+    /// The TLS context new handshakes use: `options().tls`, or the last set_tls().
+    std::shared_ptr<tls_context> tls() const { return server_base::tls(); }
+
 private:
     using served_connection = detail::served_connection;
     using protocol_type = detail::protocol<content_type>;

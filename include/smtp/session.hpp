@@ -70,7 +70,9 @@ struct session {
     bool authenticated = false;
     /// What the successful AUTH mechanism or authenticator returned (`auth_result::auth_data`).
     std::any auth_data = {};
-    /// The login name, when `auth_data` holds a `login_password` (aiosmtpd's `login_data`).
+    /// The user the session acts as: the login name when `auth_data` holds a `login_password`
+    /// (aiosmtpd's `login_data`; PLAIN's authorization identity when `authorize_proxy` allowed
+    /// one), the user of an OAUTHBEARER, XOAUTH2 or EXTERNAL login.
     std::string login_data = {};
 };
 

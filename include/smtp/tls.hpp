@@ -7,12 +7,57 @@
 
 #include <openssl/ssl.h>
 
+#include <concepts>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace smtp {
+
+class tls_context;
+
+namespace detail {
+
+// The handler's select_certificate hook, type-erased (this header does not know the Handler),
+// for one connection's handshake; found by the SNI callback in the SSL object's ex_data. It
+// keeps the context it chose for as long as the connection lives.
+struct certificate_selector {
+    std::shared_ptr<tls_context> (*choose)(void* handler, std::string_view server_name) = nullptr;
+    void* handler = nullptr;
+    std::shared_ptr<tls_context> chosen = {};
+
+    // The ex_data slot of SSL objects that holds a pointer to one.
+    static int index() {
+        static const int slot = ::SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+        return slot;
+    }
+};
+
+struct select_certificate_fallback {
+    void select_certificate();
+};
+template <class T>
+struct select_certificate_probe : T, select_certificate_fallback {};
+// H has a member named select_certificate, whatever its signature.
+template <class T>
+concept declares_select_certificate = std::is_class_v<T> &&
+    ((!std::is_final_v<T> && !requires { &select_certificate_probe<T>::select_certificate; }) ||
+     (std::is_final_v<T> && requires { &T::select_certificate; }));
+
+} // namespace detail
+
+/// `select_certificate(std::string_view server_name)` returning
+/// `std::shared_ptr<smtp::tls_context>`: the handler chooses the certificate for the name a TLS
+/// client asks for (SNI, lower-cased), at handshake time: from a directory of per-domain
+/// certificates, say. Null: the context's own choice (its `add_sni` names, else its default
+/// certificate). It runs inside the handshake, on the session's thread, and must not block;
+/// an exception fails the handshake. Not called when the client sends no name.
+template <class H>
+concept has_select_certificate = requires(H& h, std::string_view name) {
+    { h.select_certificate(name) } -> std::convertible_to<std::shared_ptr<tls_context>>;
+};
 
 /// The server side of TLS: a certificate and key, more of them chosen by the name the client
 /// asks for (SNI), and optionally client certificates checked against a CA.
@@ -105,6 +150,19 @@ private:
         if (!name) return SSL_TLSEXT_ERR_OK;
         std::string lower(name);
         detail::to_lower(lower);
+        auto* selector = static_cast<detail::certificate_selector*>(
+            ::SSL_get_ex_data(ssl, detail::certificate_selector::index()));
+        if (selector && selector->choose) {
+            try {
+                if (auto chosen = selector->choose(selector->handler, lower)) {
+                    selector->chosen = std::move(chosen);
+                    ::SSL_set_SSL_CTX(ssl, selector->chosen->native().native_handle());
+                    return SSL_TLSEXT_ERR_OK;
+                }
+            } catch (...) {
+                return SSL_TLSEXT_ERR_ALERT_FATAL; // no exception may cross OpenSSL
+            }
+        }
         auto it = self->by_name_.find(lower);
         if (it != self->by_name_.end()) ::SSL_set_SSL_CTX(ssl, it->second.native_handle());
         return SSL_TLSEXT_ERR_OK;

@@ -37,9 +37,9 @@ void check_plain(std::string_view value) {
     if (!credentials) return;
     FUZZ_CHECK(credentials->login.find('\0') == std::string::npos);
     FUZZ_CHECK(credentials->password.find('\0') == std::string::npos);
-    // authzid NUL login NUL password, the authzid dropped.
-    const std::size_t first = value.find('\0');
-    std::string rebuilt(value.substr(0, first));
+    // authzid NUL login NUL password.
+    FUZZ_CHECK(credentials->authzid.find('\0') == std::string::npos);
+    std::string rebuilt(credentials->authzid);
     rebuilt.append(1, '\0')
         .append(credentials->login)
         .append(1, '\0')

@@ -19,7 +19,7 @@ BOOST_AUTO_TEST_CASE(parse_plain_table) {
     };
     const row rows[] = {
         {std::string("\0alice\0secret", 13), {{"alice", "secret"}}},
-        {std::string("admin\0alice\0secret", 18), {{"alice", "secret"}}}, // authzid ignored
+        {std::string("admin\0alice\0secret", 18), {{"alice", "secret"}}}, // authzid: below
         {std::string("\0\0", 2), {{"", ""}}},                             // empty parts
         {std::string("\0alice\0", 7), {{"alice", ""}}},
         {std::string("\0al\xffice\0s\x80", 10), {{"al\xffice", "s\x80"}}}, // bytes kept as sent
@@ -37,6 +37,15 @@ BOOST_AUTO_TEST_CASE(parse_plain_table) {
             BOOST_TEST(parsed->password == r.expected->second);
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(parse_plain_authzid) {
+    auto parsed = parse_plain_response(std::string("admin\0alice\0secret", 18));
+    BOOST_TEST_REQUIRE(parsed.has_value());
+    BOOST_TEST(parsed->authzid == "admin");
+    parsed = parse_plain_response(std::string("\0alice\0secret", 13));
+    BOOST_TEST_REQUIRE(parsed.has_value());
+    BOOST_TEST(parsed->authzid.empty());
 }
 
 BOOST_AUTO_TEST_CASE(parse_plain_overlong) {

@@ -15,27 +15,70 @@
 #include <string_view>
 #include <type_traits>
 
+namespace smtp::detail {
+
+struct authorize_proxy_fallback {
+    void authorize_proxy();
+};
+template <class T>
+struct authorize_proxy_probe : T, authorize_proxy_fallback {};
+// H has a member named authorize_proxy, whatever its signature.
+template <class T>
+concept declares_authorize_proxy = std::is_class_v<T> &&
+    ((!std::is_final_v<T> && !requires { &authorize_proxy_probe<T>::authorize_proxy; }) ||
+     (std::is_final_v<T> && requires { &T::authorize_proxy; }));
+
+} // namespace smtp::detail
+
 /// The built-in SASL mechanisms, PLAIN (RFC 4616) and LOGIN, and the default AuthPolicy.
 namespace smtp::auth {
 
-/// Checks a login and password with the handler's `authenticate` hook; fails without one.
+/// `authorize_proxy(conn, session, std::string_view login, std::string_view authzid)` returning
+/// bool (or an awaitable of it): may `login`, whose password was accepted, act as `authzid`
+/// (PLAIN's authorization identity, RFC 4616)? Without it such logins are refused.
+template <class H>
+concept has_authorize_proxy = requires(H& h, connection& c, session& s, std::string_view login,
+                                       std::string_view authzid) {
+    { h.authorize_proxy(c, s, login, authzid) } -> ::smtp::detail::returns<bool>;
+};
+
+/// Checks a login and password with the handler's `authenticate` hook; fails without one. A
+/// login that names another user as its authorization identity also needs the handler's
+/// `authorize_proxy` to allow it.
 template <class Handler, class Content>
 boost::asio::awaitable<auth_result> check_login(Handler& handler, connection& conn, session& s,
                                                 envelope<Content>& env, std::string_view mechanism,
                                                 login_password credentials) {
+    static_assert(!::smtp::detail::declares_authorize_proxy<Handler> ||
+                      has_authorize_proxy<Handler>,
+                  "authorize_proxy is declared but cannot be called as "
+                  "bool authorize_proxy(smtp::connection&, smtp::session&, std::string_view "
+                  "login, std::string_view authzid) (or returning boost::asio::awaitable<bool>).");
     auth_result result;
     if constexpr (has_authenticate<Handler, Content>)
         SMTP_DETAIL_CALL_HOOK(result, handler.authenticate(conn, s, env, mechanism, credentials));
     else
         result = auth_result::reject(); // aiosmtpd's default authenticator fails every login
+    if (credentials.authzid == credentials.login) credentials.authzid.clear(); // not a proxy
+    if (result.success && !credentials.authzid.empty()) {
+        bool allowed = false;
+        if constexpr (has_authorize_proxy<Handler>) {
+            const std::string& login = credentials.login;
+            const std::string& authzid = credentials.authzid;
+            SMTP_DETAIL_CALL_HOOK(allowed, handler.authorize_proxy(conn, s, login, authzid));
+        }
+        // RFC 4616 §2: the server must not act for an identity the login may not assume.
+        if (!allowed) result = auth_result::reject();
+    }
     // The credentials are what a successful login leaves in session.auth_data, unless the
     // authenticator chose something else.
     if (result.success && !result.auth_data.has_value()) result.auth_data = std::move(credentials);
     co_return result;
 }
 
-/// Splits a decoded PLAIN response, `authzid NUL authcid NUL password`, into the login and
-/// password; nothing unless there are exactly three parts (aiosmtpd's "Can't split").
+/// Splits a decoded PLAIN response, `authzid NUL authcid NUL password`, into the login,
+/// password and authorization identity; nothing unless there are exactly three parts
+/// (aiosmtpd's "Can't split").
 inline std::optional<login_password> parse_plain_response(std::string_view value) {
     auto first = value.find('\0');
     if (first == std::string_view::npos) return std::nullopt;
@@ -43,11 +86,13 @@ inline std::optional<login_password> parse_plain_response(std::string_view value
     if (second == std::string_view::npos || value.find('\0', second + 1) != std::string_view::npos)
         return std::nullopt;
     return login_password{std::string(value.substr(first + 1, second - first - 1)),
-                          std::string(value.substr(second + 1))};
+                          std::string(value.substr(second + 1)),
+                          std::string(value.substr(0, first))};
 }
 
 /// PLAIN (RFC 4616): `authzid NUL authcid NUL password`, in the initial response or after an
-/// empty `334 ` prompt. The authorization identity is ignored, as in aiosmtpd.
+/// empty `334 ` prompt. An authorization identity other than the login needs the handler's
+/// `authorize_proxy` (aiosmtpd ignores it); the session then acts as that user.
 struct plain {
     /// The SASL name.
     static constexpr std::string_view name = "PLAIN";

@@ -125,6 +125,20 @@ struct arguments {
     std::string milter_default_action = "tempfail";
     /// `--milter-timeout SECONDS`: connect and per-command limit (end of message: 10 times it).
     std::optional<std::chrono::milliseconds> milter_timeout = std::nullopt;
+
+    // --- Token and certificate logins, client certificates (issue 19) ---------------------
+    /// `--oauth-token USER:TOKEN`, each time given: bearer tokens OAUTHBEARER and XOAUTH2
+    /// accept (both are offered only with one).
+    std::vector<std::pair<std::string, std::string>> oauth_tokens = {};
+    /// `--auth-external`: offer EXTERNAL to clients with a verified certificate; the user is
+    /// its CN or first subjectAltName email.
+    bool auth_external = false;
+    /// `--tls-client-ca FILE`: ask clients for a certificate and verify it against these CAs.
+    std::string tls_client_ca = {};
+    /// `--tls-client-required`: a client without a valid certificate fails the handshake.
+    bool tls_client_required = false;
+    /// `--sni-dir DIR`: a client asking for NAME gets DIR/NAME.pem and DIR/NAME.key.
+    std::string sni_dir = {};
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -133,6 +147,10 @@ inline arguments parse(std::span<const std::string> args);
 
 /// The server options the arguments ask for.
 inline smtp::options make_options(const arguments& args);
+
+/// The TLS context of `-t/-k`, the `--sni` pairs and `--tls-client-ca`, read from the files
+/// (at start, and again on SIGHUP). Throws what OpenSSL's loading throws.
+inline std::shared_ptr<tls_context> load_tls(const arguments& args);
 
 /// `usage: <prog> [-h] ...` with its trailing newline.
 inline std::string usage(std::string_view prog);
@@ -233,6 +251,14 @@ inline void set_auth(arguments& out, std::optional<std::string_view> v, const op
     if (colon == std::string_view::npos || colon == 0)
         throw usage_error("argument --auth: expected USER:PASSWORD, got '" + std::string(*v) + "'");
     out.auth.emplace_back(v->substr(0, colon), v->substr(colon + 1));
+}
+
+inline void set_oauth_token(arguments& out, std::optional<std::string_view> v, const option_spec&) {
+    auto colon = v->find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == v->size())
+        throw usage_error("argument --oauth-token: expected USER:TOKEN, got '" + std::string(*v) +
+                          "'");
+    out.oauth_tokens.emplace_back(v->substr(0, colon), v->substr(colon + 1));
 }
 
 inline void set_proxy_trusted(arguments& out, std::optional<std::string_view> v,
@@ -426,6 +452,26 @@ inline constexpr option_spec option_table[] = {
      "Limit for connecting to a filter and for each of its replies (the end of message gets 10 "
      "times it). Default: 30 (300 for the end of message).",
      set_optional_seconds<&arguments::milter_timeout>},
+
+    // Token and certificate logins, client certificates (issue 19).
+    {'\0', "oauth-token", value_kind::required, "USER:TOKEN",
+     "Accept this OAuth 2.0 bearer token for USER with AUTH OAUTHBEARER and XOAUTH2, which are "
+     "offered only with it; may be given several times. For tests.",
+     set_oauth_token},
+    {'\0', "auth-external", value_kind::none, "",
+     "Offer AUTH EXTERNAL to clients whose certificate verified (--tls-client-ca); the user is "
+     "the certificate's CN, or its first subjectAltName email.",
+     set_flag<&arguments::auth_external>},
+    {'\0', "tls-client-ca", value_kind::required, "FILE",
+     "Ask TLS clients for a certificate and verify it against the CAs in FILE (PEM).",
+     set_text<&arguments::tls_client_ca>},
+    {'\0', "tls-client-required", value_kind::none, "",
+     "With --tls-client-ca: a client without a valid certificate fails the TLS handshake.",
+     set_flag<&arguments::tls_client_required>},
+    {'\0', "sni-dir", value_kind::required, "DIR",
+     "Serve DIR/NAME.pem and DIR/NAME.key to TLS clients that ask for NAME, read at the first "
+     "such handshake (and again after SIGHUP); other names get -t's certificate or --sni's.",
+     set_text<&arguments::sni_dir>},
 };
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -632,9 +678,7 @@ inline smtp::options make_options(const arguments& args) {
             if (!std::filesystem::exists(*file))
                 throw usage_error(std::string(what) + " file " + *file + " not found");
         try {
-            opts.tls = tls_context::from_files(args.tls_cert, args.tls_key);
-            for (const auto& [name, cert, key] : args.sni)
-                opts.tls->add_sni(name, cert, key);
+            opts.tls = load_tls(args);
         } catch (const std::exception& e) {
             throw usage_error(std::string("cannot load the TLS certificate: ") + e.what());
         }
@@ -642,7 +686,32 @@ inline smtp::options make_options(const arguments& args) {
     } else if (args.smtps || !args.sni.empty()) {
         throw usage_error("--smtps and --sni need --tlscert and --tlskey");
     }
+    // Token and certificate logins (issue 19): each mechanism is offered only with its flag.
+    if ((!args.tls_client_ca.empty() || args.tls_client_required) && !opts.tls)
+        throw usage_error("--tls-client-ca and --tls-client-required need --tlscert and --tlskey");
+    if (!args.sni_dir.empty() && !opts.tls)
+        throw usage_error("--sni-dir needs --tlscert and --tlskey");
+    if (!args.sni_dir.empty() && !std::filesystem::is_directory(args.sni_dir))
+        throw usage_error("--sni-dir: " + args.sni_dir + " is not a directory");
+    if (args.tls_client_required && args.tls_client_ca.empty())
+        throw usage_error("--tls-client-required needs --tls-client-ca");
+    if (args.auth_external && args.tls_client_ca.empty())
+        throw usage_error("--auth-external needs --tls-client-ca");
+    if (args.oauth_tokens.empty()) {
+        opts.auth_exclude_mechanism.emplace_back("OAUTHBEARER");
+        opts.auth_exclude_mechanism.emplace_back("XOAUTH2");
+    }
+    if (!args.auth_external) opts.auth_exclude_mechanism.emplace_back("EXTERNAL");
     return opts;
+}
+
+inline std::shared_ptr<tls_context> load_tls(const arguments& args) {
+    auto tls = tls_context::from_files(args.tls_cert, args.tls_key);
+    for (const auto& [name, cert, key] : args.sni)
+        tls->add_sni(name, cert, key);
+    if (!args.tls_client_ca.empty())
+        tls->verify_clients(args.tls_client_ca, args.tls_client_required);
+    return tls;
 }
 
 inline std::string usage(std::string_view prog) {

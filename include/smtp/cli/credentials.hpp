@@ -2,7 +2,11 @@
 #define SMTP_CLI_CREDENTIALS_HPP
 
 #include <smtp/auth.hpp>
+#include <smtp/auth/certificate_name.hpp>
+#include <smtp/auth/external.hpp>
+#include <smtp/auth/oauth.hpp>
 #include <smtp/cli/password_file.hpp>
+#include <smtp/detail/mechanism_set.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/handlers/detail/offload.hpp>
 #include <smtp/session.hpp>
@@ -13,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +38,8 @@ struct account_list {
     std::vector<std::pair<std::string, std::string>> plain;
     /// `--auth-file`: password hashes.
     std::vector<hashed_account> hashed;
+    /// `--oauth-token USER:TOKEN`: the bearer tokens OAUTHBEARER and XOAUTH2 accept.
+    std::vector<std::pair<std::string, std::string>> tokens = {};
 };
 
 /// The handler, plus an `authenticate` hook that checks the command line's accounts (every
@@ -41,6 +48,15 @@ struct account_list {
 template <class Handler>
 class with_credentials : public Handler {
 public:
+    /// The handler's own mechanisms, then the token and certificate ones: make_options
+    /// excludes each unless its flag (`--oauth-token`, `--auth-external`) is given, so the
+    /// default EHLO stays aiosmtpd's.
+    using auth_mechanisms = typename smtp::detail::concat_mechanisms<
+        smtp::detail::member_or_t<Handler, smtp::detail::auth_mechanisms_of,
+                                  smtp::auth::mechanisms<>>,
+        smtp::auth::mechanisms<smtp::auth::oauthbearer, smtp::auth::xoauth2,
+                               smtp::auth::external>>::type;
+
     with_credentials(Handler&& handler, account_list list)
         : Handler(std::move(handler)),
           accounts_(std::make_shared<const account_list>(std::move(list))),
@@ -74,6 +90,24 @@ public:
         };
         bool matches = co_await handlers::detail::offload(*hashing_, std::move(check));
         co_return known&& matches ? auth_result::accept() : auth_result::reject();
+    }
+
+    /// `--oauth-token USER:TOKEN`: the token must be the one given for the user (compared in
+    /// constant time). An OAUTHBEARER login without a user matches the token alone.
+    auth_result authenticate_token(connection&, session&, std::string_view user,
+                                   std::string_view token) const {
+        for (const auto& [known_user, known_token] : accounts_->tokens) {
+            if ((!user.empty() && user != known_user) || token.size() != known_token.size())
+                continue;
+            if (CRYPTO_memcmp(token.data(), known_token.data(), token.size()) == 0)
+                return auth_result::accept(known_user);
+        }
+        return auth_result::reject();
+    }
+
+    /// `--auth-external`: the certificate's CN, or its first subjectAltName email.
+    std::optional<std::string> certificate_user(connection&, session&, const tls_info& tls) const {
+        return smtp::auth::certificate_name(tls.peer_certificate_pem);
     }
 
 private:

@@ -6,6 +6,7 @@
 #include <smtp/cli/listen.hpp>
 #include <smtp/cli/operations.hpp>
 #include <smtp/cli/privileges.hpp>
+#include <smtp/cli/sni_directory.hpp>
 #include <smtp/cli/trace.hpp>
 #include <smtp/controller.hpp>
 #include <smtp/detail/type_list.hpp>
@@ -116,6 +117,25 @@ inline int wait_for_signal(const ::sigset_t& signals,
     }
 }
 
+/// SIGHUP: reads `-t/-k`, the `--sni` pairs and `--tls-client-ca` again, and serves new TLS
+/// handshakes with them (sessions under TLS keep theirs). A file that does not load is
+/// reported on stderr, and the certificates in use stay.
+template <class Server>
+void reload_certificates(Server& server, const arguments& args, std::string_view prog) {
+    if (args.tls_cert.empty()) return; // no TLS to reload
+    try {
+        server.set_tls(load_tls(args));
+        if constexpr (requires { server.handler().forget_certificates(); })
+            server.handler().forget_certificates(); // --sni-dir's are read again
+        // Said always: whoever sent the signal learns that it took effect.
+        std::fprintf(stderr, "%.*s: reloaded the TLS certificates\n", int(prog.size()),
+                     prog.data());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%.*s: cannot reload the TLS certificates, keeping those in use: %s\n",
+                     int(prog.size()), prog.data(), e.what());
+    }
+}
+
 /// Binds, drops privileges, and serves until SIGINT or SIGTERM, with a controller: on
 /// `arguments::threads` threads (0: one per core), each with its own io_context and its own
 /// listener on the shared port (a UNIX socket is served by the first thread alone). SIGTERM
@@ -131,6 +151,7 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     ::sigaddset(&stop_signals, SIGINT);
     ::sigaddset(&stop_signals, SIGTERM);
     if (ops.log) ::sigaddset(&stop_signals, SIGUSR1); // reopens the log file (logrotate)
+    ::sigaddset(&stop_signals, SIGHUP); // reload the certificates (reload_certificates)
     // An ignored signal is dropped before it can be waited for, and a shell starts background
     // jobs with SIGINT ignored: a handler (never run, the signals stay blocked) undoes that.
     struct ::sigaction catch_it = {};
@@ -139,6 +160,7 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     ::sigaction(SIGINT, &catch_it, nullptr);
     ::sigaction(SIGTERM, &catch_it, nullptr);
     if (ops.log) ::sigaction(SIGUSR1, &catch_it, nullptr);
+    ::sigaction(SIGHUP, &catch_it, nullptr);
     ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
     struct restore_mask {
         const ::sigset_t& mask;
@@ -193,10 +215,15 @@ int serve(typename Server::handler_type handler, smtp::options options, const ar
     serving.start();
     smtp::systemd::notify("READY=1"); // when systemd (Type=notify) waits for it
 
-    // SIGUSR1 reopens the log file and waits on; SIGINT or SIGTERM stops.
+    // SIGUSR1 reopens the log file, SIGHUP reloads the certificates, and the wait goes on;
+    // SIGINT or SIGTERM stops.
     auto next_signal = [&](std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
         for (;;) {
             int number = wait_for_signal(stop_signals, timeout);
+            if (number == SIGHUP) {
+                reload_certificates(serving.server(), args, prog);
+                continue;
+            }
             if (number != SIGUSR1) return number;
             if (!ops.log->reopen())
                 std::fprintf(stderr, "%.*s: cannot reopen %s\n", int(prog.size()), prog.data(),
@@ -259,7 +286,7 @@ int run_handler(const arguments& args, std::string_view prog) {
     std::optional<Handler> handler;
     listen_address where{"localhost", 8025};
     smtp::options options;
-    account_list accounts{args.auth, {}};
+    account_list accounts{args.auth, {}, args.oauth_tokens};
     operations ops;
     try {
         // aiosmtpd's order: the handler's arguments are checked before the address.
@@ -281,20 +308,25 @@ int run_handler(const arguments& args, std::string_view prog) {
     }
     if (!prepare_storage(*handler, args, prog)) return 1;
     if constexpr (std::is_final_v<Handler>) {
-        // Both wrappers derive from the handler; a final class is served as it is.
+        // The wrappers derive from the handler; a final class is served as it is.
         if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty() || ops.any() ||
-            !args.milters.empty()) {
+            !args.milters.empty() || !args.oauth_tokens.empty() || args.auth_external ||
+            !args.sni_dir.empty()) {
             std::string_view name = Handler::cli_name;
             std::fprintf(stderr,
                          "%.*s: warning: handler class %.*s is final: -d, --auth, --auth-file, "
-                         "--metrics, --log-format and --milter do not apply to it\n",
+                         "--metrics, --log-format, --milter, --oauth-token, --auth-external and "
+                         "--sni-dir do not apply to it\n",
                          int(prog.size()), prog.data(), int(name.size()), name.data());
         }
         return serve<smtp::server<Handler>>(std::move(*handler), std::move(options), args, where,
                                             prog);
     } else {
-        using accounts_type = with_credentials<Handler>;
-        accounts_type served(std::move(*handler), std::move(accounts));
+        using accounts_type = with_credentials<with_sni_directory<Handler>>;
+        accounts_type served(
+            with_sni_directory<Handler>(
+                std::move(*handler), {args.sni_dir, args.tls_client_ca, args.tls_client_required}),
+            std::move(accounts));
         // Three server types per handler, not four: -d traces the operated handler (its parts
         // off unless asked for), so that the flags add one instantiation only. --milter wraps
         // the operated handler in the filters (two more).

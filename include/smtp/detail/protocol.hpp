@@ -341,7 +341,7 @@ public:
         if (opts_.enable_smtputf8) line(std::string_view("SMTPUTF8"));
         if (features_.tls_available && !tls_active_) line(std::string_view("STARTTLS"));
         if (auth_offered() && !features_.auth_mechanisms.empty()) {
-            if (opts_.auth_exclude_mechanism.empty()) {
+            if (opts_.auth_exclude_mechanism.empty() && !withholds_external()) {
                 line(features_.ehlo_auth_line);
             } else if (auto offered = offered_mechanisms(); !offered.empty()) {
                 // (aiosmtpd sends a bare "AUTH " when every mechanism is excluded)
@@ -993,7 +993,18 @@ private:
     /// EHLO names AUTH in this session (so MAIL takes its AUTH parameter).
     bool any_mechanism_offered() const {
         if (!auth_offered() || features_.auth_mechanisms.empty()) return false;
-        return opts_.auth_exclude_mechanism.empty() || !offered_mechanisms().empty();
+        return (opts_.auth_exclude_mechanism.empty() && !withholds_external()) ||
+               !offered_mechanisms().empty();
+    }
+
+    /// EXTERNAL (auth/external.hpp) proves nothing without a client certificate the TLS layer
+    /// verified: it is offered only in a session that has one.
+    bool withholds_external() const {
+        bool verified =
+            session_.ssl && session_.ssl->peer_certificate && session_.ssl->peer_verified;
+        return !verified &&
+               std::any_of(features_.auth_mechanisms.begin(), features_.auth_mechanisms.end(),
+                           [](std::string_view m) { return m == "EXTERNAL"; });
     }
 
     /// The AuthPolicy's mechanisms less the excluded ones, sorted as aiosmtpd lists them.
@@ -1003,7 +1014,7 @@ private:
             bool excluded = std::any_of(opts_.auth_exclude_mechanism.begin(),
                                         opts_.auth_exclude_mechanism.end(),
                                         [&](const std::string& x) { return iequals(x, m); });
-            if (!excluded) names.push_back(m);
+            if (!excluded && !(m == "EXTERNAL" && withholds_external())) names.push_back(m);
         }
         std::sort(names.begin(), names.end());
         return names;

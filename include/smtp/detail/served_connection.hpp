@@ -38,6 +38,7 @@ public:
     using connection::count_message;
     using connection::message_duration;
     using connection::message_started;
+    using connection::set_certificate_selector;
     using connection::set_tracer;
     using connection::trace;
     using connection::trace_command;

@@ -66,6 +66,10 @@ protected:
     SMTP_DECL void close() noexcept;
     /// Begins a graceful shutdown (server::shutdown()).
     SMTP_DECL void shutdown();
+    /// Serves new handshakes with `next` (server::set_tls()).
+    SMTP_DECL void set_tls(std::shared_ptr<tls_context> next);
+    /// The TLS context new handshakes use: `options().tls`, or the last set_tls().
+    SMTP_DECL std::shared_ptr<tls_context> tls() const;
     /// Waits until no session is left or `deadline` passes; true when none is left.
     SMTP_DECL bool wait_for_sessions(std::chrono::steady_clock::time_point deadline);
     /// The registry of the sessions served on `executor` (made on first use).
@@ -148,6 +152,10 @@ private:
     std::vector<std::shared_ptr<session_registry>> registries_;
     std::mutex drained_mutex_;
     std::condition_variable drained_;
+    // What set_tls() installed (null: options().tls), swapped under the mutex while sessions
+    // on other threads take copies for their handshakes.
+    mutable std::mutex tls_mutex_;
+    std::shared_ptr<tls_context> current_tls_;
 };
 
 } // namespace smtp::detail

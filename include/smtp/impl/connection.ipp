@@ -211,9 +211,13 @@ SMTP_DECL tls_info describe_tls(SSL* ssl) {
 
 } // namespace detail
 
-SMTP_DECL boost::asio::awaitable<bool> connection::start_tls(tls_context& context,
+SMTP_DECL boost::asio::awaitable<bool> connection::start_tls(std::shared_ptr<tls_context> context,
                                                              early_bytes early) {
-    tls_ = std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_, context.native());
+    tls_context_ = std::move(context);
+    tls_ =
+        std::make_unique<boost::asio::ssl::stream<socket_type&>>(socket_, tls_context_->native());
+    if (selector_.choose)
+        ::SSL_set_ex_data(tls_->native_handle(), detail::certificate_selector::index(), &selector_);
     arm_timeout(opts_.tls_handshake_timeout);
     io_pending_ = true;
     // The bytes handed to the handshake are copied out first: input_ is free again after it.

@@ -75,7 +75,7 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
         s.authenticated = true;
         s.auth_data = std::move(result.auth_data);
         if (const auto* credentials = std::any_cast<login_password>(&s.auth_data))
-            s.login_data = credentials->login;
+            s.login_data = credentials->authzid.empty() ? credentials->login : credentials->authzid;
         if (result.message.empty())
             reply::write_to(conn.output(), 235, "2.7.0 Authentication successful");
         else

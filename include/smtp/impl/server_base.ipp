@@ -231,6 +231,21 @@ SMTP_DECL void server_base::spawn_session(const boost::asio::any_io_executor& ex
     boost::asio::co_spawn(executor, std::move(session), server_listening::report_session_failure);
 }
 
+// --- TLS, live -------------------------------------------------------------------------------
+
+SMTP_DECL void server_base::set_tls(std::shared_ptr<tls_context> next) {
+    if (!opts_.tls || !next)
+        throw std::invalid_argument("smtp::server::set_tls: the server was made without TLS, "
+                                    "or the new context is null");
+    std::lock_guard lock(tls_mutex_);
+    current_tls_ = std::move(next);
+}
+
+SMTP_DECL std::shared_ptr<tls_context> server_base::tls() const {
+    std::lock_guard lock(tls_mutex_);
+    return current_tls_ ? current_tls_ : opts_.tls;
+}
+
 // --- Shutdown ---------------------------------------------------------------------------------
 
 SMTP_DECL void server_base::close() noexcept {
@@ -375,8 +390,9 @@ server_base::admit_client(served_connection& conn, connection_count& counted, bo
     if (implicit_tls) {
         // SMTPS: the handshake comes first; a client that fails it hears nothing more.
         // Bytes that came with the PROXY header are the start of the ClientHello.
-        if (!opts_.tls ||
-            !co_await conn.start_tls(*opts_.tls, served_connection::early_bytes::carry)) {
+        auto context = tls(); // named: not a temporary in the co_await (g++ 12)
+        if (!context ||
+            !co_await conn.start_tls(std::move(context), served_connection::early_bytes::carry)) {
             conn.close();
             conn.trace(trace_event::closed, {});
             co_return admission::tls_failed;
@@ -396,7 +412,8 @@ SMTP_DECL boost::asio::awaitable<server_base::tls_start>
 server_base::begin_tls_session(served_connection& conn) {
     // The core has queued the 220.
     if (!co_await conn.flush()) co_return tls_start::lost;
-    if (!co_await conn.start_tls(*opts_.tls)) co_return tls_start::failed;
+    auto context = tls(); // named: not a temporary in the co_await (g++ 12)
+    if (!co_await conn.start_tls(std::move(context))) co_return tls_start::failed;
     session& s = conn.session();
     session fresh;
     fresh.id = std::move(s.id); // the same connection in the logs

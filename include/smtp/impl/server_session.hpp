@@ -54,6 +54,17 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
                            std::string_view b) { static_cast<Handler*>(handler)->trace(c, e, b); },
                         &handler_);
     }
+    static_assert(!detail::declares_select_certificate<Handler> || has_select_certificate<Handler>,
+                  "select_certificate is declared but cannot be called as "
+                  "std::shared_ptr<smtp::tls_context> select_certificate(std::string_view "
+                  "server_name).");
+    if constexpr (has_select_certificate<Handler>) {
+        conn.set_certificate_selector(
+            [](void* handler, std::string_view name) -> std::shared_ptr<tls_context> {
+                return static_cast<Handler*>(handler)->select_certificate(name);
+            },
+            &handler_);
+    }
     conn.trace(trace_event::connected, {});
     if constexpr (has_connection_opened<Handler>) handler_.connection_opened(conn);
     // connection_closed for every connection_opened, however the session ends (the io_context
