@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Installs what building and testing smtp needs on Debian 12, and nothing when it is all there.
 # Run as root (or through sudo). Extra package names may be passed as arguments.
+#   --build-only   just what building the library and examples needs (scripts/run-example.sh);
+#                  without it, also the real clients and peers the tests start.
 set -euo pipefail
 
-packages=(g++ cmake make libboost1.81-dev libboost-test1.81-dev libssl-dev libcrypt-dev python3 pkgconf swaks libnet-ssleay-perl openssl curl haproxy doxygen clang libclang-rt-14-dev
-          prometheus systemd python3-milter python3-dkim opendkim opendkim-tools rspamd "$@")
+build=(g++ cmake make libboost1.81-dev libssl-dev libcrypt-dev python3 pkgconf)
+tests=(libboost-test1.81-dev swaks libnet-ssleay-perl openssl curl haproxy doxygen clang
+       libclang-rt-14-dev prometheus systemd python3-milter python3-dkim opendkim opendkim-tools
+       rspamd)
+if [ "${1:-}" = --build-only ]; then
+    shift
+    packages=("${build[@]}" "$@")
+else
+    packages=("${build[@]}" "${tests[@]}" "$@")
+fi
 
 missing=()
 for p in "${packages[@]}"; do

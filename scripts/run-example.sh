@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
+scripts/install-deps.sh --build-only
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSMTP_BUILD_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target smtpd
 echo "smtpd: Debugging handler on localhost:8025 (Ctrl-C to stop)"
