@@ -133,6 +133,11 @@ protected:
     std::atomic<std::size_t> connections_{0};
 
 private:
+    /// Keeps `acceptor` among `owned` (where close() and shutdown() reach it) and accepts on it.
+    template <class Acceptor>
+    void accept_on(std::vector<std::unique_ptr<Acceptor>>& owned,
+                   std::unique_ptr<Acceptor> acceptor, const boost::asio::any_io_executor& executor,
+                   bool implicit_tls);
     template <class Acceptor>
     boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls,
                                              std::shared_ptr<session_registry> registry);

@@ -118,14 +118,7 @@ server_base::listen_tcp(const boost::asio::any_io_executor& executor,
     acceptor->bind(endpoint);
     acceptor->listen(boost::asio::socket_base::max_listen_connections);
     auto bound = acceptor->local_endpoint();
-    auto& ref = *acceptor;
-    auto registry = registry_for(executor);
-    {
-        std::lock_guard lock(registries_mutex_);
-        acceptors_.push_back(std::move(acceptor));
-    }
-    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
-                          server_listening::rethrow_loop_failure);
+    accept_on(acceptors_, std::move(acceptor), executor, implicit_tls);
     return bound;
 }
 
@@ -136,15 +129,11 @@ SMTP_DECL void server_base::listen_local(const boost::asio::any_io_executor& exe
     server_listening::remove_stale_socket(path); // an earlier run's would make bind fail
     auto acceptor = std::make_unique<boost::asio::local::stream_protocol::acceptor>(
         executor, boost::asio::local::stream_protocol::endpoint(path));
-    auto& ref = *acceptor;
-    auto registry = registry_for(executor);
     {
         std::lock_guard lock(registries_mutex_);
-        local_acceptors_.push_back(std::move(acceptor));
-        local_paths_.push_back(path);
+        local_paths_.push_back(path); // close() removes the file
     }
-    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
-                          server_listening::rethrow_loop_failure);
+    accept_on(local_acceptors_, std::move(acceptor), executor, implicit_tls);
 }
 
 SMTP_DECL boost::asio::ip::tcp::endpoint
@@ -166,17 +155,11 @@ server_base::listen_native(const boost::asio::any_io_executor& executor, int nat
     if (!usable)
         throw std::invalid_argument("smtp::server::listen_native: descriptor " +
                                     std::to_string(native) + " is not a listening stream socket");
-    auto registry = registry_for(executor);
     if (address.ss_family == AF_UNIX) {
         auto acceptor = std::make_unique<boost::asio::local::stream_protocol::acceptor>(executor);
         acceptor->assign(boost::asio::local::stream_protocol(), native);
-        auto& ref = *acceptor;
-        {
-            std::lock_guard lock(registries_mutex_);
-            local_acceptors_.push_back(std::move(acceptor)); // no path: the file is not ours
-        }
-        boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
-                              server_listening::rethrow_loop_failure);
+        // No path kept: the file is not ours to remove.
+        accept_on(local_acceptors_, std::move(acceptor), executor, implicit_tls);
         return {};
     }
     if (address.ss_family != AF_INET && address.ss_family != AF_INET6)
@@ -187,13 +170,7 @@ server_base::listen_native(const boost::asio::any_io_executor& executor, int nat
                                                   : boost::asio::ip::tcp::v6(),
                      native);
     auto bound = acceptor->local_endpoint();
-    auto& ref = *acceptor;
-    {
-        std::lock_guard lock(registries_mutex_);
-        acceptors_.push_back(std::move(acceptor));
-    }
-    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
-                          server_listening::rethrow_loop_failure);
+    accept_on(acceptors_, std::move(acceptor), executor, implicit_tls);
     return bound;
 }
 
@@ -205,6 +182,20 @@ server_base::registry_for(const boost::asio::any_io_executor& executor) {
     for (const auto& r : registries_)
         if (r->executor() == executor) return r;
     return registries_.emplace_back(std::make_shared<session_registry>(executor));
+}
+
+template <class Acceptor>
+void server_base::accept_on(std::vector<std::unique_ptr<Acceptor>>& owned,
+                            std::unique_ptr<Acceptor> acceptor,
+                            const boost::asio::any_io_executor& executor, bool implicit_tls) {
+    auto registry = registry_for(executor);
+    auto& ref = *acceptor;
+    {
+        std::lock_guard lock(registries_mutex_);
+        owned.push_back(std::move(acceptor));
+    }
+    boost::asio::co_spawn(executor, accept_loop(ref, implicit_tls, std::move(registry)),
+                          server_listening::rethrow_loop_failure);
 }
 
 template <class Acceptor>
