@@ -28,7 +28,10 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(serv
         conn.input().consume(event.consumed); // `event.line` stays valid until the next read
         switch (event.what) {
         case detail::line_reader::kind::need_more: {
-            if (!co_await conn.flush()) co_return;
+            if (!conn.more_waiting()) {
+                bool flushed = co_await conn.flush(); // named: not in a condition (g++ 12)
+                if (!flushed) co_return;
+            }
             // Checked after the flush, just before the wait: a shutdown that began earlier is seen
             // here, and one that begins later finds the wait to interrupt (request_shutdown()
             // runs on this thread).
@@ -38,10 +41,10 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(serv
             if (conn.tls_active()) {
                 got = co_await conn.read_some_interruptible(interruptible);
             } else {
-                // Waits here rather than in read_some(), so that an idle session holds no frame
-                // of read_some's, and no buffer (the read then succeeds at once).
-                auto [ec] = co_await conn.wait_readable(interruptible);
-                got = conn.readable(ec) && co_await conn.read_some(false);
+                // Reads here rather than in read_some(), so that an idle session holds no frame
+                // of read_some's (and, waiting, no block of memory: read_plain()).
+                auto [ec, n] = co_await conn.read_plain(interruptible);
+                got = conn.received(ec, n);
             }
             if (!got) {
                 if (conn.interrupted_by_shutdown()) {
