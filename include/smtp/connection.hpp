@@ -115,46 +115,26 @@ protected:
         selector_.handler = handler;
     }
 
-    /// Reads what the client sends next, without TLS (check tls_active() first). The operation
-    /// is `deferred`, to be awaited directly: an idle session then keeps no coroutine frame of
-    /// its own for the wait. `interruptible`: the session waits for a command outside a
-    /// transaction, which a graceful shutdown may cut short. Hand its result to received().
-    ///
-    /// When the last read drained the socket, the next one is likely to wait: it goes to the
-    /// buffer's small inline space (input_buffer::prepare_small()), so that a waiting
-    /// connection holds no block of memory. The read itself is posted at once, where a wait
-    /// for readability followed by a read would re-register the socket with the reactor
-    /// (epoll_ctl) for every command. After a read that filled its space, more is likely
-    /// there already: the next read gets a block, and Asio tries it at once.
-    auto read_plain(bool interruptible) {
+    /// Waits until the client has sent something (no TLS: check tls_active() first), holding no
+    /// buffer meanwhile. The operation is `deferred`, to be awaited directly: an idle session
+    /// then keeps no coroutine frame of its own for the wait. `interruptible`: the session waits
+    /// for a command outside a transaction, which a graceful shutdown may cut short. Hand its
+    /// result to readable().
+    auto wait_readable(bool interruptible) {
+        input_.release();
         release_output();
         io_pending_ = true;
         waiting_for_command_ = interruptible;
-        auto [buffer, size] = last_read_filled_ ? input_.prepare(4096) : input_.prepare_small();
-        read_size_ = size;
-        return socket_.async_read_some(boost::asio::buffer(buffer, size),
-                                       boost::asio::as_tuple(boost::asio::deferred));
+        return socket_.async_wait(socket_type::wait_read,
+                                  boost::asio::as_tuple(boost::asio::deferred));
     }
-    /// The last plain read filled its space and the socket holds more: read it before
-    /// answering, so that a pipelined batch longer than the inline space is still answered in
-    /// one write (one FIONREAD, only after a full read).
-    bool more_waiting() {
-        if (!last_read_filled_ || tls_) return false;
-        boost::system::error_code ec;
-        return socket_.available(ec) > 0;
-    }
-    /// The read of read_plain() ended: true when bytes arrived (false at the end of the stream,
-    /// on an error, a timeout or a shutdown's interruption).
-    bool received(boost::system::error_code ec, std::size_t n) noexcept {
+    /// The wait of wait_readable() ended: true when there is something to read.
+    bool readable(boost::system::error_code ec) noexcept {
         io_pending_ = false;
         waiting_for_command_ = false;
-        if (ec || timed_out_) return false;
-        last_read_filled_ = n == read_size_;
-        bytes_received_ += n;
-        input_.commit(n);
-        return true;
+        return !ec && !timed_out_;
     }
-    /// Reads more bytes under TLS, interruptible by a graceful shutdown as read_plain().
+    /// Reads more bytes under TLS, interruptible by a graceful shutdown as after wait_readable().
     boost::asio::awaitable<bool> read_some_interruptible(bool interruptible) {
         waiting_for_command_ = interruptible;
         bool got = co_await read_some();
@@ -218,9 +198,10 @@ protected:
     /// What a trace shows in place of a secret.
     static constexpr std::string_view masked_secret = "********";
 
-    /// Reads more bytes into the buffer (as read_plain() without TLS). False on end of stream,
-    /// error or timeout.
-    boost::asio::awaitable<bool> read_some();
+    /// Reads more bytes into the buffer. False on end of stream, error or timeout. Without
+    /// TLS it first waits for readability holding no buffer, unless `wait_first` is false (the
+    /// caller has waited).
+    boost::asio::awaitable<bool> read_some(bool wait_first = true);
     /// Frees the output buffer's memory when nothing is queued (an idle connection keeps none;
     /// the next reply allocates again).
     void release_output() noexcept {
@@ -278,9 +259,6 @@ private:
     clock::time_point deadline_;
     bool watchdog_running_ = false;
     bool io_pending_ = false;
-    // The last plain read filled the space it was given: more is probably waiting.
-    bool last_read_filled_ = false;
-    std::size_t read_size_ = 0;
     bool timed_out_ = false;
     // Set by the server while it waits for a command outside a transaction: the moment at which
     // a graceful shutdown may interrupt the wait.

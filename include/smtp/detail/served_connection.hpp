@@ -18,12 +18,11 @@ public:
     using connection::finish;
     using connection::flush;
     using connection::input;
-    using connection::more_waiting;
     using connection::output;
-    using connection::read_plain;
     using connection::read_some;
     using connection::read_some_interruptible;
-    using connection::received;
+    using connection::readable;
+    using connection::wait_readable;
     // TLS.
     using connection::early_bytes;
     using connection::start_tls;

@@ -1,8 +1,6 @@
 #ifndef SMTP_DETAIL_SESSION_REGISTRY_HPP
 #define SMTP_DETAIL_SESSION_REGISTRY_HPP
 
-#include <smtp/detail/memory_return.hpp>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
 
@@ -18,7 +16,7 @@ class served_connection;
 /// guards the list local to a thread: threads do not contend for it.
 ///
 /// Sessions enter with `entry` (a member of the session's coroutine frame: no allocation) and
-/// leave when it is destroyed. It also counts them, to give memory back after a flood.
+/// leave when it is destroyed.
 class session_registry : public std::enable_shared_from_this<session_registry> {
 public:
     explicit session_registry(boost::asio::any_io_executor executor)
@@ -32,7 +30,6 @@ public:
         entry(std::shared_ptr<session_registry> owner, served_connection& conn)
             : owner_(std::move(owner)), conn_(&conn) {
             std::lock_guard lock(owner_->mutex_);
-            owner_->sessions_.opened();
             next_ = owner_->head_;
             if (next_) next_->prev_ = this;
             owner_->head_ = this;
@@ -40,20 +37,12 @@ public:
         entry(const entry&) = delete;
         entry& operator=(const entry&) = delete;
         ~entry() {
-            bool flood_over = false;
-            std::size_t live = 0;
-            {
-                std::lock_guard lock(owner_->mutex_);
-                if (prev_)
-                    prev_->next_ = next_;
-                else
-                    owner_->head_ = next_;
-                if (next_) next_->prev_ = prev_;
-                flood_over = owner_->sessions_.closed();
-                live = owner_->sessions_.live();
-            }
-            // On the session's thread (whose buffer pool it trims), outside the lock.
-            if (flood_over) return_free_memory(live);
+            std::lock_guard lock(owner_->mutex_);
+            if (prev_)
+                prev_->next_ = next_;
+            else
+                owner_->head_ = next_;
+            if (next_) next_->prev_ = prev_;
         }
 
     private:
@@ -79,7 +68,6 @@ private:
     boost::asio::any_io_executor executor_;
     std::mutex mutex_;
     entry* head_ = nullptr;
-    flood_watch sessions_; // gives memory back after a flood (memory_return.hpp)
 };
 
 } // namespace smtp::detail

@@ -28,10 +28,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(serv
         conn.input().consume(event.consumed); // `event.line` stays valid until the next read
         switch (event.what) {
         case detail::line_reader::kind::need_more: {
-            if (!conn.more_waiting()) {
-                bool flushed = co_await conn.flush(); // named: not in a condition (g++ 12)
-                if (!flushed) co_return;
-            }
+            if (!co_await conn.flush()) co_return;
             // Checked after the flush, just before the wait: a shutdown that began earlier is seen
             // here, and one that begins later finds the wait to interrupt (request_shutdown()
             // runs on this thread).
@@ -41,10 +38,10 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(serv
             if (conn.tls_active()) {
                 got = co_await conn.read_some_interruptible(interruptible);
             } else {
-                // Reads here rather than in read_some(), so that an idle session holds no frame
-                // of read_some's (and, waiting, no block of memory: read_plain()).
-                auto [ec, n] = co_await conn.read_plain(interruptible);
-                got = conn.received(ec, n);
+                // Waits here rather than in read_some(), so that an idle session holds no frame
+                // of read_some's, and no buffer (the read then succeeds at once).
+                auto [ec] = co_await conn.wait_readable(interruptible);
+                got = conn.readable(ec) && co_await conn.read_some(false);
             }
             if (!got) {
                 if (conn.interrupted_by_shutdown()) {
