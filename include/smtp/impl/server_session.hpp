@@ -155,7 +155,9 @@ server<Handler, AuthPolicy, DecodePolicy>::decide_at_connect(served_connection& 
     connect_decision decision;
     std::optional<reply> thrown;
     try {
-        SMTP_DETAIL_CALL_HOOK(decision, handler_.handle_CONNECT(conn, conn.session()));
+        // (Under `if constexpr`: an explicit instantiation of the server instantiates this too.)
+        if constexpr (has_handle_CONNECT<Handler>)
+            SMTP_DETAIL_CALL_HOOK(decision, handler_.handle_CONNECT(conn, conn.session()));
     } catch (const reply& r) {
         thrown = r;
     } catch (...) {
