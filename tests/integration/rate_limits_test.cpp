@@ -54,7 +54,7 @@ smtp::options opts() {
     return o;
 }
 
-// A connection from `address` (through a PROXY header), greeted.
+// A connection from `address` (through a PROXY header); its greeting is not read yet.
 test_client from(std::uint16_t port, const std::string& address) {
     test_client c(port);
     c.send("PROXY TCP4 " + address + " 192.0.2.1 40000 25\r\n");

@@ -3,8 +3,8 @@
 
 // One session from accept to close: what comes before the greeting (the connection limits, the
 // PROXY header, the early-talker check, the implicit-TLS handshake: detail::server_base's, with
-// handle_PROXY between them), then the command loop (impl/server_commands.hpp), and the
-// observability hooks around both.
+// handle_PROXY and handle_CONNECT between them), then the command loop (impl/server_commands.hpp),
+// and the observability hooks around both.
 
 #include <smtp/detail/call_hook.hpp>
 #include <smtp/detail/local_address.hpp>
