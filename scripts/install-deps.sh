@@ -6,9 +6,11 @@
 set -euo pipefail
 
 build=(g++ cmake make libboost1.81-dev libssl-dev libcrypt-dev python3 pkgconf)
+build+=(libhiredis-dev) # the Redis store of the rate limits (smtpd --limits-redis)
 tests=(libboost-test1.81-dev swaks libnet-ssleay-perl openssl curl haproxy doxygen clang
        libclang-rt-14-dev prometheus systemd python3-milter python3-dkim opendkim opendkim-tools
        rspamd)
+tests+=(redis-server) # the rate limits shared through Redis (tests/integration/limits_redis_test)
 if [ "${1:-}" = --build-only ]; then
     shift
     packages=("${build[@]}" "$@")

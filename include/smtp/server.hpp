@@ -3,6 +3,7 @@
 
 #include <smtp/auth.hpp>
 #include <smtp/auth/builtin.hpp>
+#include <smtp/connect.hpp>
 #include <smtp/connection.hpp>
 #include <smtp/decode.hpp>
 #include <smtp/detail/mechanism_set.hpp>
@@ -64,6 +65,7 @@ public:
     using envelope_type = envelope<content_type>;
 
     static_assert(detail::check_hooks<Handler, content_type>());
+    static_assert(detail::check_connect_hook<Handler>());
 
     /// The AUTH mechanisms offered: the AuthPolicy's, then the handler's `auth_mechanisms`.
     using mechanisms = detail::server_mechanisms<AuthPolicy, Handler>;
@@ -178,6 +180,9 @@ private:
                                        envelope_type& env, connection_count& counted,
                                        bool implicit_tls);
     boost::asio::awaitable<bool> accept_proxy_header(served_connection& conn, envelope_type& env);
+    /// handle_CONNECT's decision (a greeting at once without the hook); a hook that throws
+    /// refuses the connection.
+    boost::asio::awaitable<connect_decision> decide_at_connect(served_connection& conn);
 
     // The command loop, and the hooks of the commands that need no more I/O:
     // impl/server_commands.hpp.

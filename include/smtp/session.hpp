@@ -64,6 +64,10 @@ struct session {
     std::optional<proxy_data> proxy = std::nullopt;
     /// The address the connection really came from, when a PROXY header replaced `peer`.
     std::optional<peer_address> proxy_peer = std::nullopt;
+    /// The server's own address the client reached (its port tells 25 from 465 and 587): the
+    /// listening socket's, or the destination a PROXY header names. Empty family for a UNIX
+    /// socket. Kept across STARTTLS.
+    peer_address local = {};
     /// True after EHLO (or LHLO), false after HELO.
     bool extended_smtp = false;
     /// True once AUTH succeeded.

@@ -49,7 +49,12 @@ enum class limit {
     connections_per_client, ///< options::max_connections_per_client: a 421
     auth_failures,          ///< options::auth_failure_limit: a 421 and the connection closes
     message_size,           ///< the message was over options::data_size_limit: a 552
-    timeout                 ///< the client was silent past options::timeout: a 421
+    timeout,                ///< the client was silent past options::timeout: a 421
+    // Rate limits (smtp::policy::rate_limited, docs/policy.md).
+    connection_rate,  ///< new connections per client address: a 421 at connect
+    message_rate,     ///< messages (MAIL) per client address: a 450
+    recipient_rate,   ///< recipients (RCPT) per client address: a 450
+    auth_failure_rate ///< failed AUTH per client address or user name: a 421 and close
 };
 
 } // namespace smtp

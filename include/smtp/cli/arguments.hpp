@@ -4,6 +4,7 @@
 #include <smtp/detail/cidr.hpp>
 #include <smtp/milter/config.hpp>
 #include <smtp/options.hpp>
+#include <smtp/policy/rate_limits.hpp>
 #include <smtp/tls.hpp>
 #include <smtp/usage_error.hpp>
 
@@ -139,6 +140,22 @@ struct arguments {
     bool tls_client_required = false;
     /// `--sni-dir DIR`: a client asking for NAME gets DIR/NAME.pem and DIR/NAME.key.
     std::string sni_dir = {};
+
+    // --- Rate limits and the greeting delay (issue 17, docs/policy.md) -------------------------
+    /// `--limit-connections N/SECONDS`: new connections per client address.
+    smtp::policy::rate_limit limit_connections = {};
+    /// `--limit-messages N/SECONDS`: MAIL commands per client address.
+    smtp::policy::rate_limit limit_messages = {};
+    /// `--limit-recipients N/SECONDS`: RCPT commands per client address.
+    smtp::policy::rate_limit limit_recipients = {};
+    /// `--limit-auth-failures N/SECONDS`: failed logins per client address and per user.
+    smtp::policy::rate_limit limit_auth_failures = {};
+    /// `--limits-redis HOST:PORT`: keep the counters in this Redis; empty: in the process.
+    std::string limits_redis = {};
+    /// `--limits-fail-open`: when Redis cannot answer, let clients on.
+    bool limits_fail_open = false;
+    /// `--greeting-delay SECONDS`: the pre-greet wait (options::greeting_delay).
+    std::chrono::milliseconds greeting_delay{0};
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -303,6 +320,33 @@ inline void set_log_format(arguments& out, std::optional<std::string_view> v, co
         throw usage_error("argument --log-format: invalid choice: '" + std::string(*v) +
                           "' (choose from 'text', 'json')");
     out.log_format = std::string(*v);
+}
+
+// --- Rate limits (issue 17, docs/policy.md) ----------------------------------------------------
+template <smtp::policy::rate_limit arguments::*member>
+void set_rate_limit(arguments& out, std::optional<std::string_view> v, const option_spec& o) {
+    try {
+        out.*member = smtp::policy::rate_limit::parse(*v);
+    } catch (const std::invalid_argument& e) {
+        throw usage_error("argument " + display_name(o) + ": " + e.what());
+    }
+}
+
+inline void set_limits_redis(arguments& out, std::optional<std::string_view> v,
+                             const option_spec& o) {
+    auto colon = v->rfind(':');
+    std::uint16_t port = 0;
+    bool ok = colon != std::string_view::npos && colon > 0;
+    if (ok) {
+        auto digits = v->substr(colon + 1);
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+        ok = !digits.empty() && ec == std::errc{} && end == digits.data() + digits.size() &&
+             port != 0;
+    }
+    if (!ok)
+        throw usage_error("argument " + display_name(o) + ": expected HOST:PORT, got '" +
+                          std::string(*v) + "'");
+    out.limits_redis = std::string(*v);
 }
 
 // In the order of the usage line and of --help.
@@ -472,6 +516,36 @@ inline constexpr option_spec option_table[] = {
      "Serve DIR/NAME.pem and DIR/NAME.key to TLS clients that ask for NAME, read at the first "
      "such handshake (and again after SIGHUP); other names get -t's certificate or --sni's.",
      set_text<&arguments::sni_dir>},
+
+    // --- Rate limits and the greeting delay (issue 17, docs/policy.md) -------------------------
+    {'\0', "limit-connections", value_kind::required, "N/SECONDS",
+     "Accept at most N new connections per client address in each window of SECONDS; more are "
+     "answered 421 4.7.0 and closed. Default: no limit.",
+     set_rate_limit<&arguments::limit_connections>},
+    {'\0', "limit-messages", value_kind::required, "N/SECONDS",
+     "Accept at most N MAIL commands per client address in each window of SECONDS; more get "
+     "450 4.7.1. Default: no limit.",
+     set_rate_limit<&arguments::limit_messages>},
+    {'\0', "limit-recipients", value_kind::required, "N/SECONDS",
+     "Accept at most N RCPT commands per client address in each window of SECONDS; more get "
+     "450 4.7.1. Default: no limit.",
+     set_rate_limit<&arguments::limit_recipients>},
+    {'\0', "limit-auth-failures", value_kind::required, "N/SECONDS",
+     "After N failed logins from a client address, or for a user name, in a window of SECONDS, "
+     "answer its next AUTH 421 4.7.0 and close. Default: no limit.",
+     set_rate_limit<&arguments::limit_auth_failures>},
+    {'\0', "limits-redis", value_kind::required, "HOST:PORT",
+     "Keep the --limit-* counters in this Redis, shared by every smtpd using it. Default: in "
+     "the process.",
+     set_limits_redis},
+    {'\0', "limits-fail-open", value_kind::none, "",
+     "When Redis does not answer (in 0.25 s), let clients on; by default they are turned away "
+     "with 421/451 4.3.0.",
+     set_flag<&arguments::limits_fail_open>},
+    {'\0', "greeting-delay", value_kind::required, "SECONDS",
+     "Wait this long before the greeting; a client that talks first gets 554 5.5.1 and is "
+     "closed (the pre-greet test). Default: 0.",
+     set_seconds<&arguments::greeting_delay, true>},
 };
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -659,6 +733,7 @@ inline smtp::options make_options(const arguments& args) {
     opts.auth_require_tls = args.auth_require_tls;
     opts.auth_failure_limit = args.auth_failure_limit;
     opts.auth_failure_delay = args.auth_failure_delay;
+    opts.greeting_delay = args.greeting_delay; // issue 17
     opts.lmtp = args.lmtp;
     opts.pipelining = args.pipelining;
     opts.chunking = args.chunking;

@@ -3,6 +3,7 @@
 
 #include <smtp/cli/arguments.hpp>
 #include <smtp/cli/credentials.hpp>
+#include <smtp/cli/limits.hpp>
 #include <smtp/cli/listen.hpp>
 #include <smtp/cli/operations.hpp>
 #include <smtp/cli/privileges.hpp>
@@ -288,12 +289,14 @@ int run_handler(const arguments& args, std::string_view prog) {
     smtp::options options;
     account_list accounts{args.auth, {}, args.oauth_tokens};
     operations ops;
+    limits_config limits; // issue 17: --limit-*, --limits-redis
     try {
         // aiosmtpd's order: the handler's arguments are checked before the address.
         handler.emplace(make_handler<Handler>(args.handler_args));
         if (args.listen) where = parse_listen(*args.listen);
         options = make_options(args); // loads the TLS certificates
         ops = make_operations(args);
+        limits = make_limits(args);
         if (!args.auth_file.empty()) {
             std::string warning = load_password_file(args.auth_file, accounts.hashed);
             if (!warning.empty())
@@ -311,12 +314,12 @@ int run_handler(const arguments& args, std::string_view prog) {
         // The wrappers derive from the handler; a final class is served as it is.
         if (args.debug > 0 || !args.auth.empty() || !args.auth_file.empty() || ops.any() ||
             !args.milters.empty() || !args.oauth_tokens.empty() || args.auth_external ||
-            !args.sni_dir.empty()) {
+            !args.sni_dir.empty() || limits.any()) {
             std::string_view name = Handler::cli_name;
             std::fprintf(stderr,
                          "%.*s: warning: handler class %.*s is final: -d, --auth, --auth-file, "
-                         "--metrics, --log-format, --milter, --oauth-token, --auth-external and "
-                         "--sni-dir do not apply to it\n",
+                         "--metrics, --log-format, --milter, --oauth-token, --auth-external, "
+                         "--sni-dir and --limit-* do not apply to it\n",
                          int(prog.size()), prog.data(), int(name.size()), name.data());
         }
         return serve<smtp::server<Handler>>(std::move(*handler), std::move(options), args, where,
@@ -330,7 +333,12 @@ int run_handler(const arguments& args, std::string_view prog) {
         // Three server types per handler, not four: -d traces the operated handler (its parts
         // off unless asked for), so that the flags add one instantiation only. --milter wraps
         // the operated handler in the filters (two more).
-        using operated_type = operated<accounts_type>;
+        // The rate limits (issue 17) are part of the operated handler, configured at run time,
+        // so that they add no server type either.
+        using operated_type = limited<operated<accounts_type>>;
+        auto make_operated = [&](accounts_type&& h, const operations& o) {
+            return make_limited(detail::make_operated(std::move(h), o), limits);
+        };
         if (!args.milters.empty()) {
             using filtered = smtp::handlers::milter<operated_type>;
             filtered with_filters(make_operated(std::move(served), ops), milter_config(args));
@@ -345,7 +353,7 @@ int run_handler(const arguments& args, std::string_view prog) {
             return serve<smtp::server<traced<operated_type>>>(
                 traced<operated_type>(make_operated(std::move(served), ops), args.debug),
                 std::move(options), args, where, prog, ops);
-        if (ops.any())
+        if (ops.any() || limits.any())
             return serve<smtp::server<operated_type>>(make_operated(std::move(served), ops),
                                                       std::move(options), args, where, prog, ops);
         return serve<smtp::server<accounts_type>>(std::move(served), std::move(options), args,

@@ -7,6 +7,7 @@
 #include <smtp/detail/session_registry.hpp>
 #include <smtp/options.hpp>
 #include <smtp/proxy_protocol.hpp>
+#include <smtp/reply.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -108,12 +109,20 @@ protected:
     read_proxy_header(served_connection& conn);
     /// Makes the original client that `header` names the session's peer.
     SMTP_DECL static void adopt_proxy_header(served_connection& conn, const proxy_data& header);
-    /// How admit_client() ended: the session goes on, or why it was refused (and closed).
+    /// How admit_client() and prepare_greeting() ended: the session goes on, or why it was
+    /// refused (and closed).
     enum class admission { admitted, over_client_limit, early_talker, tls_failed, shutting_down };
-    /// What comes after the PROXY header: the per-client limit, the early-talker check, the
-    /// implicit-TLS handshake and a shutdown under way.
+    /// What comes after the PROXY header: the per-client limit.
+    SMTP_DECL boost::asio::awaitable<admission> admit_client(served_connection& conn,
+                                                             connection_count& counted);
+    /// What comes last before the greeting (after handle_CONNECT): the wait of `delay` with the
+    /// early-talker check, the implicit-TLS handshake and a shutdown under way.
     SMTP_DECL boost::asio::awaitable<admission>
-    admit_client(served_connection& conn, connection_count& counted, bool implicit_tls);
+    prepare_greeting(served_connection& conn, bool implicit_tls, std::chrono::milliseconds delay);
+    /// Answers `refusal` (none: closes without a word) and closes: a session refused before
+    /// its greeting (by handle_CONNECT).
+    SMTP_DECL boost::asio::awaitable<void> refuse_before_greeting(served_connection& conn,
+                                                                  const reply& refusal);
     /// How begin_tls_session() ended: the connection was lost before the handshake, the
     /// handshake failed, or TLS is on.
     enum class tls_start { lost, failed, secured };

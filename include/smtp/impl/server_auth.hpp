@@ -98,6 +98,9 @@ server<Handler, AuthPolicy, DecodePolicy>::authenticate(served_connection& conn,
 template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<bool>
 server<Handler, AuthPolicy, DecodePolicy>::settle_auth(served_connection& conn) {
+    // A 421 from the handler (a rate limit on failed logins: policy::rate_limited) closes the
+    // connection, as 421 says; the handler has told its own limit_reached.
+    if (conn.auth_reply_code() == 421) co_return false;
     bool goes_on = co_await settle_auth_failure(conn); // named: see server::admit
     if (!goes_on) detail::observe_limit(handler_, conn, limit::auth_failures);
     co_return goes_on;

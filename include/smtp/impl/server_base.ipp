@@ -356,12 +356,17 @@ SMTP_DECL void server_base::adopt_proxy_header(served_connection& conn, const pr
                                                                   : peer_address::family_type::ipv6,
                               header.src_addr, header.src_port};
     }
+    if (relayed && (header.family == proxy_family::inet || header.family == proxy_family::inet6))
+        s.local =
+            peer_address{header.family == proxy_family::inet ? peer_address::family_type::ipv4
+                                                             : peer_address::family_type::ipv6,
+                         header.dst_addr, header.dst_port}; // what the client reached
     s.proxy = header;
     conn.arm_timeout();
 }
 
 SMTP_DECL boost::asio::awaitable<server_base::admission>
-server_base::admit_client(served_connection& conn, connection_count& counted, bool implicit_tls) {
+server_base::admit_client(served_connection& conn, connection_count& counted) {
     // After the PROXY header, so that the limit is on the original client.
     if (opts_.max_connections_per_client != 0 &&
         counted.count_client(conn.session().peer.host) > opts_.max_connections_per_client) {
@@ -369,8 +374,27 @@ server_base::admit_client(served_connection& conn, connection_count& counted, bo
         co_await refuse(conn, std::move(too_many));
         co_return admission::over_client_limit;
     }
-    if (opts_.greeting_delay.count() > 0 && !implicit_tls) {
-        boost::asio::steady_timer pause(conn.executor(), opts_.greeting_delay);
+    co_return admission::admitted;
+}
+
+SMTP_DECL boost::asio::awaitable<void> server_base::refuse_before_greeting(served_connection& conn,
+                                                                           const reply& refusal) {
+    if (refusal.empty()) { // dropped: nothing said
+        conn.close();
+        conn.trace(trace_event::closed, {});
+        co_return;
+    }
+    std::string line;
+    refusal.write_to(line);
+    co_await refuse(conn, std::move(line));
+}
+
+SMTP_DECL boost::asio::awaitable<server_base::admission>
+server_base::prepare_greeting(served_connection& conn, bool implicit_tls,
+                              std::chrono::milliseconds delay) {
+    // The pre-greet test (postscreen's): a client that talks before the greeting is a bot.
+    if (delay.count() > 0 && !implicit_tls) {
+        boost::asio::steady_timer pause(conn.executor(), delay);
         co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
         if (conn.client_has_spoken()) {
             std::string early = "554 5.5.1 Error: talking before the greeting\r\n";
@@ -412,6 +436,7 @@ server_base::begin_tls_session(served_connection& conn) {
     fresh.ssl = std::move(s.ssl);
     fresh.proxy = std::move(s.proxy); // what the proxy said still holds (aiosmtpd loses it)
     fresh.proxy_peer = std::move(s.proxy_peer);
+    fresh.local = std::move(s.local);
     s = std::move(fresh);
     co_return tls_start::secured;
 }

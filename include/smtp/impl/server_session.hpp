@@ -3,12 +3,15 @@
 
 // One session from accept to close: what comes before the greeting (the connection limits, the
 // PROXY header, the early-talker check, the implicit-TLS handshake: detail::server_base's, with
-// handle_PROXY between them), then the command loop (impl/server_commands.hpp), and the
-// observability hooks around both.
+// handle_PROXY and handle_CONNECT between them), then the command loop (impl/server_commands.hpp),
+// and the observability hooks around both.
 
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/local_address.hpp>
 #include <smtp/detail/observe.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <typeinfo>
 
@@ -36,7 +39,9 @@ template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_registered(
     connection::socket_type socket, bool implicit_tls,
     std::shared_ptr<detail::session_registry> registry) {
+    peer_address local = detail::local_address_of(socket);
     served_connection conn(std::move(socket), opts_, hostname_);
+    conn.session().local = std::move(local);
     detail::session_registry::entry registered(std::move(registry), conn);
     envelope_type env;
     if constexpr (assigns_ids<Handler>) conn.session().id = detail::next_id();
@@ -114,12 +119,23 @@ server<Handler, AuthPolicy, DecodePolicy>::admit(served_connection& conn, protoc
         conn.trace(trace_event::closed, {});
         co_return false;
     }
-    admission admitted_client = co_await admit_client(conn, counted, implicit_tls);
-    switch (admitted_client) {
-    case admission::admitted: break;
-    case admission::over_client_limit:
+    admission admitted_client = co_await admit_client(conn, counted);
+    if (admitted_client == admission::over_client_limit) {
         detail::observe_limit(handler_, conn, limit::connections_per_client);
         co_return false;
+    }
+    std::chrono::milliseconds delay = opts_.greeting_delay;
+    if constexpr (has_handle_CONNECT<Handler>) {
+        connect_decision decision = co_await decide_at_connect(conn);
+        if (decision.closes()) {
+            co_await refuse_before_greeting(conn, decision.reply());
+            co_return false;
+        }
+        delay = std::max(delay, decision.delay());
+    }
+    admission greeted = co_await prepare_greeting(conn, implicit_tls, delay);
+    switch (greeted) {
+    case admission::admitted: break;
     case admission::tls_failed: detail::observe_tls(handler_, conn, false); co_return false;
     default: co_return false;
     }
@@ -128,6 +144,33 @@ server<Handler, AuthPolicy, DecodePolicy>::admit(served_connection& conn, protoc
         proto.tls_started();
     }
     co_return true;
+}
+
+// handle_CONNECT, after the limits and the PROXY header, before the greeting. What it throws
+// refuses the connection: a reply as it is (a 2xx would greet: it becomes 421), anything else as
+// `421 4.3.2`.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<connect_decision>
+server<Handler, AuthPolicy, DecodePolicy>::decide_at_connect(served_connection& conn) {
+    connect_decision decision;
+    std::optional<reply> thrown;
+    try {
+        // (Under `if constexpr`: an explicit instantiation of the server instantiates this too.)
+        if constexpr (has_handle_CONNECT<Handler>)
+            SMTP_DETAIL_CALL_HOOK(decision, handler_.handle_CONNECT(conn, conn.session()));
+    } catch (const reply& r) {
+        thrown = r;
+    } catch (...) {
+        thrown = reply{421, "4.3.2 Service not available, closing transmission channel"};
+    }
+    if (thrown) {
+        if (thrown->code >= 400 && thrown->code < 500)
+            co_return connect_decision::defer(std::move(thrown->text));
+        if (thrown->code >= 500 && thrown->code < 600)
+            co_return connect_decision::refuse(std::move(thrown->text));
+        co_return connect_decision::defer();
+    }
+    co_return decision;
 }
 
 // The PROXY protocol header that must precede everything else when the option is on: from a

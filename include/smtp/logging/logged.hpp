@@ -128,8 +128,10 @@ public:
     }
     /// Logs `limit`, then calls the handler's hook.
     void limit_reached(const connection& c, smtp::limit which) {
-        static constexpr std::string_view names[] = {"connections", "connections_per_client",
-                                                     "auth_failures", "message_size", "timeout"};
+        static constexpr std::string_view names[] = {
+            "connections",      "connections_per_client", "auth_failures", "message_size",
+            "timeout",          "connection_rate",        "message_rate",  "recipient_rate",
+            "auth_failure_rate"};
         if (sink_)
             write(line("limit", c).add("limit", names[std::size_t(which) % std::size(names)]));
         if constexpr (has_limit_reached<Handler>) Handler::limit_reached(c, which);

@@ -35,8 +35,9 @@ inline constexpr std::array<std::string_view, 5> mechanisms = {"PLAIN", "LOGIN",
 inline constexpr std::array<std::string_view, 4> tls_versions = {"TLSv1.2", "TLSv1.3", "other",
                                                                  "unknown"};
 /// `smtp_limit_hits_total{limit}`, in the order of smtp::limit.
-inline constexpr std::array<std::string_view, 5> limits = {
-    "connections", "connections_per_client", "auth_failures", "message_size", "timeout"};
+inline constexpr std::array<std::string_view, 9> limits = {
+    "connections",     "connections_per_client", "auth_failures",  "message_size",     "timeout",
+    "connection_rate", "message_rate",           "recipient_rate", "auth_failure_rate"};
 /// Upper bounds of `smtp_message_size_bytes`' buckets (`+Inf` follows).
 inline constexpr std::array<std::uint64_t, 9> size_buckets = {
     1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
