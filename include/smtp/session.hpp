@@ -1,6 +1,7 @@
 #ifndef SMTP_SESSION_HPP
 #define SMTP_SESSION_HPP
 
+#include <smtp/forwarded_client.hpp>
 #include <smtp/proxy_protocol.hpp>
 
 #include <any>
@@ -74,6 +75,10 @@ struct session {
     /// (aiosmtpd's `login_data`; PLAIN's authorization identity when `authorize_proxy` allowed
     /// one), the user of an OAUTHBEARER, XOAUTH2 or EXTERNAL login.
     std::string login_data = {};
+
+    /// What XCLIENT said (options::xclient_trusted), when a trusted client sent it. Its ADDR and
+    /// PORT are then `peer`, its HELO `host_name`, its LOGIN `login_data` (with `authenticated`).
+    std::optional<forwarded_client> xclient = std::nullopt;
 };
 
 } // namespace smtp
