@@ -163,6 +163,11 @@ struct options {
     /// A bare LF or CR in a DATA body: kept, refused or made CRLF (BDAT chunks are binary and
     /// kept as sent).
     bare_newline_policy bare_newline = bare_newline_policy::accept;
+    /// Prepend a `Received:` trace header (RFC 5321 §4.4, smtp::received_header) to every
+    /// message before its hooks see it (`envelope.original_content` and `content`), so that the
+    /// Mailbox, Proxy and Message handlers store or relay it. Streamed bodies
+    /// (handle_DATA_chunk) do not get it.
+    bool received_header = false;
 
     /// Threads a `smtp::controller` serves on, each with its own io_context and its own
     /// listener on the shared port (SO_REUSEPORT); 0: one per core. The handler is shared by

@@ -45,9 +45,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(r.text.starts_with("5.5.4 "));
         FUZZ_CHECK(r.text.find_first_of("\r\n") == std::string::npos);
     } else {
-        for (const std::string* v : {&client.name, &client.addr, &client.port, &client.proto,
-                                     &client.helo, &client.login, &client.dest_addr,
-                                     &client.dest_port, &client.ident, &client.source})
+        for (const std::string* v :
+             {&client.name, &client.addr, &client.port, &client.proto, &client.helo, &client.login,
+              &client.dest_addr, &client.dest_port, &client.ident, &client.source})
             FUZZ_CHECK(printable(*v) && v->size() <= 255);
         FUZZ_CHECK(port_like(client.port) && port_like(client.dest_port));
         for (const std::string* a : {&client.addr, &client.dest_addr})

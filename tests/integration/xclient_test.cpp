@@ -3,6 +3,7 @@
 // hooks seeing the overridden client; Postfix's own smtp client sending XFORWARD to smtpd; smtpd's
 // --xclient, --xforward, --limits-ext and --bare-lf flags with the SMTP smuggling patterns.
 #include <smtp/controller.hpp>
+#include <smtp/handlers/relay.hpp>
 #include <smtp/server.hpp>
 
 #include "child_process.hpp"
@@ -200,6 +201,60 @@ BOOST_AUTO_TEST_CASE(bare_newline_normalized_for_the_handler) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(xforward_upstream)
+
+// The Proxy handler (smtp::handlers::relay) tells an upstream of ours that offers XFORWARD who the
+// original client was; with send_xclient, XCLIENT too.
+BOOST_AUTO_TEST_CASE(relay_sends_xforward_and_xclient_when_offered) {
+    for (bool xclient : {false, true}) {
+        BOOST_TEST_CONTEXT("send_xclient " << xclient) {
+            client_recorder rec;
+            smtp_test::running<client_recorder> upstream(trusting({"127.0.0.0/8"}), rec);
+            smtp::handlers::relay_options o{.helo_name = "relay.test"};
+            o.send_xclient = xclient;
+            smtp_test::running<smtp::handlers::relay> relay(
+                smtp_test::test_options(),
+                smtp::handlers::relay("127.0.0.1", upstream.port(), std::move(o)));
+            smtp::sendmail_options client{.helo_name = "original.test"};
+            auto sent = smtp::sendmail("127.0.0.1", relay.port(), "anne@example.com",
+                                       {"bart@example.com"}, "Subject: x\r\n\r\nHi.\r\n", client);
+            BOOST_TEST(sent.data.code == 250);
+            auto seen = rec.all();
+            BOOST_TEST_REQUIRE(seen.size() == 1u);
+            BOOST_TEST_REQUIRE(seen[0].xforward.has_value());
+            const auto& xf = *seen[0].xforward;
+            BOOST_TEST(xf.name == "unknown"); // [UNAVAILABLE]: no DNS lookup
+            BOOST_TEST(xf.addr == "127.0.0.1");
+            BOOST_TEST(!xf.port.empty());
+            BOOST_TEST(xf.proto == "ESMTP");
+            BOOST_TEST(xf.helo == "original.test");
+            BOOST_TEST(xf.source == "REMOTE");
+            BOOST_TEST(seen[0].xclient.has_value() == xclient);
+            if (xclient) {
+                BOOST_TEST(seen[0].xclient->helo == "original.test");
+                BOOST_TEST(seen[0].xclient->addr == "127.0.0.1");
+                BOOST_TEST(seen[0].helo == "relay.test"); // greeted again after XCLIENT
+            }
+        }
+    }
+    // An upstream that does not offer them gets neither (the wire stays aiosmtpd's).
+    client_recorder rec;
+    smtp_test::running<client_recorder> upstream(smtp_test::test_options(), rec);
+    smtp::handlers::relay_options o;
+    o.send_xclient = true;
+    smtp_test::running<smtp::handlers::relay> relay(
+        smtp_test::test_options(), smtp::handlers::relay("127.0.0.1", upstream.port(), o));
+    auto sent = smtp::sendmail("127.0.0.1", relay.port(), "anne@example.com", {"bart@example.com"},
+                               "Subject: x\r\n\r\nHi.\r\n");
+    BOOST_TEST(sent.data.code == 250);
+    auto seen = rec.all();
+    BOOST_TEST_REQUIRE(seen.size() == 1u);
+    BOOST_TEST(!seen[0].xforward.has_value());
+    BOOST_TEST(!seen[0].xclient.has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(xclient_smtpd)
 
 // smtpd's flags: --xclient/--xforward trust, --limits-ext, --bare-lf reject with the smuggling
@@ -239,6 +294,56 @@ BOOST_AUTO_TEST_CASE(flags_refuse_what_is_no_network) {
         contains(bad.output, "argument --xclient: not an address or network: '10.0.0.0/99'"));
     bad = smtp_test::run_command(std::string(SMTPD_PATH) + " --bare-lf maybe 2>&1");
     BOOST_TEST(contains(bad.output, "argument --bare-lf: invalid choice: 'maybe'"));
+}
+
+// --received: the Mailbox stores the message with a Received: header first, parsed back here.
+BOOST_AUTO_TEST_CASE(received_header_in_mailbox_output) {
+    if (!smtpd_built()) return;
+    std::string dir = "/tmp/smtp-received-" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir);
+    smtp_test::smtpd_process smtpd(SMTPD_PATH,
+                                   {"--hostname", "mx.test", "--received", "-c", "Mailbox", dir});
+    auto sent = smtpd.sendmail("Subject: traced\r\n\r\nHello.\r\n");
+    BOOST_TEST(sent.data.code == 250);
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir + "/new"))
+        files.push_back(e.path());
+    BOOST_TEST_REQUIRE(files.size() == 1u);
+    std::string stored;
+    {
+        std::FILE* f = std::fopen(files[0].c_str(), "rb");
+        BOOST_TEST_REQUIRE(f != nullptr);
+        char buffer[4096];
+        while (std::size_t n = std::fread(buffer, 1, sizeof buffer, f))
+            stored.append(buffer, n);
+        std::fclose(f);
+    }
+    std::filesystem::remove_all(dir);
+    // The first header field, unfolded (Mailbox writes LF line breaks).
+    BOOST_TEST_REQUIRE(stored.starts_with("Received: "), stored);
+    std::string field;
+    std::size_t pos = 0;
+    for (;;) {
+        std::size_t lf = stored.find('\n', pos);
+        BOOST_TEST_REQUIRE(lf != std::string::npos);
+        field.append(stored, pos, lf - pos);
+        pos = lf + 1;
+        if (stored[pos] != '\t' && stored[pos] != ' ') break;
+    }
+    BOOST_TEST(field.starts_with("Received: from "), field);
+    BOOST_TEST(contains(field, " (unknown [127.0.0.1])\tby mx.test with ESMTP\tfor "
+                               "<bart@example.com>; "),
+               field);
+    // `; Thu, 03 Dec 2026 19:13:58 +0000`: a day name, two-digit day, month, year, time, zone.
+    std::string date = field.substr(field.rfind("; ") + 2);
+    int day = 0, year = 0, h = 0, m = 0, sec = 0;
+    char weekday[4] = {}, month[4] = {}, zone[6] = {};
+    BOOST_TEST(std::sscanf(date.c_str(), "%3s, %d %3s %d %d:%d:%d %5s", weekday, &day, month, &year,
+                           &h, &m, &sec, zone) == 8,
+               date);
+    BOOST_TEST(std::string(zone) == "+0000");
+    BOOST_TEST(year >= 2024);
+    BOOST_TEST(contains(stored, "\nSubject: traced\n"));
 }
 
 // Postfix's own smtp client (smtp_send_xforward_command = yes), relaying a message it received

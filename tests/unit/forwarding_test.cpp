@@ -1,5 +1,7 @@
 #include <smtp/detail/forwarding.hpp>
 
+#include <smtp/client/forwarding.hpp>
+
 #include <smtp/detail/data_reader.hpp>
 #include <smtp/detail/offline_session.hpp>
 
@@ -248,6 +250,44 @@ BOOST_AUTO_TEST_CASE(bare_newline_reply_and_session_goes_on) {
                       "550 5.6.11 mx.test Error: bare <LF> received\r\n250 OK\r\n");
     out = run("HELO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\nx\r.\r\n.\r\n", false, o);
     BOOST_TEST(out.ends_with("550 5.6.11 mx.test Error: bare <CR> received\r\n"));
+}
+
+BOOST_AUTO_TEST_CASE(client_commands_carry_what_the_server_offers) {
+    smtp::forwarded_client who{.name = "[UNAVAILABLE]",
+                               .addr = "192.0.2.7",
+                               .helo = "a b=c",
+                               .login = "anne",
+                               .ident = "Q1"};
+    auto lines = smtp::detail::forwarding_commands("XFORWARD", "NAME ADDR PROTO HELO IDENT", who);
+    BOOST_TEST_REQUIRE(lines.size() == 1u);
+    BOOST_TEST(lines[0] == "XFORWARD NAME=[UNAVAILABLE] ADDR=192.0.2.7 HELO=a+20b+3Dc IDENT=Q1");
+    who.helo = std::string(250, 'h');
+    who.name = std::string(250, 'n');
+    who.addr = std::string(250, 'a');
+    lines = smtp::detail::forwarding_commands("XCLIENT", "NAME ADDR HELO LOGIN", who);
+    BOOST_TEST_REQUIRE(lines.size() == 2u); // no line over 512 octets
+    for (const auto& l : lines)
+        BOOST_TEST(l.size() <= 512u);
+    BOOST_TEST(lines[1].ends_with(" LOGIN=anne"));
+    BOOST_TEST(smtp::detail::forwarding_commands("XCLIENT", "PORT", who).empty());
+}
+
+BOOST_AUTO_TEST_CASE(original_client_of_a_session) {
+    smtp::session s;
+    s.peer = {smtp::peer_address::family_type::ipv4, "192.0.2.7", 4000};
+    s.host_name = "client.example";
+    s.extended_smtp = true;
+    smtp::envelope<> env;
+    env.message_id = "Q1";
+    auto c = smtp::original_client(s, env);
+    BOOST_TEST(c.name == "[UNAVAILABLE]");
+    BOOST_TEST(c.addr == "192.0.2.7");
+    BOOST_TEST(c.port == "4000");
+    BOOST_TEST(c.proto == "ESMTP");
+    BOOST_TEST(c.helo == "client.example");
+    BOOST_TEST(c.ident == "Q1");
+    env.xforward = smtp::forwarded_client{.name = "origin.example"};
+    BOOST_TEST(smtp::original_client(s, env).name == "origin.example"); // passed on as received
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -149,6 +149,8 @@ struct arguments {
     bool limits_ext = false;
     /// `--bare-lf reject|normalize`: a bare LF or CR in DATA; absent: kept as content.
     std::optional<bare_newline_policy> bare_lf = std::nullopt;
+    /// `--received`: every message gets a Received: trace header first.
+    bool received = false;
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -522,6 +524,10 @@ inline constexpr option_spec option_table[] = {
      "A bare LF or CR in a DATA message: refuse the message (550 5.6.11, after reading it to its "
      "end) or turn each into CRLF. Default: kept as content (aiosmtpd's).",
      set_bare_lf},
+    {'\0', "received", value_kind::none, "",
+     "Prepend a Received: trace header (RFC 5321 4.4: HELO, address, TLS cipher, ESMTPSA and "
+     "the like, ID, the recipient when there is one) to every message the handler gets.",
+     set_flag<&arguments::received>},
 };
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -744,6 +750,7 @@ inline smtp::options make_options(const arguments& args) {
     opts.xforward_trusted = args.xforward;
     opts.limits_extension = args.limits_ext;
     if (args.bare_lf) opts.bare_newline = *args.bare_lf;
+    opts.received_header = args.received;
     if (!args.sni_dir.empty() && !opts.tls)
         throw usage_error("--sni-dir needs --tlscert and --tlskey");
     if (!args.sni_dir.empty() && !std::filesystem::is_directory(args.sni_dir))

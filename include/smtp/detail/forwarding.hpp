@@ -155,8 +155,10 @@ inline reply parse_forwarding(forwarding_command which, std::string_view arg,
             to_upper(value);
             out.source = value;
         } else {
-            return {501,
-                    "5.5.4 Bad " + std::string(verb) + " attribute name: " + std::string(name)};
+            std::string shown(name); // control octets cannot come from the core; shown safe anyway
+            for (char& c : shown)
+                if (c < ' ' || c > '~') c = '?';
+            return {501, "5.5.4 Bad " + std::string(verb) + " attribute name: " + shown};
         }
     }
     if (!any) return {501, "5.5.4 Syntax: " + std::string(verb) + " attribute=value..."};

@@ -13,6 +13,7 @@
 #include <smtp/detail/write_reply.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/options.hpp>
+#include <smtp/received.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
 
@@ -440,6 +441,9 @@ public:
     /// DecodePolicy's refusal was written and the transaction reset.
     template <class DecodePolicy>
     next_action decode_content() {
+        if (opts_.received_header) // the trace header comes first (RFC 5321 §4.4)
+            envelope_.original_content.insert(
+                0, received_header(session_, envelope_, hostname_, opts_.lmtp));
         reply error = DecodePolicy::decode(std::string_view(envelope_.original_content),
                                            envelope_.content, opts_.enable_smtputf8);
         if (!error.empty()) {
