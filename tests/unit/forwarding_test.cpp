@@ -1,5 +1,6 @@
 #include <smtp/detail/forwarding.hpp>
 
+#include <smtp/cli/arguments.hpp>
 #include <smtp/client/forwarding.hpp>
 
 #include <smtp/detail/data_reader.hpp>
@@ -265,10 +266,10 @@ BOOST_AUTO_TEST_CASE(client_commands_carry_what_the_server_offers) {
     who.name = std::string(250, 'n');
     who.addr = std::string(250, 'a');
     lines = smtp::detail::forwarding_commands("XCLIENT", "NAME ADDR HELO LOGIN", who);
-    BOOST_TEST_REQUIRE(lines.size() == 2u); // no line over 512 octets
+    BOOST_TEST_REQUIRE(lines.size() == 3u); // no line over 512 octets: one long value each
     for (const auto& l : lines)
         BOOST_TEST(l.size() <= 512u);
-    BOOST_TEST(lines[1].ends_with(" LOGIN=anne"));
+    BOOST_TEST(lines[2].ends_with(" LOGIN=anne"));
     BOOST_TEST(smtp::detail::forwarding_commands("XCLIENT", "PORT", who).empty());
 }
 
@@ -288,6 +289,25 @@ BOOST_AUTO_TEST_CASE(original_client_of_a_session) {
     BOOST_TEST(c.ident == "Q1");
     env.xforward = smtp::forwarded_client{.name = "origin.example"};
     BOOST_TEST(smtp::original_client(s, env).name == "origin.example"); // passed on as received
+}
+
+BOOST_AUTO_TEST_CASE(smtpd_flags_set_the_options) {
+    std::vector<std::string> argv{"--xclient",  "10.0.0.0/8", "--xclient",    "::1",
+                                  "--xforward", "192.0.2.1",  "--limits-ext", "--bare-lf",
+                                  "normalize",  "--received"};
+    auto opts = smtp::cli::make_options(smtp::cli::parse(argv));
+    BOOST_TEST((opts.xclient_trusted == std::vector<std::string>{"10.0.0.0/8", "::1"}));
+    BOOST_TEST((opts.xforward_trusted == std::vector<std::string>{"192.0.2.1"}));
+    BOOST_TEST(opts.limits_extension);
+    BOOST_TEST((opts.bare_newline == smtp::bare_newline_policy::normalize));
+    BOOST_TEST(opts.received_header);
+    auto defaults = smtp::cli::make_options(smtp::cli::parse(std::vector<std::string>{}));
+    BOOST_TEST(defaults.xclient_trusted.empty());
+    BOOST_TEST(!defaults.limits_extension);
+    BOOST_TEST((defaults.bare_newline == smtp::bare_newline_policy::accept));
+    BOOST_TEST(!defaults.received_header);
+    std::vector<std::string> bad{"--xforward", "example.com"};
+    BOOST_CHECK_THROW(smtp::cli::parse(bad), smtp::usage_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
