@@ -2,6 +2,7 @@
 
 #include <smtp/cli/arguments.hpp>
 #include <smtp/client/forwarding.hpp>
+#include <smtp/handlers/debugging.hpp>
 
 #include <smtp/detail/data_reader.hpp>
 #include <smtp/detail/offline_session.hpp>
@@ -289,6 +290,22 @@ BOOST_AUTO_TEST_CASE(original_client_of_a_session) {
     BOOST_TEST(c.ident == "Q1");
     env.xforward = smtp::forwarded_client{.name = "origin.example"};
     BOOST_TEST(smtp::original_client(s, env).name == "origin.example"); // passed on as received
+}
+
+BOOST_AUTO_TEST_CASE(debugging_prints_the_forwarded_client) {
+    smtp::detail::offline_session<> s(forwarding_options());
+    s.trust_forwarding(true, true);
+    s.feed("XCLIENT NAME=mail.example ADDR=192.0.2.7 PORT=4321 HELO=mail.example PROTO=ESMTP\r\n"
+           "XFORWARD IDENT=Q1 SOURCE=REMOTE\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\n");
+    smtp::envelope<> env = s.current_envelope();
+    env.original_content = "Subject: x\r\n\r\nhi\r\n";
+    std::string printed = smtp::handlers::debugging::format(s.current_session(), env);
+    BOOST_TEST(printed.find("xclient: NAME='mail.example' ADDR='192.0.2.7' PORT='4321' "
+                            "PROTO='ESMTP' HELO='mail.example'\n") != std::string::npos,
+               printed);
+    BOOST_TEST(printed.find("xforward: IDENT='Q1' SOURCE='REMOTE'\n") != std::string::npos,
+               printed);
+    BOOST_TEST(printed.find("X-Peer: ('192.0.2.7', 4321)\n") != std::string::npos, printed);
 }
 
 BOOST_AUTO_TEST_CASE(smtpd_flags_set_the_options) {
