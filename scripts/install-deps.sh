@@ -11,6 +11,8 @@ tests=(libboost-test1.81-dev swaks libnet-ssleay-perl openssl curl haproxy doxyg
        libclang-rt-14-dev prometheus systemd python3-milter python3-dkim opendkim opendkim-tools
        rspamd)
 tests+=(redis-server) # the rate limits shared through Redis (tests/integration/limits_redis_test)
+# Issue 17 (XFORWARD): Postfix's smtp client relays to smtpd from a private instance.
+tests+=(postfix)
 if [ "${1:-}" = --build-only ]; then
     shift
     packages=("${build[@]}" "$@")

@@ -2,7 +2,10 @@
 #define SMTP_ENVELOPE_HPP
 
 #include <smtp/dsn.hpp>
+#include <smtp/forwarded_client.hpp>
 
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +47,10 @@ struct envelope_base {
     /// first BDAT) begins, when the handler asks for IDs (`static constexpr bool assign_ids =
     /// true`); empty otherwise. It names the last message until the next one begins.
     std::string message_id = {};
+    /// What XFORWARD said about the message's original client (options::xforward_trusted),
+    /// before this transaction's MAIL; cleared when the transaction ends. Null when the client
+    /// sent none (a pointer so that every envelope does not carry ten empty strings).
+    std::shared_ptr<const forwarded_client> xforward = nullptr;
 
     /// What the default MAIL behaviour does: records the sender and its parameters.
     void set_sender(std::string_view address, std::span<const std::string> options) {
@@ -69,6 +76,7 @@ protected:
         rcpt_options.clear();
         dsn.clear();
         original_content.clear();
+        xforward = nullptr;
         // message_id is kept: the observability hooks still name the message after the
         // transaction ended, and the next message gets a new one when it begins.
     }

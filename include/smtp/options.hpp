@@ -33,6 +33,14 @@ enum class login_prompts {
     standard  ///< `Username:` and `Password:`, as most servers send and Go's net/smtp needs
 };
 
+/// What the DATA reader does with a bare LF or a bare CR (one not part of a CRLF) in a message
+/// (`options::bare_newline`). The body ends only at CRLF.CRLF whatever is chosen.
+enum class bare_newline_policy {
+    accept,   ///< content like any other octet (aiosmtpd's behaviour, the default)
+    reject,   ///< the message is read to its end and refused with `550 5.6.11`
+    normalize ///< each bare LF or CR becomes CRLF in the stored message
+};
+
 /// Run-time settings of a server, set with designated initialisers:
 ///
 /// \code
@@ -140,6 +148,26 @@ struct options {
     /// gets `554 5.5.1 Error: talking before the greeting` and is closed, as Postfix's
     /// postscreen does. Zero: greet at once.
     std::chrono::milliseconds greeting_delay = std::chrono::milliseconds(0);
+
+    // Postfix's XCLIENT and XFORWARD, RFC 9422's LIMITS, bare line ends in DATA
+    // (docs/extensions.md). All off by default.
+
+    /// Networks (CIDR, as `proxy_trusted`) whose clients may send XCLIENT, which EHLO then
+    /// offers; from elsewhere XCLIENT is an unknown command. Empty: none.
+    std::vector<std::string> xclient_trusted = {};
+    /// Networks whose clients may send XFORWARD, which EHLO then offers. Empty: none.
+    std::vector<std::string> xforward_trusted = {};
+    /// Advertise `LIMITS RCPTMAX=<max_recipients> MAILMAX=<max_messages_per_connection>`
+    /// (RFC 9422), each limit only when it is set.
+    bool limits_extension = false;
+    /// A bare LF or CR in a DATA body: kept, refused or made CRLF (BDAT chunks are binary and
+    /// kept as sent).
+    bare_newline_policy bare_newline = bare_newline_policy::accept;
+    /// Prepend a `Received:` trace header (RFC 5321 §4.4, smtp::received_header) to every
+    /// message before its hooks see it (`envelope.original_content` and `content`), so that the
+    /// Mailbox, Proxy and Message handlers store or relay it. Streamed bodies
+    /// (handle_DATA_chunk) do not get it.
+    bool received_header = false;
 
     /// Threads a `smtp::controller` serves on, each with its own io_context and its own
     /// listener on the shared port (SO_REUSEPORT); 0: one per core. The handler is shared by

@@ -1,10 +1,12 @@
 #ifndef SMTP_SESSION_HPP
 #define SMTP_SESSION_HPP
 
+#include <smtp/forwarded_client.hpp>
 #include <smtp/proxy_protocol.hpp>
 
 #include <any>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -78,6 +80,12 @@ struct session {
     /// (aiosmtpd's `login_data`; PLAIN's authorization identity when `authorize_proxy` allowed
     /// one), the user of an OAUTHBEARER, XOAUTH2 or EXTERNAL login.
     std::string login_data = {};
+
+    /// What XCLIENT said (options::xclient_trusted), when a trusted client sent it; null
+    /// otherwise. Its ADDR and PORT are then `peer`, its DESTADDR and DESTPORT `local`, its HELO
+    /// `host_name`, its LOGIN `login_data` (with `authenticated`). A pointer, not the value, so
+    /// that sessions which never see XCLIENT (nearly all) do not carry its ten strings.
+    std::shared_ptr<const forwarded_client> xclient = nullptr;
 };
 
 } // namespace smtp

@@ -9,6 +9,7 @@
 #include <smtp/controller.hpp>
 #include <smtp/decode.hpp>
 #include <smtp/envelope.hpp>
+#include <smtp/forwarded_client.hpp>
 #include <smtp/handlers/async_message.hpp>
 #include <smtp/handlers/chain.hpp>
 #include <smtp/handlers/debugging.hpp>
@@ -20,6 +21,7 @@
 #include <smtp/hooks.hpp>
 #include <smtp/options.hpp>
 #include <smtp/parsed_message.hpp>
+#include <smtp/received.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/server.hpp>
 #include <smtp/session.hpp>

@@ -90,9 +90,12 @@ state feed_pieces(data_reader& reader, data_reader::limits limits,
         const std::size_t n = reader.feed(std::string_view(copy.data(), copy.size()), out);
         FUZZ_CHECK(n <= piece.size());
         consumed += n;
-        if (limits.max_size != 0) FUZZ_CHECK(out.size() <= limits.max_size);
+        // Normalizing adds at most one octet per octet received.
+        const std::size_t grow =
+            limits.bare == data_reader::limits::bare_newline::normalize ? 2 : 1;
+        if (limits.max_size != 0) FUZZ_CHECK(out.size() <= grow * limits.max_size);
         if (limits.max_line != 0 && !reader.done())
-            FUZZ_CHECK(out.size() <= reader.raw_size() + limits.max_line);
+            FUZZ_CHECK(out.size() <= grow * (reader.raw_size() + limits.max_line));
         if (n < piece.size()) FUZZ_CHECK(reader.done());
         if (reader.done()) {
             // Done: it takes nothing more.
@@ -139,6 +142,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::size_t i = 0; i < body.size(); ++i)
             octets.push_back(body.substr(i, 1));
         FUZZ_CHECK(feed_pieces(reader, limits, octets) == expected);
+    }
+
+    // Bare line ends refused or normalized (options::bare_newline): the framing is the same (the
+    // body ends at the same octet, whole or in pieces); refused, the result is the first failure
+    // met; normalized, the content has no bare CR or LF left.
+    using bare = data_reader::limits::bare_newline;
+    for (bare mode : {bare::reject, bare::normalize}) {
+        data_reader::limits strict = limits;
+        strict.bare = mode;
+        const state one = feed_pieces(reader, strict, {body});
+        const state split = feed_pieces(reader, strict, pieces);
+        FUZZ_CHECK(one == split);
+        FUZZ_CHECK(one.consumed == expected.consumed && one.done == expected.done);
+        FUZZ_CHECK(one.raw == expected.raw);
+        if (mode == bare::reject) {
+            FUZZ_CHECK(one.result == expected.result || one.result == outcome::bare_newline);
+            if (one.result == outcome::bare_newline) FUZZ_CHECK(one.out.empty());
+        } else if (one.done && one.result == outcome::ok) {
+            for (std::size_t i = 0; i < one.out.size(); ++i) {
+                if (one.out[i] == '\n') FUZZ_CHECK(i > 0 && one.out[i - 1] == '\r');
+                if (one.out[i] == '\r')
+                    FUZZ_CHECK(i + 1 < one.out.size() && one.out[i + 1] == '\n');
+            }
+        }
     }
     return 0;
 }

@@ -20,6 +20,7 @@ const char* outcome_name(outcome o) {
     case outcome::ok: return "ok";
     case outcome::line_too_long: return "line_too_long";
     case outcome::too_much_data: return "too_much_data";
+    case outcome::bare_newline: return "bare_newline";
     }
     return "?";
 }

@@ -156,6 +156,18 @@ struct arguments {
     bool limits_fail_open = false;
     /// `--greeting-delay SECONDS`: the pre-greet wait (options::greeting_delay).
     std::chrono::milliseconds greeting_delay{0};
+
+    // --- XCLIENT, XFORWARD, LIMITS, bare line ends (issue 17, docs/extensions.md) -------------
+    /// `--xclient CIDR`, each time given: networks whose clients may send XCLIENT.
+    std::vector<std::string> xclient = {};
+    /// `--xforward CIDR`, each time given: networks whose clients may send XFORWARD.
+    std::vector<std::string> xforward = {};
+    /// `--limits-ext`: advertise LIMITS (RFC 9422) from the recipient and message limits.
+    bool limits_ext = false;
+    /// `--bare-lf reject|normalize`: a bare LF or CR in DATA; absent: kept as content.
+    std::optional<bare_newline_policy> bare_lf = std::nullopt;
+    /// `--received`: every message gets a Received: trace header first.
+    bool received = false;
 };
 
 /// Parses the arguments after the program name. Stops at `-h` or `-v` as argparse does.
@@ -347,6 +359,28 @@ inline void set_limits_redis(arguments& out, std::optional<std::string_view> v,
         throw usage_error("argument " + display_name(o) + ": expected HOST:PORT, got '" +
                           std::string(*v) + "'");
     out.limits_redis = std::string(*v);
+}
+
+// --- XCLIENT, XFORWARD, LIMITS, bare line ends (issue 17) ---------------------------------------
+template <std::vector<std::string> arguments::*Networks>
+inline void add_network(arguments& out, std::optional<std::string_view> v, const option_spec& o) {
+    try {
+        smtp::detail::cidr{*v}; // checked now, so a typo is a usage error
+    } catch (const std::invalid_argument&) {
+        throw usage_error("argument --" + std::string(o.long_name) +
+                          ": not an address or network: '" + std::string(*v) + "'");
+    }
+    (out.*Networks).emplace_back(*v);
+}
+
+inline void set_bare_lf(arguments& out, std::optional<std::string_view> v, const option_spec&) {
+    if (*v == "reject")
+        out.bare_lf = bare_newline_policy::reject;
+    else if (*v == "normalize")
+        out.bare_lf = bare_newline_policy::normalize;
+    else
+        throw usage_error("argument --bare-lf: invalid choice: '" + std::string(*v) +
+                          "' (choose from 'reject', 'normalize')");
 }
 
 // In the order of the usage line and of --help.
@@ -546,6 +580,28 @@ inline constexpr option_spec option_table[] = {
      "Wait this long before the greeting; a client that talks first gets 554 5.5.1 and is "
      "closed (the pre-greet test). Default: 0.",
      set_seconds<&arguments::greeting_delay, true>},
+
+    // --- XCLIENT, XFORWARD, LIMITS, bare line ends (issue 17, docs/extensions.md) -------------
+    {'\0', "xclient", value_kind::required, "CIDR",
+     "Accept Postfix's XCLIENT (and offer it in EHLO) from this address or network; may be "
+     "given several times. Elsewhere XCLIENT is an unknown command.",
+     add_network<&arguments::xclient>},
+    {'\0', "xforward", value_kind::required, "CIDR",
+     "Accept Postfix's XFORWARD (and offer it in EHLO) from this address or network; may be "
+     "given several times.",
+     add_network<&arguments::xforward>},
+    {'\0', "limits-ext", value_kind::none, "",
+     "Advertise LIMITS RCPTMAX and MAILMAX (RFC 9422) from --max-recipients and "
+     "--max-messages-per-connection.",
+     set_flag<&arguments::limits_ext>},
+    {'\0', "bare-lf", value_kind::required, "reject|normalize",
+     "A bare LF or CR in a DATA message: refuse the message (550 5.6.11, after reading it to its "
+     "end) or turn each into CRLF. Default: kept as content (aiosmtpd's).",
+     set_bare_lf},
+    {'\0', "received", value_kind::none, "",
+     "Prepend a Received: trace header (RFC 5321 4.4: HELO, address, TLS cipher, ESMTPSA and "
+     "the like, ID, the recipient when there is one) to every message the handler gets.",
+     set_flag<&arguments::received>},
 };
 
 // argparse takes "-5" as a value rather than an option when no option looks like a number.
@@ -764,6 +820,12 @@ inline smtp::options make_options(const arguments& args) {
     // Token and certificate logins (issue 19): each mechanism is offered only with its flag.
     if ((!args.tls_client_ca.empty() || args.tls_client_required) && !opts.tls)
         throw usage_error("--tls-client-ca and --tls-client-required need --tlscert and --tlskey");
+    // XCLIENT, XFORWARD, LIMITS, bare line ends (issue 17).
+    opts.xclient_trusted = args.xclient;
+    opts.xforward_trusted = args.xforward;
+    opts.limits_extension = args.limits_ext;
+    if (args.bare_lf) opts.bare_newline = *args.bare_lf;
+    opts.received_header = args.received;
     if (!args.sni_dir.empty() && !opts.tls)
         throw usage_error("--sni-dir needs --tlscert and --tlskey");
     if (!args.sni_dir.empty() && !std::filesystem::is_directory(args.sni_dir))

@@ -3,6 +3,7 @@
 
 #include <smtp/auth.hpp>
 #include <smtp/client.hpp>
+#include <smtp/client/forwarding.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -31,6 +32,12 @@ struct sendmail_options {
     std::optional<login_password> credentials = std::nullopt;
     /// Timeouts and limits of the client.
     client_options client = {};
+    /// When set, XCLIENT with these attributes if the server offers it, after AUTH (then EHLO
+    /// again). Must outlive the call.
+    const forwarded_client* xclient = nullptr;
+    /// When set, XFORWARD with these attributes if the server offers it, before MAIL. Must
+    /// outlive the call.
+    const forwarded_client* xforward = nullptr;
 };
 
 /// Delivers one message to the server at `host`:`port` on the calling coroutine's executor:
@@ -51,6 +58,8 @@ async_sendmail(std::string_view host, std::uint16_t port, std::string_view from,
         throw client_error("STARTTLS", {}, "the server does not offer STARTTLS");
     if (options.credentials)
         co_await c.login(options.credentials->login, options.credentials->password);
+    if (options.xclient) co_await send_xclient(c, *options.xclient, options.helo_name);
+    if (options.xforward) co_await send_xforward(c, *options.xforward);
     send_result result = co_await c.send(from, recipients, content);
     co_await c.quit();
     co_return result;

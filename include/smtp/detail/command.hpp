@@ -28,13 +28,15 @@ enum class verb : std::uint8_t {
     auth,
     bdat,
     starttls,
+    xclient, // Postfix's XCLIENT and XFORWARD: known only to a trusted client (forwarding.hpp)
+    xforward,
     unknown
 };
 inline constexpr std::size_t verb_count = std::size_t(verb::unknown) + 1;
 
 inline constexpr std::array<std::string_view, verb_count> verb_names = {
-    "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "RSET",     "NOOP",
-    "QUIT", "VRFY", "EXPN", "HELP", "AUTH", "BDAT", "STARTTLS", ""};
+    "HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA",     "RSET",    "NOOP",     "QUIT",
+    "VRFY", "EXPN", "HELP", "AUTH", "BDAT", "STARTTLS", "XCLIENT", "XFORWARD", ""};
 
 inline constexpr std::string_view name_of(verb v) noexcept {
     return verb_names[std::size_t(v)];
@@ -47,6 +49,10 @@ inline verb verb_from_name(std::string_view name) noexcept {
             if (verb_names[i] == name) return verb(i);
     } else if (name == "STARTTLS") {
         return verb::starttls;
+    } else if (name == "XCLIENT") {
+        return verb::xclient;
+    } else if (name == "XFORWARD") {
+        return verb::xforward;
     }
     return verb::unknown;
 }

@@ -18,9 +18,15 @@
 //      is counted: line_too_long.
 //   2. Otherwise the whole line is added to the size count; a count above max_size: too_much_data.
 //   3. Otherwise a line longer than max_line (CRLF included): line_too_long.
-// Only the first error is kept. With the default 1001, 999 octets + CRLF are accepted and
-// 1000 octets + CRLF are refused. Because of the order above, a 1000- or 1001-octet line that
-// also crosses the size limit gives too_much_data, a longer one gives line_too_long.
+// Only the first error is kept.
+//
+// Bare line ends (limits::bare): kept as content (the default, aiosmtpd's), refused (the body is
+// still read to its CRLF.CRLF, then `bare_newline`), or normalized (each bare LF or bare CR
+// becomes CRLF in `out`). Either way they never end a line for the framing: the octet after a bare
+// LF is no line start, so no dot is un-stuffed there and "\n.\n" ends nothing. With the default
+// 1001, 999 octets + CRLF are accepted and 1000 octets + CRLF are refused. Because of the order
+// above, a 1000- or 1001-octet line that also crosses the size limit gives too_much_data, a longer
+// one gives line_too_long.
 
 #include <cstddef>
 #include <cstring>
@@ -38,9 +44,15 @@ public:
         // Longest accepted line including its CRLF; aiosmtpd's line_length_limit. 0 = no limit
         // (aiosmtpd has no such setting; issue #285 asks for one).
         std::size_t max_line = 1001;
+        // What a bare LF or CR (not part of a CRLF) in the body does.
+        enum class bare_newline : unsigned char {
+            keep,
+            reject,
+            normalize
+        } bare = bare_newline::keep;
     };
 
-    enum class outcome { ok, line_too_long, too_much_data };
+    enum class outcome { ok, line_too_long, too_much_data, bare_newline };
 
     data_reader() = default;
 
@@ -74,6 +86,11 @@ public:
             if (!discard_) out.push_back('\r');
             phase_ = phase::mid;
             prev_cr_ = true;
+        }
+        if (limits_.bare != limits::bare_newline::keep && n != 0 && phase_ == phase::mid &&
+            prev_cr_ && data[0] != '\n') {
+            bare_newline(out, '\r'); // a piece ended in a CR that no LF followed
+            prev_cr_ = false;
         }
 
         while (pos < n) {
@@ -114,6 +131,10 @@ public:
                 prev_cr_ = true;
                 break;
             case phase::mid: {
+                if (limits_.bare != limits::bare_newline::keep) {
+                    pos = scan_checked(data, n, pos, run, out);
+                    break;
+                }
                 const void* hit = std::memchr(data + pos, '\n', n - pos);
                 if (hit == nullptr) {
                     line_len_ += n - pos;
@@ -154,6 +175,54 @@ public:
     outcome result() const noexcept { return result_; }
     // Raw bytes of the complete lines so far (see limits::max_size); exact once done().
     std::size_t raw_size() const noexcept { return raw_; }
+
+private:
+    // The `mid` phase when bare line ends are refused or normalized: octet by octet (this is not
+    // the default path) up to the end of the line or of the piece. Returns the new position.
+    std::size_t scan_checked(const char* data, std::size_t n, std::size_t pos, std::size_t& run,
+                             std::string& out) {
+        while (pos < n) {
+            const char c = data[pos];
+            if (prev_cr_ && c != '\n') {
+                // The CR before `pos` was bare: in normalize mode an LF goes after it.
+                append(out, data + run, pos - run);
+                run = pos;
+                bare_newline(out, '\r');
+            }
+            ++line_len_;
+            if (c == '\n') {
+                if (prev_cr_) {
+                    prev_cr_ = false;
+                    end_line(out);
+                    phase_ = phase::line_start;
+                    return pos + 1;
+                }
+                append(out, data + run, pos - run); // a bare LF: CR before it in normalize mode
+                run = pos;
+                bare_newline(out, '\n');
+            }
+            prev_cr_ = c == '\r';
+            ++pos;
+        }
+        return pos;
+    }
+
+    // A bare `which` (CR or LF) was seen. Refused: the body fails (first error only). Normalized:
+    // the octet that makes it a CRLF is added (`out` holds everything up to the bare octet).
+    void bare_newline(std::string& out, char which) {
+        if (limits_.bare == limits::bare_newline::normalize) {
+            if (!discard_) out.push_back(which == '\r' ? '\n' : '\r');
+            return;
+        }
+        if (result_ != outcome::ok) return;
+        result_ = outcome::bare_newline;
+        bare_ = which;
+        discard(out);
+    }
+
+public:
+    // After outcome::bare_newline: the first bare octet, '\n' or '\r'.
+    char bare_octet() const noexcept { return bare_; }
 
 private:
     enum class phase : unsigned char {
@@ -201,6 +270,7 @@ private:
     outcome result_ = outcome::ok;
     std::size_t line_len_ = 0; // bytes of the current line so far, stuffed dot and CR included
     std::size_t raw_ = 0;      // bytes of complete lines, terminator excluded
+    char bare_ = 0;            // the first bare line end refused
 };
 
 } // namespace smtp::detail

@@ -61,6 +61,11 @@ public:
         return open_;
     }
 
+    /// Lets this client send XCLIENT and XFORWARD (as the server does for a trusted address).
+    void trust_forwarding(bool xclient, bool xforward) {
+        proto_.trust_forwarding(xclient, xforward);
+    }
+
     /// TLS is now active, as after a successful STARTTLS (the session starts over).
     void tls_started() {
         proto_.tls_started();

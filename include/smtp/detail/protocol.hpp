@@ -6,12 +6,14 @@
 #include <smtp/detail/command.hpp>
 #include <smtp/detail/config.hpp>
 #include <smtp/detail/data_reader.hpp>
+#include <smtp/detail/forwarding.hpp>
 #include <smtp/detail/line_reader.hpp>
 #include <smtp/detail/next_action.hpp>
 #include <smtp/detail/parameters.hpp>
 #include <smtp/detail/write_reply.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/options.hpp>
+#include <smtp/received.hpp>
 #include <smtp/reply.hpp>
 #include <smtp/session.hpp>
 
@@ -96,6 +98,13 @@ public:
         tls_active_ = true;
         lines_.reset();
         reset_transaction();
+    }
+
+    /// Whether this client may send XCLIENT and XFORWARD (options::xclient_trusted and
+    /// xforward_trusted matched its address); set once before the greeting.
+    void trust_forwarding(bool xclient, bool xforward) noexcept {
+        xclient_trusted_ = xclient;
+        xforward_trusted_ = xforward;
     }
 
     /// handle_STARTTLS refused the TLS session: from now on every command but QUIT gets 554.
@@ -257,6 +266,9 @@ private:
             return next_action::read_command();
         }
         if (cmd.id == verb::bdat && !opts_.chunking) cmd.id = verb::unknown; // as aiosmtpd
+        if ((cmd.id == verb::xclient && !xclient_trusted_) ||
+            (cmd.id == verb::xforward && !xforward_trusted_))
+            cmd.id = verb::unknown; // to an untrusted client they do not exist
         if (cmd.length > command_limit(cmd.id)) {
             write(500, "5.5.2", "Command line too long");
             return next_action::read_command();
@@ -318,6 +330,8 @@ private:
             if (!check_starttls(cmd)) return read_command();
             write(220, "2.0.0", "Ready to start TLS");
             return next_action{next_action::kind::start_tls};
+        case verb::xclient: xclient(cmd); return read_command();
+        case verb::xforward: xforward(cmd); return read_command();
         case verb::lhlo:
         case verb::unknown: break; // answered above
         }
@@ -360,6 +374,9 @@ public:
         if (opts_.enhanced_status_codes) line(std::string_view("ENHANCEDSTATUSCODES"));
         if (opts_.dsn) line(std::string_view("DSN"));
         if (opts_.requiretls && tls_active_) line(std::string_view("REQUIRETLS")); // RFC 8689 §4
+        if (opts_.limits_extension) write_limits_keyword(line);
+        if (xclient_trusted_) line(xclient_ehlo_line);
+        if (xforward_trusted_) line(xforward_ehlo_line);
         // Then what the handler's declared MAIL and RCPT parameters advertise.
         for (const auto& rule : features_.mail_parameters)
             if (!rule.ehlo.empty()) line(rule.ehlo);
@@ -410,6 +427,12 @@ public:
             write_data_reply({552, "Error: Too much mail data"}, "5.3.4");
             reset_transaction();
             return read_command();
+        case data_reader::outcome::bare_newline: // Postfix's words, RFC 5321bis' code
+            write_data_reply({550, std::string(joined({"5.6.11 ", hostname_, " Error: bare <",
+                                                       data_.bare_octet() == '\r' ? "CR" : "LF",
+                                                       "> received"}))});
+            reset_transaction();
+            return read_command();
         }
         return decode_content<DecodePolicy>();
     }
@@ -418,6 +441,9 @@ public:
     /// DecodePolicy's refusal was written and the transaction reset.
     template <class DecodePolicy>
     next_action decode_content() {
+        if (opts_.received_header) // the trace header comes first (RFC 5321 §4.4)
+            envelope_.original_content.insert(
+                0, received_header(session_, envelope_, hostname_, opts_.lmtp));
         reply error = DecodePolicy::decode(std::string_view(envelope_.original_content),
                                            envelope_.content, opts_.enable_smtputf8);
         if (!error.empty()) {
@@ -551,6 +577,8 @@ public:
     std::size_t command_limit(verb v) const {
         std::size_t limit = opts_.command_size_limit;
         if (v == verb::auth) return std::max(limit, auth_line_limit);
+        if (v == verb::xclient || v == verb::xforward) // eight attributes of up to 255 octets
+            return std::max(limit, line_limit_ - 3);
         if (v == verb::mail && session_.extended_smtp) {
             if (opts_.data_size_limit != 0) limit += 26;
             if (opts_.enable_smtputf8) limit += 10;
@@ -719,7 +747,7 @@ private:
         }
         write(354, "", "End data with <CR><LF>.<CR><LF>");
         envelope_.original_content.clear();
-        data_.start({opts_.data_size_limit, opts_.data_line_limit});
+        data_.start({opts_.data_size_limit, opts_.data_line_limit, bare_newline_mode()});
         return true;
     }
 
@@ -927,6 +955,91 @@ private:
         }
     }
 
+    // --- XCLIENT, XFORWARD (Postfix), LIMITS (RFC 9422) ----------------------------------------
+
+    bool in_transaction() const noexcept {
+        return !envelope_.mail_from.empty() || in_chunked_message();
+    }
+
+    /// XCLIENT from a trusted client: the session's client becomes the one described, and the
+    /// session starts again with a new greeting, as in Postfix (HELO, PROTO and LOGIN are reset
+    /// unless the command names them). Nothing changes when an attribute is refused.
+    void xclient(const command& cmd) {
+        if (in_transaction()) {
+            write(503, "", "5.5.1 Error: MAIL transaction in progress");
+            return;
+        }
+        forwarded_client values = session_.xclient ? *session_.xclient : forwarded_client{};
+        // "\1" (which a value, its control octets made '?', cannot hold) tells a HELO or LOGIN
+        // the command did not name from one it named [UNAVAILABLE].
+        values.helo = values.login = "\1";
+        values.proto.clear();
+        reply error = parse_forwarding(forwarding_command::xclient, cmd.arg, values);
+        if (!error.empty()) {
+            write(error);
+            return;
+        }
+        if (values.helo == "\1") values.helo.clear();
+        if (values.login == "\1") values.login.clear();
+        if (values.proto.empty()) values.proto = "SMTP";
+        peer_address& peer = session_.peer;
+        if (!values.addr.empty()) set_forwarded_address(peer, values.addr);
+        if (!values.port.empty()) peer.port = forwarded_port(values.port);
+        // DESTADDR and DESTPORT: the server address the original client reached, so that a
+        // policy deciding by port (25 against 587) sees the original one.
+        if (!values.dest_addr.empty()) set_forwarded_address(session_.local, values.dest_addr);
+        if (!values.dest_port.empty()) session_.local.port = forwarded_port(values.dest_port);
+        session_.host_name = values.helo;
+        session_.extended_smtp = values.proto == "ESMTP";
+        session_.authenticated = !values.login.empty();
+        session_.login_data = values.login;
+        session_.auth_data.reset();
+        session_.xclient = std::make_shared<const forwarded_client>(std::move(values));
+        reset_transaction();
+        greet();
+    }
+
+    /// XFORWARD from a trusted client: the message's original client, until the transaction
+    /// ends (several commands add up, as in Postfix).
+    void xforward(const command& cmd) {
+        if (in_transaction()) {
+            write(503, "", "5.5.1 Error: MAIL transaction in progress");
+            return;
+        }
+        forwarded_client values = envelope_.xforward ? *envelope_.xforward : forwarded_client{};
+        reply error = parse_forwarding(forwarding_command::xforward, cmd.arg, values);
+        if (!error.empty()) {
+            write(error);
+            return;
+        }
+        envelope_.xforward = std::make_shared<const forwarded_client>(std::move(values));
+        write(250, "", "2.0.0 Ok");
+    }
+
+    /// `LIMITS RCPTMAX=<n> MAILMAX=<m>`, each limit only when it is set (RFC 9422 §3).
+    template <class F>
+    void write_limits_keyword(F& line) const {
+        char text[80];
+        int n = std::snprintf(text, sizeof text, "LIMITS");
+        if (opts_.max_recipients != 0)
+            n += std::snprintf(text + n, sizeof text - std::size_t(n), " RCPTMAX=%zu",
+                               opts_.max_recipients);
+        if (opts_.max_messages_per_connection != 0)
+            n += std::snprintf(text + n, sizeof text - std::size_t(n), " MAILMAX=%zu",
+                               opts_.max_messages_per_connection);
+        if (n > 6) line(std::string_view(text, std::size_t(n)));
+    }
+
+    data_reader::limits::bare_newline bare_newline_mode() const noexcept {
+        using mode = data_reader::limits::bare_newline;
+        switch (opts_.bare_newline) {
+        case bare_newline_policy::reject: return mode::reject;
+        case bare_newline_policy::normalize: return mode::normalize;
+        case bare_newline_policy::accept: break;
+        }
+        return mode::keep;
+    }
+
     /// Counts a message towards options::max_messages_per_connection.
     void message_accepted() noexcept { ++messages_; }
 
@@ -1056,6 +1169,8 @@ private:
         case verb::starttls: return features_.tls_available;
         case verb::bdat: return opts_.chunking;
         case verb::expn:
+        case verb::xclient:
+        case verb::xforward:
         case verb::unknown: return false;
         default: return true;
         }
@@ -1176,6 +1291,8 @@ private:
         return transaction_ ? transaction_->chunk : none;
     }
     bool tls_active_ = false;
+    bool xclient_trusted_ = false;
+    bool xforward_trusted_ = false;
     bool refused_ = false;
     bool rcpt_unrecorded_ = false; // this transaction's handle_RCPT accepted without recording
     std::size_t messages_ = 0;     // accepted in this connection

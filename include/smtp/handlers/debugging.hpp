@@ -9,6 +9,7 @@
 
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -40,6 +41,14 @@ namespace smtp::handlers {
 /// dsn: RET=HDRS ENVID='QQ314159'
 /// dsn for 'bob@foo.org': NOTIFY=SUCCESS,FAILURE ORCPT='rfc822;Bob@Foo.ORG'
 /// requiretls: True
+/// \endcode
+///
+/// After XCLIENT or XFORWARD (options::xclient_trusted, xforward_trusted) the attributes
+/// received are printed the same way (and X-Peer is the client XCLIENT named):
+///
+/// \code{.unparsed}
+/// xclient: NAME='mail.example' ADDR='192.0.2.7' PORT='4321' PROTO='ESMTP' HELO='mail.example'
+/// xforward: NAME='relay.example' ADDR='198.51.100.2' IDENT='4Q2yLb'
 /// \endcode
 ///
 /// Usable alone or as a base of a user's handler. Safe to share between threads: each message
@@ -179,6 +188,31 @@ inline bool append_dsn(std::string& out, const envelope_base& env) {
     return wrote;
 }
 
+/// `<label>: NAME='…' ADDR='…' …`, the attributes that are set, and a newline; nothing when
+/// there is nothing to print. Returns whether it wrote anything.
+inline bool append_forwarded(std::string& out, std::string_view label,
+                             const forwarded_client* client) {
+    if (!client || client->empty()) return false;
+    out.append(label).push_back(':');
+    for (auto [name, value] :
+         {std::pair<std::string_view, const std::string*>{"NAME", &client->name},
+          {"ADDR", &client->addr},
+          {"PORT", &client->port},
+          {"PROTO", &client->proto},
+          {"HELO", &client->helo},
+          {"LOGIN", &client->login},
+          {"DESTADDR", &client->dest_addr},
+          {"DESTPORT", &client->dest_port},
+          {"IDENT", &client->ident},
+          {"SOURCE", &client->source}}) {
+        if (value->empty()) continue;
+        out.append(" ").append(name).push_back('=');
+        append_python_repr(out, *value);
+    }
+    out.push_back('\n');
+    return true;
+}
+
 } // namespace detail
 
 template <class Content>
@@ -202,6 +236,8 @@ std::string debugging::format(const session& s, const envelope<Content>& env) {
         out.append("requiretls: True\n");
         separator = true;
     }
+    separator = detail::append_forwarded(out, "xclient", s.xclient.get()) || separator;
+    separator = detail::append_forwarded(out, "xforward", env.xforward.get()) || separator;
     if (separator) out.push_back('\n');
     // Lines as Python's bytes.splitlines() cuts them: at CRLF, CR or LF.
     std::string_view content = env.original_content;

@@ -38,6 +38,13 @@ struct relay_options {
     std::string helo_name = {};
     /// Timeouts of each step of the relay (a step that times out gives 451).
     client_options client = {};
+    /// Tell the next server who the original client was with XFORWARD when it offers it
+    /// (Postfix's XFORWARD_README; smtp::original_client). Servers that do not offer it see
+    /// nothing of it.
+    bool send_xforward = true;
+    /// The same with XCLIENT, which makes the next server treat the session as the original
+    /// client's (its checks, its logs): only for a next server that trusts this one so far.
+    bool send_xclient = false;
 };
 
 /// aiosmtpd's `Proxy` handler (`-c Proxy`), named for what it does: each message is relayed to
@@ -115,6 +122,9 @@ public:
                                  .require_tls = opts_.require_tls,
                                  .credentials = opts_.credentials,
                                  .client = opts_.client};
+        forwarded_client original = original_client(s, env);
+        if (opts_.send_xforward) options.xforward = &original;
+        if (opts_.send_xclient) options.xclient = &original;
         std::string data = add_peer(env.original_content, s.peer.host);
         co_return co_await async_sendmail(host_, port_, env.mail_from, env.rcpt_tos, data, options);
     }

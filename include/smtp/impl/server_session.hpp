@@ -7,6 +7,7 @@
 // and the observability hooks around both.
 
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/forwarding_trust.hpp>
 #include <smtp/detail/local_address.hpp>
 #include <smtp/detail/observe.hpp>
 
@@ -91,6 +92,8 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     // The checks before the greeting run in a coroutine of their own, so that what they need
     // is not kept in this frame for the whole session (memory per idle connection).
     if (!co_await admit(conn, proto, env, counted, implicit_tls)) co_return;
+    proto.trust_forwarding(detail::forwarding_trusted(opts_.xclient_trusted, conn.session().peer),
+                           detail::forwarding_trusted(opts_.xforward_trusted, conn.session().peer));
     proto.greet();
     conn.arm_timeout();
     co_await run(conn, proto, env);
