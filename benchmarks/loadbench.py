@@ -374,6 +374,15 @@ def idle_run(server, steps, bound):
                          "rss": rss, "before": before}
             if not ok:
                 break
+        # Memory after the flood: every connection closed, what of the growth stays.
+        peak = max((r["rss"] for r in result.values()), default=before)
+        for s in conns:
+            s.close()
+        conns = []
+        time.sleep(2.0)
+        after = status_kib(pid, "VmRSS")
+        result["after_close"] = {"kept": (after - before) / (peak - before) if peak > before else None,
+                                 "rss": after, "peak": peak}
     finally:
         for s in conns:
             s.close()
@@ -534,6 +543,13 @@ def main():
                 r = idle_run(srv, idle_steps, idle_bound)
                 idle[key].append(r)
                 for n, v in r.items():
+                    if n == "after_close":
+                        kept = v["kept"]
+                        print(f"[{time.monotonic() - started:6.0f}s] rep {rep + 1} after close "
+                              f"{key:9} RSS {v['rss']} KiB (peak {v['peak']} KiB), "
+                              f"{'–' if kept is None else f'{100 * kept:.0f} %'} of the growth kept",
+                              flush=True)
+                        continue
                     print(f"[{time.monotonic() - started:6.0f}s] rep {rep + 1} idle{n:<6} {key:9} "
                           f"{v['open']:6d} open in {v['secs']:5.1f}s, {v['failed']} failed, "
                           f"{fmt_num(v['per_conn'], 1)} KiB/conn", flush=True)
@@ -545,8 +561,8 @@ def main():
     # --- tables ---
     lines = []
     lines.append("| server | c20 msgs/s | d20 msgs/s | c1 | d1 | big | rcpt | CPU-s/10k c20 | "
-                 "CPU-s/10k d20 | peak RSS | RSS/idle conn @2k | RSS/idle conn @10k |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 "CPU-s/10k d20 | peak RSS | RSS/idle conn @2k | RSS/idle conn @10k | RSS kept after close |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for key in order:
         row = [servers[key].name]
         for name in ("c20", "d20", "c1", "d1", "big", "rcpt"):
@@ -560,6 +576,9 @@ def main():
         for n in IDLE_STEPS:
             vals = [r[n]["per_conn"] for r in idle[key] if n in r and r[n]["complete"]]
             row.append(cell(vals, 1, " KiB"))
+        kept = [100 * r["after_close"]["kept"] for r in idle[key]
+                if "after_close" in r and r["after_close"]["kept"] is not None]
+        row.append(cell(kept, 0, " %"))
         lines.append("| " + " | ".join(row) + " |")
 
     cpu_lines = ["| server | " + " | ".join(s[0] for s in scenarios) + " |",
@@ -605,7 +624,8 @@ def main():
                "server utime+stime (process tree, /proc/PID/stat) per 10,000 messages. Peak RSS = "
                "largest VmHWM over one repetition's load runs (a fresh server per run). RSS/idle conn "
                "= (VmRSS with N connections that each read the greeting and got their EHLO answered "
-               "− VmRSS before) / N.")
+               "− VmRSS before) / N. RSS kept after close = of the VmRSS growth at the largest idle "
+               "step, the share still there 2 s after every connection closed.")
     if "ours2" in order:
         doc.append("")
         doc.append("Threads: the 2-thread row is the same server with `--threads 2` (one io_context "

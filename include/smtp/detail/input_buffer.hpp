@@ -30,6 +30,16 @@ public:
         if (free.size() < max_kept) free.push_back(std::move(block));
     }
 
+    /// Frees all but `keep` of this thread's spare blocks (after a flood of connections ended,
+    /// the blocks its reads needed at once are no longer needed).
+    static void trim(std::size_t keep) {
+        auto& free = blocks();
+        if (free.size() > keep) free.resize(keep);
+    }
+
+    /// This thread's spare blocks.
+    static std::size_t spare() { return blocks().size(); }
+
 private:
     static constexpr std::size_t max_kept = 256; // bounds what a burst leaves behind
     static std::vector<std::unique_ptr<char[]>>& blocks() {

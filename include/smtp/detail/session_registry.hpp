@@ -1,6 +1,8 @@
 #ifndef SMTP_DETAIL_SESSION_REGISTRY_HPP
 #define SMTP_DETAIL_SESSION_REGISTRY_HPP
 
+#include <smtp/detail/memory_return.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
 
@@ -16,7 +18,7 @@ class served_connection;
 /// guards the list local to a thread: threads do not contend for it.
 ///
 /// Sessions enter with `entry` (a member of the session's coroutine frame: no allocation) and
-/// leave when it is destroyed.
+/// leave when it is destroyed. It also counts them, to give memory back after a flood.
 class session_registry : public std::enable_shared_from_this<session_registry> {
 public:
     explicit session_registry(boost::asio::any_io_executor executor)
@@ -29,20 +31,35 @@ public:
     public:
         entry(std::shared_ptr<session_registry> owner, served_connection& conn)
             : owner_(std::move(owner)), conn_(&conn) {
-            std::lock_guard lock(owner_->mutex_);
-            next_ = owner_->head_;
-            if (next_) next_->prev_ = this;
-            owner_->head_ = this;
+            std::size_t states = 0;
+            {
+                std::lock_guard lock(owner_->mutex_);
+                owner_->sessions_.opened();
+                states = owner_->reactor_states_.needed(owner_->sessions_.live());
+                next_ = owner_->head_;
+                if (next_) next_->prev_ = this;
+                owner_->head_ = this;
+            }
+            // On the session's thread, whose reactor the states belong to.
+            if (states) allocate_reactor_states(owner_->executor_, states);
         }
         entry(const entry&) = delete;
         entry& operator=(const entry&) = delete;
         ~entry() {
-            std::lock_guard lock(owner_->mutex_);
-            if (prev_)
-                prev_->next_ = next_;
-            else
-                owner_->head_ = next_;
-            if (next_) next_->prev_ = prev_;
+            bool flood_over = false;
+            std::size_t live = 0;
+            {
+                std::lock_guard lock(owner_->mutex_);
+                if (prev_)
+                    prev_->next_ = next_;
+                else
+                    owner_->head_ = next_;
+                if (next_) next_->prev_ = prev_;
+                flood_over = owner_->sessions_.closed();
+                live = owner_->sessions_.live();
+            }
+            // On the session's thread (whose buffer pool it trims), outside the lock.
+            if (flood_over) return_free_memory(live);
         }
 
     private:
@@ -68,6 +85,8 @@ private:
     boost::asio::any_io_executor executor_;
     std::mutex mutex_;
     entry* head_ = nullptr;
+    flood_watch sessions_;                 // gives memory back after a flood (memory_return.hpp)
+    reactor_state_reserve reactor_states_; // so that what a flood used can be given back
 };
 
 } // namespace smtp::detail
