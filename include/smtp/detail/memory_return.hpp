@@ -76,10 +76,10 @@ public:
     /// How many states to allocate now that `live` sessions run; 0 nearly always. Runs grow
     /// with the reserve, so a flood of n connections costs O(log n) runs.
     std::size_t needed(std::size_t live) noexcept {
-        if (live + slack <= reserved_) return 0;
-        std::size_t run = std::max(slack, reserved_ / 2);
-        reserved_ += run;
-        return run;
+        std::size_t before = reserved_;
+        while (live + slack > reserved_)
+            reserved_ += std::max(slack, reserved_ / 2);
+        return reserved_ - before;
     }
 
     std::size_t reserved() const noexcept { return reserved_; }
