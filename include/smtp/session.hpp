@@ -58,12 +58,14 @@ struct session {
     /// The name the client gave in HELO/EHLO/LHLO. Empty until it has greeted; MAIL, RCPT and
     /// DATA answer `503 Error: send HELO first` while it is empty.
     std::string host_name = {};
-    /// Set once TLS is active (after STARTTLS, or from the start on an implicit-TLS listener).
-    std::optional<tls_info> ssl = std::nullopt;
+    /// Set once TLS is active (after STARTTLS, or from the start on an implicit-TLS listener);
+    /// null before. Pointers here and in `proxy` and `xclient` keep a plain session small
+    /// (memory per idle connection): what only some sessions have is not carried by all.
+    std::shared_ptr<const tls_info> ssl = nullptr;
     /// What the PROXY protocol header said (with `options::proxy_protocol_timeout`). `peer` is
     /// then the original client, and `proxy_peer` the proxy that connected. Kept across STARTTLS
     /// (aiosmtpd loses it: its #287).
-    std::optional<proxy_data> proxy = std::nullopt;
+    std::shared_ptr<const proxy_data> proxy = nullptr;
     /// The address the connection really came from, when a PROXY header replaced `peer`.
     std::optional<peer_address> proxy_peer = std::nullopt;
     /// The server's own address the client reached (its port tells 25 from 465 and 587): the

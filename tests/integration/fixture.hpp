@@ -120,7 +120,7 @@ struct recorder {
         static_cast<smtp::envelope<>&>(d) = env;
         d.helo = s.host_name;
         d.peer_host = s.peer.host;
-        d.tls = s.ssl.has_value();
+        d.tls = s.ssl != nullptr;
         d.authenticated = s.authenticated;
         std::lock_guard lock(seen->mutex);
         seen->deliveries.push_back(std::move(d));

@@ -28,12 +28,12 @@ BOOST_AUTO_TEST_SUITE(received)
 BOOST_AUTO_TEST_CASE(with_keywords_of_rfc_3848) {
     smtp::session s = client();
     BOOST_TEST(smtp::received_protocol(s, false) == "ESMTP");
-    s.ssl = smtp::tls_info{};
+    s.ssl = std::make_shared<const smtp::tls_info>();
     BOOST_TEST(smtp::received_protocol(s, false) == "ESMTPS");
     s.authenticated = true;
     BOOST_TEST(smtp::received_protocol(s, false) == "ESMTPSA");
     BOOST_TEST(smtp::received_protocol(s, true) == "LMTPSA");
-    s.ssl.reset();
+    s.ssl = nullptr;
     BOOST_TEST(smtp::received_protocol(s, false) == "ESMTPA");
     BOOST_TEST(smtp::received_protocol(s, true) == "LMTPA");
     s.extended_smtp = false;
@@ -48,7 +48,8 @@ BOOST_AUTO_TEST_CASE(date_is_rfc_5322) {
 
 BOOST_AUTO_TEST_CASE(header_as_postfix_writes_it) {
     smtp::session s = client();
-    s.ssl = smtp::tls_info{.version = "TLSv1.3", .cipher = "TLS_AES_256_GCM_SHA384"};
+    s.ssl = std::make_shared<const smtp::tls_info>(
+        smtp::tls_info{.version = "TLSv1.3", .cipher = "TLS_AES_256_GCM_SHA384"});
     s.authenticated = true;
     smtp::envelope<> env;
     env.rcpt_tos = {"bob@example.com"};

@@ -231,7 +231,7 @@ SMTP_DECL boost::asio::awaitable<bool> connection::start_tls(std::shared_ptr<tls
     if (ec) co_return false;
     tls_ready_ = true;
     timed_out_ = false;
-    session_.ssl = detail::describe_tls(tls_->native_handle());
+    session_.ssl = std::make_shared<const tls_info>(detail::describe_tls(tls_->native_handle()));
     arm_timeout();
     co_return true;
 }

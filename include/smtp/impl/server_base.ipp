@@ -361,7 +361,7 @@ SMTP_DECL void server_base::adopt_proxy_header(served_connection& conn, const pr
             peer_address{header.family == proxy_family::inet ? peer_address::family_type::ipv4
                                                              : peer_address::family_type::ipv6,
                          header.dst_addr, header.dst_port}; // what the client reached
-    s.proxy = header;
+    s.proxy = std::make_shared<const proxy_data>(header);
     conn.arm_timeout();
 }
 
