@@ -2,6 +2,7 @@
 #define SMTP_HANDLERS_MILTER_HPP
 
 #include <smtp/connection.hpp>
+#include <smtp/detail/call_hook.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/milter/filter_chain.hpp>
@@ -117,17 +118,11 @@ public:
             co_await chain->abort();
             co_return *refusal;
         }
-        reply r;
-        if constexpr (has_handle_MAIL<Next, C>) {
-            if constexpr (smtp::detail::is_awaitable_v<decltype(Next::handle_MAIL(
-                              conn, s, env, address, options))>)
-                r = co_await Next::handle_MAIL(conn, s, env, address, options);
-            else
-                r = Next::handle_MAIL(conn, s, env, address, options);
-        } else {
+        reply r = reply::ok();
+        if constexpr (has_handle_MAIL<Next, C>)
+            SMTP_DETAIL_CALL_HOOK(r, Next::handle_MAIL(conn, s, env, address, options));
+        else
             env.set_sender(address, options);
-            r = reply::ok();
-        }
         if (!r.positive()) co_await chain->abort();
         co_return r;
     }
@@ -140,16 +135,12 @@ public:
         auto chain = co_await chain_of(conn);
         auto refusal = co_await chain->rcpt(address, options);
         if (refusal) co_return *refusal;
-        if constexpr (has_handle_RCPT<Next, C>) {
-            if constexpr (smtp::detail::is_awaitable_v<decltype(Next::handle_RCPT(
-                              conn, s, env, address, options))>)
-                co_return co_await Next::handle_RCPT(conn, s, env, address, options);
-            else
-                co_return Next::handle_RCPT(conn, s, env, address, options);
-        } else {
+        reply r = reply::ok();
+        if constexpr (has_handle_RCPT<Next, C>)
+            SMTP_DETAIL_CALL_HOOK(r, Next::handle_RCPT(conn, s, env, address, options));
+        else
             env.add_recipient(address, options);
-            co_return reply::ok();
-        }
+        co_return r;
     }
 
     /// The message: the content stages, the filters' changes, then Next's handle_DATA (or
@@ -164,14 +155,10 @@ public:
             if constexpr (std::is_same_v<C, std::string_view>)
                 env.content = std::string_view(env.original_content);
         }
-        if constexpr (has_handle_DATA<Next, C>) {
-            if constexpr (smtp::detail::is_awaitable_v<decltype(Next::handle_DATA(conn, s, env))>)
-                co_return co_await Next::handle_DATA(conn, s, env);
-            else
-                co_return Next::handle_DATA(conn, s, env);
-        } else {
-            co_return reply::ok();
-        }
+        reply r = reply::ok();
+        if constexpr (has_handle_DATA<Next, C>)
+            SMTP_DETAIL_CALL_HOOK(r, Next::handle_DATA(conn, s, env));
+        co_return r;
     }
 
     /// The connection ended: the filter connections are closed (SMFIC_QUIT).

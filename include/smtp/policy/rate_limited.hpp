@@ -4,6 +4,7 @@
 #include <smtp/auth.hpp>
 #include <smtp/connect.hpp>
 #include <smtp/connection.hpp>
+#include <smtp/detail/call_hook.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/policy/memory_store.hpp>
@@ -87,14 +88,10 @@ public:
                     "4.7.0 Too many connections from your address, try again later");
             }
         }
-        if constexpr (has_handle_CONNECT<Next>) {
-            if constexpr (smtp::detail::is_awaitable_v<decltype(Next::handle_CONNECT(conn, s))>)
-                co_return co_await Next::handle_CONNECT(conn, s);
-            else
-                co_return Next::handle_CONNECT(conn, s);
-        } else {
-            co_return connect_decision::greet();
-        }
+        connect_decision decision = connect_decision::greet();
+        if constexpr (has_handle_CONNECT<Next>)
+            SMTP_DETAIL_CALL_HOOK(decision, Next::handle_CONNECT(conn, s));
+        co_return decision;
     }
 
     /// The message rate; then Next's handle_MAIL, or the default (the sender is recorded).
@@ -109,16 +106,12 @@ public:
                                          "later");
             if (refusal) co_return *refusal;
         }
-        if constexpr (has_handle_MAIL<Next, C>) {
-            if constexpr (smtp::detail::is_awaitable_v<decltype(Next::handle_MAIL(
-                              conn, s, env, address, options))>)
-                co_return co_await Next::handle_MAIL(conn, s, env, address, options);
-            else
-                co_return Next::handle_MAIL(conn, s, env, address, options);
-        } else {
+        reply r = reply::ok();
+        if constexpr (has_handle_MAIL<Next, C>)
+            SMTP_DETAIL_CALL_HOOK(r, Next::handle_MAIL(conn, s, env, address, options));
+        else
             env.set_sender(address, options);
-            co_return reply::ok();
-        }
+        co_return r;
     }
 
     /// The recipient rate; then Next's handle_RCPT, or the default (the recipient is recorded).
@@ -133,16 +126,12 @@ public:
                                          "again later");
             if (refusal) co_return *refusal;
         }
-        if constexpr (has_handle_RCPT<Next, C>) {
-            if constexpr (smtp::detail::is_awaitable_v<decltype(Next::handle_RCPT(
-                              conn, s, env, address, options))>)
-                co_return co_await Next::handle_RCPT(conn, s, env, address, options);
-            else
-                co_return Next::handle_RCPT(conn, s, env, address, options);
-        } else {
+        reply r = reply::ok();
+        if constexpr (has_handle_RCPT<Next, C>)
+            SMTP_DETAIL_CALL_HOOK(r, Next::handle_RCPT(conn, s, env, address, options));
+        else
             env.add_recipient(address, options);
-            co_return reply::ok();
-        }
+        co_return r;
     }
 
     /// Failed logins: a client address or user name that has failed `auth_failures.count`
@@ -154,9 +143,10 @@ public:
                                                      std::string_view mechanism,
                                                      const login_password& credentials) {
         const rate_limit& allowed = limits_.auth_failures;
+        std::string by_address, by_user; // the failure counters' keys
         if (allowed.enabled()) {
-            std::string by_address = "authfail:" + client_of(s);
-            std::string by_user = "authuser:" + credentials.login;
+            by_address = "authfail:" + client_of(s);
+            by_user = "authuser:" + credentials.login;
             auto address_failures = co_await store_->increment(by_address, allowed.window, 0);
             auto user_failures = co_await store_->increment(by_user, allowed.window, 0);
             if ((!address_failures || !user_failures) && !limits_.fail_open)
@@ -168,20 +158,11 @@ public:
                     {421, "4.7.0 Too many authentication failures, try again later"});
             }
         }
-        auth_result result;
-        if constexpr (has_authenticate<Next, C>) {
-            if constexpr (smtp::detail::is_awaitable_v<decltype(Next::authenticate(
-                              conn, s, env, mechanism, credentials))>)
-                result = co_await Next::authenticate(conn, s, env, mechanism, credentials);
-            else
-                result = Next::authenticate(conn, s, env, mechanism, credentials);
-        } else {
-            result = auth_result::reject(); // the server's default: every login fails
-        }
+        auth_result result = auth_result::reject(); // the server's default: every login fails
+        if constexpr (has_authenticate<Next, C>)
+            SMTP_DETAIL_CALL_HOOK(result, Next::authenticate(conn, s, env, mechanism, credentials));
         bool refused = !result.success && (result.message.empty() || result.message.code == 535);
         if (allowed.enabled() && refused) {
-            std::string by_address = "authfail:" + client_of(s);
-            std::string by_user = "authuser:" + credentials.login;
             co_await store_->increment(by_address, allowed.window, 1);
             co_await store_->increment(by_user, allowed.window, 1);
         }
