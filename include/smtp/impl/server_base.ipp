@@ -351,16 +351,12 @@ SMTP_DECL void server_base::adopt_proxy_header(served_connection& conn, const pr
     // v1 has no command; a v2 LOCAL header (a health check) speaks for the proxy itself.
     bool relayed = header.version == 1 || header.command == proxy_command::proxy;
     if (relayed && (header.family == proxy_family::inet || header.family == proxy_family::inet6)) {
+        auto family = header.family == proxy_family::inet ? peer_address::family_type::ipv4
+                                                          : peer_address::family_type::ipv6;
         s.proxy_peer = s.peer;
-        s.peer = peer_address{header.family == proxy_family::inet ? peer_address::family_type::ipv4
-                                                                  : peer_address::family_type::ipv6,
-                              header.src_addr, header.src_port};
+        s.peer = peer_address{family, header.src_addr, header.src_port};
+        s.local = peer_address{family, header.dst_addr, header.dst_port}; // what the client reached
     }
-    if (relayed && (header.family == proxy_family::inet || header.family == proxy_family::inet6))
-        s.local =
-            peer_address{header.family == proxy_family::inet ? peer_address::family_type::ipv4
-                                                             : peer_address::family_type::ipv6,
-                         header.dst_addr, header.dst_port}; // what the client reached
     s.proxy = std::make_shared<const proxy_data>(header);
     conn.arm_timeout();
 }
