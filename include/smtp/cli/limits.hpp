@@ -2,6 +2,7 @@
 #define SMTP_CLI_LIMITS_HPP
 
 #include <smtp/cli/arguments.hpp>
+#include <smtp/cli/listen.hpp>
 #include <smtp/policy/memory_store.hpp>
 #include <smtp/policy/rate_limited.hpp>
 #include <smtp/policy/rate_limits.hpp>
@@ -86,12 +87,11 @@ inline limits_config make_limits(const arguments& args) {
         return out;
     }
 #if defined(SMTP_HAVE_HIREDIS)
+    // Checked by the flag's parser (HOST:PORT, a port in 1-65535); split as -l's is ([::1]:6379).
+    listen_address where = parse_listen(args.limits_redis);
     smtp::policy::redis_store::config cfg;
-    auto colon = args.limits_redis.rfind(':');
-    cfg.host = args.limits_redis.substr(0, colon);
-    if (cfg.host.size() > 2 && cfg.host.front() == '[' && cfg.host.back() == ']')
-        cfg.host = cfg.host.substr(1, cfg.host.size() - 2); // [::1]:6379
-    cfg.port = static_cast<std::uint16_t>(std::stoul(args.limits_redis.substr(colon + 1)));
+    cfg.host = std::move(where.host);
+    cfg.port = where.port;
     out.store = std::make_shared<limit_store>(std::move(cfg));
     return out;
 #else
