@@ -39,8 +39,7 @@ struct dnsbl_checked : smtp::handlers::sink {
             query, service, boost::asio::as_tuple(boost::asio::use_awaitable));
         if (!error && !listed.empty()) // listed: an A record in 127.0.0.0/8
             co_return smtp::connect_decision::refuse("5.7.1 Service unavailable; client host [" +
-                                                     session.peer.host + "] blocked using " +
-                                                     zone);
+                                                     session.peer.host + "] blocked using " + zone);
         // Not listed (or the lookup failed): the pre-greet test, as postscreen does it.
         co_return smtp::connect_decision::greet(std::chrono::seconds(3));
     }
@@ -50,9 +49,9 @@ struct dnsbl_checked : smtp::handlers::sink {
 void compose_rate_limits() {
     // [policy-rate-limited]
     smtp::policy::rate_limits limits;
-    limits.connections = smtp::policy::rate_limit::parse("30/60");  // per client address
+    limits.connections = smtp::policy::rate_limit::parse("30/60");   // per client address
     limits.recipients = smtp::policy::rate_limit::parse("200/3600"); // RCPT commands
-    limits.auth_failures = {5, std::chrono::minutes(10)};           // per address and user
+    limits.auth_failures = {5, std::chrono::minutes(10)};            // per address and user
     // The DNSBL check still runs, after the connection rate (rate_limited calls Next's hook).
     using limited = smtp::policy::rate_limited<dnsbl_checked>;
     smtp::server<limited> server{limited{dnsbl_checked{}, limits}};
