@@ -39,9 +39,7 @@ using smtp_test::smtpd_process;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-inline bool smtpd_built() {
-    return !std::string_view(SMTPD_PATH).empty();
-}
+using smtp_test::smtpd_built;
 
 /// A /proc/<pid>/status field in KiB ("VmRSS", "VmHWM"); 0 when unreadable.
 inline std::size_t memory_kib(pid_t pid, std::string_view field) {

@@ -32,7 +32,7 @@ struct observer : smtp_test::recorder {
     int exceptions() const { return *exceptions_seen; }
 };
 
-using running = smtp_test::running<observer>;
+using observed_server = smtp_test::running<observer>;
 
 void start_transaction(test_client& c) {
     BOOST_TEST_REQUIRE(c.command("EHLO client.example").starts_with("250-mx.test\r\n"));
@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(cve_2024_27305_smtp_smuggling) {
                                  "DATA\r\nSubject: spoofed\r\n\r\nevil\r\n";
     const std::string ends[] = {"\n.\r\n", "\n.\n",   "\r.\r\n", "\r.\r",
                                 "\r\n.\n", "\r\n.\r", "\n.\r",   "\r.\n"};
-    running r;
+    observed_server r;
     auto c = r.greeted();
     for (const auto& end : ends) {
         start_transaction(c);
@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE(issue_406_greeting_hooks_need_not_set_host_name) {
 
 // #389: the EHLO reply lines went out as separate writes (and packets). One write here.
 BOOST_AUTO_TEST_CASE(issue_389_ehlo_reply_in_one_write) {
-    running r;
+    observed_server r;
     {
         auto c = r.greeted();
         BOOST_TEST(c.command("EHLO client.example") ==
@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(issue_389_ehlo_reply_in_one_write) {
 // Shared, cumulative command_size_limits: in aiosmtpd every EHLO raised the limit of MAIL
 // again, for every connection. Here the limit is per session and fixed: 512 + 26 (SIZE=).
 BOOST_AUTO_TEST_CASE(command_size_limits_neither_shared_nor_cumulative) {
-    running r;
+    observed_server r;
     auto a = r.greeted();
     for (int i = 0; i < 10; ++i)
         a.command("EHLO client.example");
@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(idle_timer_rearmed_during_auth_and_421_sent) {
     auto o = test_options();
     o.timeout = 3s;
     o.auth_require_tls = false;
-    running r(o);
+    observed_server r(o);
     auto c = r.greeted();
     c.command("EHLO client.example");
     BOOST_TEST(c.command("AUTH LOGIN") == "334 VXNlciBOYW1lAA==\r\n");
@@ -160,21 +160,21 @@ BOOST_AUTO_TEST_CASE(idle_timer_rearmed_during_auth_and_421_sent) {
 
 // #492: the Controller's readiness check was a connection the handler saw. None here.
 BOOST_AUTO_TEST_CASE(issue_492_no_trigger_connection) {
-    running r;
+    observed_server r;
     r.controller.stop();
     BOOST_TEST(r.handler().events().empty());
 }
 
 // #272: binding 0.0.0.0 timed out on some systems (the readiness check connected to it).
 BOOST_AUTO_TEST_CASE(issue_272_bind_any_address) {
-    running r(test_options(), {}, {"0.0.0.0", 0});
+    observed_server r(test_options(), {}, {"0.0.0.0", 0});
     auto c = r.greeted(); // through 127.0.0.1
     BOOST_TEST(c.command("NOOP") == "250 OK\r\n");
 }
 
 // #394: stop() hung with sessions open (Python 3.12). It ends them and returns.
 BOOST_AUTO_TEST_CASE(issue_394_stop_with_open_sessions) {
-    running r;
+    observed_server r;
     std::vector<test_client> clients;
     for (int i = 0; i < 5; ++i)
         clients.push_back(r.greeted());
@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(issue_394_stop_with_open_sessions) {
 
 // #8: the connection stayed open after QUIT.
 BOOST_AUTO_TEST_CASE(issue_8_quit_closes_the_connection) {
-    running r;
+    observed_server r;
     auto c = r.greeted();
     BOOST_TEST(c.command("QUIT") == "221 Bye\r\n");
     BOOST_TEST(c.closed_by_server());
@@ -197,7 +197,7 @@ BOOST_AUTO_TEST_CASE(issue_8_quit_closes_the_connection) {
 BOOST_AUTO_TEST_CASE(issue_127_disconnect_is_not_an_exception) {
     auto o = test_options();
     o.auth_require_tls = false;
-    running r(o);
+    observed_server r(o);
     { auto c = r.greeted(); }
     {
         auto c = r.greeted();

@@ -16,7 +16,7 @@ using smtp_test::run_command;
 
 namespace {
 
-struct accounts {
+struct cram_md5_accounts {
     using auth_mechanisms = smtp::auth::mechanisms<example::cram_md5>;
 
     std::optional<std::string> cram_md5_secret(std::string_view user) {
@@ -50,7 +50,7 @@ std::string swaks(std::uint16_t port, const char* mechanism, const char* passwor
 BOOST_AUTO_TEST_SUITE(auth_clients)
 
 BOOST_AUTO_TEST_CASE(smtplib_logs_in_with_each_mechanism) {
-    smtp::controller<smtp::server<accounts>> c{{}, options(), {"127.0.0.1", 0}};
+    smtp::controller<smtp::server<cram_md5_accounts>> c{{}, options(), {"127.0.0.1", 0}};
     c.start();
     auto python = run_command("python3 " SMTP_TEST_PYTHON_DIR "/smtplib_login.py " +
                               std::to_string(c.port()) + " PLAIN LOGIN CRAM-MD5");
@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(smtplib_logs_in_with_each_mechanism) {
 
 BOOST_AUTO_TEST_CASE(swaks_plain_and_login) {
     for (auto prompts : {smtp::login_prompts::aiosmtpd, smtp::login_prompts::standard}) {
-        smtp::controller<smtp::server<accounts>> c{{}, options(prompts), {"127.0.0.1", 0}};
+        smtp::controller<smtp::server<cram_md5_accounts>> c{{}, options(prompts), {"127.0.0.1", 0}};
         c.start();
         for (const char* mechanism : {"PLAIN", "LOGIN", "CRAM-MD5"}) {
             BOOST_TEST_CONTEXT(mechanism) {

@@ -8,6 +8,7 @@
 #include "child_process.hpp"
 #include "fixture.hpp"
 #include "run_command.hpp"
+#include "smtpd_process.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -23,6 +24,10 @@
 #endif
 
 namespace {
+
+using smtp_test::contains;
+using smtp_test::free_port;
+using smtp_test::smtpd_built;
 
 using namespace std::chrono_literals;
 using smtp_test::run_command;
@@ -61,7 +66,7 @@ struct recording : smtp_test::recorder {
     }
 };
 
-using running = smtp_test::running<recording>;
+using recording_server = smtp_test::running<recording>;
 
 smtp::options dsn_options() {
     smtp::options o = smtp_test::test_options();
@@ -69,27 +74,12 @@ smtp::options dsn_options() {
     return o;
 }
 
-bool smtpd_built() {
-    return std::string_view(SMTPD_PATH) != "";
-}
-
-/// A port nothing listens on now (smtpd binds it a moment later).
-std::uint16_t free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return probe.local_endpoint().port();
-}
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(dsn_server)
 
 BOOST_AUTO_TEST_CASE(hooks_see_dsn_and_declared_parameters) {
-    running r(dsn_options());
+    recording_server r(dsn_options());
     auto client = r.greeted();
     std::string ehlo = client.command("EHLO client.test");
     BOOST_TEST(contains(ehlo, "250-DSN\r\n"));
@@ -141,7 +131,7 @@ BOOST_AUTO_TEST_CASE(hooks_see_dsn_and_declared_parameters) {
 }
 
 BOOST_AUTO_TEST_CASE(smtplib_sends_dsn_parameters) {
-    running r(dsn_options());
+    recording_server r(dsn_options());
     auto python = run_command("python3 " SMTP_TEST_PYTHON_DIR "/smtplib_dsn.py " +
                               std::to_string(r.port()) + " dsn");
     r.controller.stop();
@@ -165,7 +155,7 @@ BOOST_AUTO_TEST_CASE(smtplib_requiretls_over_starttls) {
     smtp::options o = smtp_test::test_options();
     o.requiretls = true;
     o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
-    running r(o);
+    recording_server r(o);
     auto python = run_command("python3 " SMTP_TEST_PYTHON_DIR "/smtplib_dsn.py " +
                               std::to_string(r.port()) + " requiretls");
     r.controller.stop();

@@ -6,6 +6,7 @@
 // EHLO'd, authenticated), a handler that records what its hooks saw (`recorder`), and the
 // MAIL/RCPT rules of the servers the client and proxy tests talk to (`refusing_rules`).
 
+#include "certificates.hpp"
 #include "test_client.hpp"
 
 #include <smtp/client/sendmail.hpp>
@@ -30,6 +31,14 @@ namespace smtp_test {
 inline smtp::options test_options() {
     smtp::options o;
     o.hostname = "mx.test";
+    return o;
+}
+
+/// test_options() with STARTTLS offered, on the mx.test certificate (certificates.hpp).
+inline smtp::options tls_options() {
+    const auto& certs = certificates::get();
+    smtp::options o = test_options();
+    o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
     return o;
 }
 

@@ -5,6 +5,7 @@
 
 #include "child_process.hpp"
 #include "run_command.hpp"
+#include "smtpd_process.hpp"
 #include "test_client.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -21,14 +22,9 @@
 
 using namespace std::chrono_literals;
 using smtp_test::child_process;
+using smtp_test::free_port;
 
 namespace {
-
-std::uint16_t free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return probe.local_endpoint().port();
-}
 
 void wait_until_listening(std::uint16_t port, child_process& child, const char* what) {
     auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -37,16 +37,15 @@ using smtp_test::temp_dir;
 
 namespace {
 
+using smtp_test::contains;
+using smtp_test::smtpd_built;
+
 // python3-milter and python3-dkim are Debian packages for /usr/bin/python3 (a Python on PATH
 // may be another one).
 const std::string python = "/usr/bin/python3";
 
 std::string script(std::string_view name) {
     return std::string(SMTP_TEST_PYTHON_DIR) + "/" + std::string(name);
-}
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
 }
 
 // Waits (up to 10 s) for a filter to create its socket; fails the test with its output if not.
@@ -90,10 +89,6 @@ std::string send_message(smtp_test::test_client& c, const std::string& from,
     BOOST_TEST(c.command("DATA").starts_with("354"));
     c.send(content + ".\r\n");
     return c.read_reply();
-}
-
-bool smtpd_built() {
-    return std::string_view(SMTPD_PATH) != "";
 }
 
 } // namespace

@@ -51,7 +51,7 @@ struct token_checker : smtp_test::recorder {
     }
 };
 
-smtp::options options() {
+smtp::options oauth_options() {
     smtp::options o = smtp_test::test_options();
     o.auth_required = true;
     o.auth_require_tls = false; // no TLS in these tests
@@ -71,7 +71,7 @@ std::string curl(std::uint16_t port, const std::string& token) {
 template <class Policy>
 void curl_logs_in_with(const std::string& mechanism, const std::string& error_challenge,
                        bool acknowledges) {
-    smtp_test::running<token_checker, Policy> r(options());
+    smtp_test::running<token_checker, Policy> r(oauth_options());
     auto good = run_command(curl(r.port(), good_token));
     BOOST_TEST_INFO("curl said: " << good.output);
     BOOST_TEST(good.exit_code == 0);
@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(curl_xoauth2) {
 
 BOOST_AUTO_TEST_CASE(smtplib_xoauth2) {
     using policy = smtp::auth::mechanisms<smtp::auth::plain, smtp::auth::xoauth2>;
-    smtp_test::running<token_checker, policy> r(options());
+    smtp_test::running<token_checker, policy> r(oauth_options());
     auto python = run_command("python3 " SMTP_TEST_PYTHON_DIR "/smtplib_xoauth2.py " +
                               std::to_string(r.port()) + " " + user + " " + good_token);
     BOOST_TEST_INFO("python said: " << python.output);
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(smtplib_xoauth2) {
 // and the client's cancel at the error challenge.
 BOOST_AUTO_TEST_CASE(oauthbearer_on_the_wire) {
     using policy = smtp::auth::mechanisms<smtp::auth::oauthbearer>;
-    smtp_test::running<token_checker, policy> r(options());
+    smtp_test::running<token_checker, policy> r(oauth_options());
     auto c = r.ehloed();
     // "n,a=alice@example.com,\1auth=Bearer ya29.stolen\1\1", then "*" at the error.
     BOOST_TEST(c.command("AUTH OAUTHBEARER "

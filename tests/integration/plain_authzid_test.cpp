@@ -16,7 +16,7 @@ using smtp_test::run_command;
 
 namespace {
 
-struct accounts {
+struct authzid_accounts {
     std::shared_ptr<std::string> acting_as = std::make_shared<std::string>();
     std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
 
@@ -39,14 +39,14 @@ struct accounts {
 };
 
 // alice may act for bob (a shared mailbox), and no one else.
-struct proxying_accounts : accounts {
+struct proxying_accounts : authzid_accounts {
     boost::asio::awaitable<bool> authorize_proxy(smtp::connection&, smtp::session&,
                                                  std::string_view login, std::string_view authzid) {
         co_return login == "alice" && authzid == "bob";
     }
 };
 
-smtp::options options() {
+smtp::options authzid_options() {
     smtp::options o = smtp_test::test_options();
     o.auth_require_tls = false; // no TLS in these tests
     o.auth_failure_delay = {};
@@ -67,7 +67,7 @@ smtp_test::command_result curl(std::uint16_t port, const std::string& authzid) {
 BOOST_AUTO_TEST_SUITE(plain_authzid)
 
 BOOST_AUTO_TEST_CASE(refused_without_authorize_proxy) {
-    smtp_test::running<accounts> r(options());
+    smtp_test::running<authzid_accounts> r(authzid_options());
     auto out = curl(r.port(), "bob");
     BOOST_TEST_INFO("curl said: " << out.output);
     BOOST_TEST(out.exit_code != 0);
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(refused_without_authorize_proxy) {
 }
 
 BOOST_AUTO_TEST_CASE(allowed_by_authorize_proxy) {
-    smtp_test::running<proxying_accounts> r(options());
+    smtp_test::running<proxying_accounts> r(authzid_options());
     auto out = curl(r.port(), "bob");
     BOOST_TEST_INFO("curl said: " << out.output);
     BOOST_TEST(out.exit_code == 0);

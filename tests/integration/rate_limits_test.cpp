@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // What the limiter wraps: accepts alice/secret and bob/secret, and counts the limits reached.
-struct accounts {
+struct limited_accounts {
     std::shared_ptr<std::atomic<int>> limits_hit = std::make_shared<std::atomic<int>>(0);
     std::shared_ptr<std::atomic<int>> last_limit = std::make_shared<std::atomic<int>>(-1);
 
@@ -42,7 +42,7 @@ struct accounts {
     }
 };
 
-using limited = smtp::policy::rate_limited<accounts>;
+using limited = smtp::policy::rate_limited<limited_accounts>;
 
 smtp::options opts() {
     smtp::options o;
@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_SUITE(rate_limits)
 BOOST_AUTO_TEST_CASE(connections_per_client_address) {
     smtp::policy::rate_limits l;
     l.connections = per_minute(2);
-    accounts inner;
+    limited_accounts inner;
     auto hit = inner.last_limit;
     smtp::controller<smtp::server<limited>> c{limited{inner, l}, opts(), {"127.0.0.1", 0}};
     c.start();
@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(connections_per_client_address) {
 BOOST_AUTO_TEST_CASE(messages_per_client_across_connections) {
     smtp::policy::rate_limits l;
     l.messages = per_minute(2);
-    accounts inner;
+    limited_accounts inner;
     auto hit = inner.last_limit;
     smtp::controller<smtp::server<limited>> c{limited{inner, l}, opts(), {"127.0.0.1", 0}};
     c.start();
@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(messages_per_client_across_connections) {
 BOOST_AUTO_TEST_CASE(recipients_per_client) {
     smtp::policy::rate_limits l;
     l.recipients = per_minute(3);
-    accounts inner;
+    limited_accounts inner;
     smtp::controller<smtp::server<limited>> c{limited{inner, l}, opts(), {"127.0.0.1", 0}};
     c.start();
     auto client = from(c.port(), "10.0.0.1");
@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE(recipients_per_client) {
 BOOST_AUTO_TEST_CASE(auth_failures_per_address_close_with_421) {
     smtp::policy::rate_limits l;
     l.auth_failures = per_minute(2);
-    accounts inner;
+    limited_accounts inner;
     auto hit = inner.last_limit;
     smtp::controller<smtp::server<limited>> c{limited{inner, l}, opts(), {"127.0.0.1", 0}};
     c.start();
@@ -159,7 +159,7 @@ BOOST_AUTO_TEST_CASE(auth_failures_per_address_close_with_421) {
 BOOST_AUTO_TEST_CASE(auth_failures_per_user_name) {
     smtp::policy::rate_limits l;
     l.auth_failures = per_minute(2);
-    accounts inner;
+    limited_accounts inner;
     smtp::controller<smtp::server<limited>> c{limited{inner, l}, opts(), {"127.0.0.1", 0}};
     c.start();
     const std::string invalid = "535 5.7.8 Authentication credentials invalid\r\n";
@@ -194,7 +194,7 @@ struct broken_store {
     }
 };
 
-using broken = smtp::policy::rate_limited<accounts, broken_store>;
+using broken = smtp::policy::rate_limited<limited_accounts, broken_store>;
 
 } // namespace
 
@@ -228,7 +228,7 @@ BOOST_AUTO_TEST_CASE(store_down_fails_open_when_asked) {
 }
 
 BOOST_AUTO_TEST_CASE(no_limit_changes_nothing) {
-    accounts inner;
+    limited_accounts inner;
     smtp::controller<smtp::server<limited>> c{limited{inner, {}}, opts(), {"127.0.0.1", 0}};
     c.start();
     auto client = from(c.port(), "10.0.0.1");

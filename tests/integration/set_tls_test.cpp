@@ -15,12 +15,7 @@ using smtp_test::certificates;
 
 namespace {
 
-smtp::options tls_options() {
-    const auto& certs = certificates::get();
-    smtp::options o = smtp_test::test_options();
-    o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
-    return o;
-}
+using smtp_test::tls_options;
 
 std::shared_ptr<smtp::tls_context> renewed() {
     const auto& certs = certificates::get();

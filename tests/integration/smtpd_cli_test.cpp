@@ -39,6 +39,9 @@
 
 namespace {
 
+using smtp_test::contains;
+using smtp_test::smtpd_built;
+
 using namespace std::chrono_literals;
 using smtp_test::child_process;
 using smtp_test::test_client;
@@ -60,10 +63,6 @@ outcome run_smtpd(std::vector<std::string> args) {
 }
 
 using smtp_test::free_port;
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
 
 /// smtpd serving on 127.0.0.1:<a free port>, stopped (SIGKILL) at the end if still running.
 struct server_process : smtp_test::smtpd_process {
@@ -97,10 +96,6 @@ std::string uid_of(pid_t pid) {
     for (std::string line; std::getline(status, line);)
         if (line.starts_with("Uid:")) return line.substr(line.find_first_not_of(" \t", 4));
     return {};
-}
-
-bool smtpd_built() {
-    return std::string_view(SMTPD_PATH) != "";
 }
 
 const std::string usage_start = "usage: smtpd [-h]";

@@ -27,13 +27,16 @@
 
 namespace {
 
+using smtp_test::contains;
+using smtp_test::smtpd_built;
+
 using namespace std::chrono_literals;
 using smtp_test::plain_response;
 using smtp_test::temp_dir;
 using smtp_test::test_client;
 
-struct server_process : smtp_test::smtpd_process {
-    explicit server_process(std::vector<std::string> options, bool nosetuid = true)
+struct hardened_smtpd : smtp_test::smtpd_process {
+    explicit hardened_smtpd(std::vector<std::string> options, bool nosetuid = true)
         : smtpd_process(SMTPD_PATH, std::move(options), nosetuid) {}
 
     test_client greeted() {
@@ -42,10 +45,6 @@ struct server_process : smtp_test::smtpd_process {
         return c;
     }
 };
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
 
 /// `password` hashed by the system's crypt(3) with a new salt of the method `prefix` ("$y$").
 std::string crypt_hash(const char* prefix, const std::string& password) {
@@ -62,10 +61,6 @@ void write_file(const std::filesystem::path& path, const std::string& text, mode
     ::chmod(path.c_str(), mode);
 }
 
-bool smtpd_built() {
-    return std::string_view(SMTPD_PATH) != "";
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(smtpd_hardening,
@@ -74,7 +69,7 @@ BOOST_AUTO_TEST_SUITE(smtpd_hardening,
                       }))
 
 BOOST_AUTO_TEST_CASE(messages_are_limited_to_32_mib_by_default) {
-    server_process smtpd({"-c", "Sink"});
+    hardened_smtpd smtpd({"-c", "Sink"});
     auto c = smtpd.greeted();
     BOOST_TEST(contains(c.command("EHLO client.test"), "250-SIZE 33554432\r\n"));
     BOOST_TEST(c.command("MAIL FROM:<a@example.com> SIZE=33554433") ==
@@ -90,13 +85,13 @@ BOOST_AUTO_TEST_CASE(messages_are_limited_to_32_mib_by_default) {
         c.send(block);
     BOOST_TEST(c.command(".") == "552 Error: Too much mail data\r\n");
     // `-s 0` lifts the limit, as before.
-    server_process unlimited({"-c", "Sink", "-s", "0"});
+    hardened_smtpd unlimited({"-c", "Sink", "-s", "0"});
     auto d = unlimited.greeted();
     BOOST_TEST(!contains(d.command("EHLO client.test"), "SIZE"));
 }
 
 BOOST_AUTO_TEST_CASE(limit_flags) {
-    server_process smtpd({"-c", "Sink", "--max-recipients", "2", "--max-messages-per-connection",
+    hardened_smtpd smtpd({"-c", "Sink", "--max-recipients", "2", "--max-messages-per-connection",
                           "1", "--max-connections", "2", "--max-connections-per-client", "2"});
     auto c = smtpd.greeted();
     c.command("EHLO client.test");
@@ -111,14 +106,14 @@ BOOST_AUTO_TEST_CASE(limit_flags) {
     BOOST_TEST(third.read_reply().starts_with("421 "));
     BOOST_TEST(c.command("MAIL FROM:<a@example.com>").starts_with("421 4.7.0 "));
 
-    server_process per_client({"-c", "Sink", "--max-connections-per-client", "1"});
+    hardened_smtpd per_client({"-c", "Sink", "--max-connections-per-client", "1"});
     auto first = per_client.greeted();
     test_client again = per_client.connect();
     BOOST_TEST(again.read_reply().starts_with("421 "));
 }
 
 BOOST_AUTO_TEST_CASE(auth_failure_flags) {
-    server_process smtpd({"-c", "Sink", "--no-auth-require-tls", "--auth", "alice:secret",
+    hardened_smtpd smtpd({"-c", "Sink", "--no-auth-require-tls", "--auth", "alice:secret",
                           "--auth-failure-limit", "1", "--auth-failure-delay", "0"});
     auto c = smtpd.greeted();
     c.command("EHLO client.test");
@@ -143,7 +138,7 @@ BOOST_AUTO_TEST_CASE(auth_file_accepts_crypt_hashes) {
                    "carol:" +
                    crypt_hash("$2b$", "s3same") + "\n",
                0600);
-    server_process smtpd({"-c", "Sink", "--no-auth-require-tls", "--auth-failure-delay", "0",
+    hardened_smtpd smtpd({"-c", "Sink", "--no-auth-require-tls", "--auth-failure-delay", "0",
                           "--auth-file", file.string()});
     const std::string ok = "235 2.7.0 Authentication successful\r\n";
     const std::string invalid = "535 5.7.8 Authentication credentials invalid\r\n";
@@ -180,7 +175,7 @@ BOOST_AUTO_TEST_CASE(auth_file_errors_and_warnings) {
 
     auto open = dir.path / "open";
     write_file(open, "alice:" + crypt_hash("$6$", "x") + "\n", 0644);
-    server_process smtpd({"-c", "Sink", "--auth-file", open.string()});
+    hardened_smtpd smtpd({"-c", "Sink", "--auth-file", open.string()});
     smtpd.greeted();
     const std::string warning =
         "warning: the auth file " + open.string() + " is readable by every user";
@@ -191,7 +186,7 @@ BOOST_AUTO_TEST_CASE(auth_file_errors_and_warnings) {
 // The trace masks from the session's state: a TAB before the secret, and a LOGIN exchange
 // whose 334 is flushed together with an earlier reply, both stay masked.
 BOOST_AUTO_TEST_CASE(debug_trace_never_shows_credentials) {
-    server_process smtpd({"-d", "-c", "Sink", "--no-auth-require-tls", "--auth", "alice:secret",
+    hardened_smtpd smtpd({"-d", "-c", "Sink", "--no-auth-require-tls", "--auth", "alice:secret",
                           "--auth-failure-delay", "0"});
     auto c = smtpd.greeted();
     c.command("EHLO client.test");
@@ -216,7 +211,7 @@ BOOST_AUTO_TEST_CASE(debug_trace_never_shows_credentials) {
 
 BOOST_AUTO_TEST_CASE(mailbox_stores_binarymime_byte_for_byte) {
     temp_dir dir;
-    server_process smtpd({"--chunking", "-c", "Mailbox", (dir.path / "maildir").string()});
+    hardened_smtpd smtpd({"--chunking", "-c", "Mailbox", (dir.path / "maildir").string()});
     auto c = smtpd.greeted();
     c.command("EHLO client.test");
     BOOST_TEST(c.command("MAIL FROM:<a@example.com> BODY=BINARYMIME") == "250 OK\r\n");
@@ -239,7 +234,7 @@ BOOST_AUTO_TEST_CASE(mailbox_made_as_root_belongs_to_nobody) {
     temp_dir dir;
     ::chmod(dir.path.c_str(), 0755); // nobody must reach the maildir inside
     auto maildir = dir.path / "maildir";
-    server_process smtpd({"-c", "Mailbox", maildir.string()}, /*nosetuid=*/false);
+    hardened_smtpd smtpd({"-c", "Mailbox", maildir.string()}, /*nosetuid=*/false);
     BOOST_TEST(smtpd.sendmail("Subject: hi\r\n\r\nhello\r\n").refused().empty());
     struct ::stat status {};
     BOOST_REQUIRE(::stat(maildir.c_str(), &status) == 0);
@@ -262,14 +257,14 @@ BOOST_AUTO_TEST_CASE(unix_listener_replaces_only_a_stale_socket) {
 BOOST_AUTO_TEST_CASE(proxy_trusted_v4_mapped_networks_match_ipv4_senders) {
     for (std::string network : {"::ffff:127.0.0.0/104", "::/0", "127.0.0.0/8"}) {
         BOOST_TEST_CONTEXT(network) {
-            server_process smtpd(
+            hardened_smtpd smtpd(
                 {"-c", "Sink", "--proxy-protocol", "5", "--proxy-trusted", network});
             test_client c = smtpd.connect();
             c.send("PROXY TCP4 192.0.2.1 192.0.2.2 5555 25\r\n");
             BOOST_TEST(c.read_reply().starts_with("220 "));
         }
     }
-    server_process elsewhere(
+    hardened_smtpd elsewhere(
         {"-c", "Sink", "--proxy-protocol", "5", "--proxy-trusted", "::ffff:10.0.0.0/104"});
     test_client c = elsewhere.connect();
     c.send("PROXY TCP4 192.0.2.1 192.0.2.2 5555 25\r\n");
@@ -277,7 +272,7 @@ BOOST_AUTO_TEST_CASE(proxy_trusted_v4_mapped_networks_match_ipv4_senders) {
 }
 
 BOOST_AUTO_TEST_CASE(debug_trace_names_the_client_behind_a_proxy) {
-    server_process smtpd({"-d", "-c", "Sink", "--proxy-protocol", "5"});
+    hardened_smtpd smtpd({"-d", "-c", "Sink", "--proxy-protocol", "5"});
     test_client c = smtpd.connect();
     c.send("PROXY TCP4 192.0.2.1 192.0.2.2 5555 25\r\n");
     BOOST_TEST(c.read_reply().starts_with("220 "));

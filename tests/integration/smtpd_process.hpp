@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,6 +29,18 @@ inline std::uint16_t free_port() {
     boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
     return probe.local_endpoint().port();
 }
+
+/// `part` occurs in `text` (a program's output, a reply).
+inline bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+#ifdef SMTPD_PATH
+/// examples/smtpd was built (SMTPD_PATH is empty otherwise, and such tests skip themselves).
+inline bool smtpd_built() {
+    return !std::string_view(SMTPD_PATH).empty();
+}
+#endif
 
 /// `smtpd [-n] -l <address>:<free port> <options...>`, killed at the end if still running.
 struct smtpd_process {

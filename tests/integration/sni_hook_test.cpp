@@ -39,12 +39,7 @@ struct per_domain {
     }
 };
 
-smtp::options tls_options() {
-    const auto& certs = certificates::get();
-    smtp::options o = smtp_test::test_options();
-    o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
-    return o;
-}
+using smtp_test::tls_options;
 
 std::string served_subject(smtp_test::running<per_domain>& r, const std::string& name) {
     auto c = r.ehloed();

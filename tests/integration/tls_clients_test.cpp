@@ -1,6 +1,7 @@
 #include <smtp/tls.hpp>
 
 #include "certificates.hpp"
+#include "fixture.hpp"
 #include "run_command.hpp"
 
 #include <smtp/controller.hpp>
@@ -19,6 +20,8 @@ using smtp_test::certificates;
 using smtp_test::run_command;
 
 namespace {
+
+using smtp_test::tls_options;
 
 struct counting {
     std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
@@ -43,14 +46,6 @@ struct counting {
         return subjects->size();
     }
 };
-
-smtp::options tls_options() {
-    const auto& certs = certificates::get();
-    smtp::options o;
-    o.hostname = "mx.test";
-    o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
-    return o;
-}
 
 using controller_type = smtp::controller<smtp::server<counting>>;
 

@@ -20,13 +20,11 @@
 
 namespace {
 
+using smtp_test::contains;
+
 using namespace std::chrono_literals;
 using smtp_test::certificates;
 using smtp_test::run_command;
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
 
 // `openssl s_client` after STARTTLS, with the client certificate when given, sending `lines`
 // (LF becomes CRLF) and reading until the server closes.
@@ -54,7 +52,7 @@ std::string served_subject(std::uint16_t port, const std::string& name) {
         .output;
 }
 
-auto smtpd_built() {
+auto needs_smtpd() {
     return boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
         return boost::unit_test::assertion_result(*SMTPD_PATH != '\0');
     });
@@ -62,7 +60,7 @@ auto smtpd_built() {
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(auth_external, *smtpd_built())
+BOOST_AUTO_TEST_SUITE(auth_external, *needs_smtpd())
 
 BOOST_AUTO_TEST_CASE(s_client_certificate_logs_in) {
     const auto& certs = certificates::get();
@@ -146,7 +144,7 @@ BOOST_AUTO_TEST_CASE(usage_errors) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_SUITE(tls_reload, *smtpd_built())
+BOOST_AUTO_TEST_SUITE(tls_reload, *needs_smtpd())
 
 // The files replaced, SIGHUP: a new connection gets the new certificate (serial 2002) while the
 // session already under TLS goes on; then a broken file is reported and the last good
@@ -198,7 +196,7 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_the_certificate_files) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_SUITE(sni_dir, *smtpd_built())
+BOOST_AUTO_TEST_SUITE(sni_dir, *needs_smtpd())
 
 // --sni-dir: the select_certificate hook serving DIR/NAME.pem; a name that could leave the
 // directory, or has no files, gets -t's certificate; SIGHUP reads the files again.

@@ -16,12 +16,7 @@ using smtp_test::test_client;
 
 namespace {
 
-smtp::options tls_options() {
-    const auto& certs = certificates::get();
-    smtp::options o = smtp_test::test_options();
-    o.tls = smtp::tls_context::from_files(certs.mx_cert, certs.mx_key);
-    return o;
-}
+using smtp_test::tls_options;
 
 const std::string plain_ehlo = "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n"
                                "250-STARTTLS\r\n250 HELP\r\n";

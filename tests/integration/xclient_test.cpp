@@ -26,6 +26,9 @@
 
 namespace {
 
+using smtp_test::contains;
+using smtp_test::smtpd_built;
+
 using namespace std::chrono_literals;
 
 // What MAIL's hook saw of the session and the envelope.
@@ -65,14 +68,6 @@ smtp::options trusting(std::vector<std::string> networks) {
     o.xclient_trusted = networks;
     o.xforward_trusted = networks;
     return o;
-}
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
-
-bool smtpd_built() {
-    return std::string_view(SMTPD_PATH) != "";
 }
 
 const std::string greeting_tail = " " + smtp::options{}.ident + "\r\n";

@@ -17,7 +17,7 @@ using smtp_test::hook_context;
 
 namespace {
 
-smtp::envelope<> sample_envelope() {
+smtp::envelope<> async_envelope() {
     smtp::envelope<> env;
     env.mail_from = "anne@example.com";
     env.rcpt_tos = {"bart@example.com"};
@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_SUITE(async_message)
 BOOST_AUTO_TEST_CASE(handle_DATA_awaits_handle_message_then_answers_250) {
     hook_context ctx;
     waiter w;
-    auto env = sample_envelope();
+    auto env = async_envelope();
     BOOST_TEST(ctx.run(w.handle_DATA(ctx.conn, ctx.session, env)) == smtp::reply::ok());
     BOOST_TEST(w.subject == "A test");
 }
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(handle_DATA_awaits_handle_message_then_answers_250) {
 BOOST_AUTO_TEST_CASE(handle_message_may_answer_with_a_reply) {
     hook_context ctx;
     answerer a;
-    auto env = sample_envelope();
+    auto env = async_envelope();
     BOOST_TEST(ctx.run(a.handle_DATA(ctx.conn, ctx.session, env)) ==
                (smtp::reply{250, "2.0.0 Queued bart@example.com"}));
 }
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(handle_message_may_answer_with_a_reply) {
 BOOST_AUTO_TEST_CASE(plain_handle_message_is_accepted) {
     hook_context ctx;
     plain p;
-    auto env = sample_envelope();
+    auto env = async_envelope();
     BOOST_TEST(ctx.run(p.handle_DATA(ctx.conn, ctx.session, env)) == smtp::reply::ok());
     BOOST_TEST(p.calls == 1);
 }
@@ -100,14 +100,14 @@ BOOST_AUTO_TEST_CASE(plain_handle_message_is_accepted) {
 BOOST_AUTO_TEST_CASE(handle_message_exception_propagates) {
     hook_context ctx;
     thrower t;
-    auto env = sample_envelope();
+    auto env = async_envelope();
     BOOST_CHECK_THROW(ctx.run(t.handle_DATA(ctx.conn, ctx.session, env)), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_CASE(derived_prepare_message_is_the_one_called) {
     hook_context ctx;
     renamer r;
-    auto env = sample_envelope();
+    auto env = async_envelope();
     ctx.run(r.handle_DATA(ctx.conn, ctx.session, env));
     BOOST_TEST(r.seen == "Subject: renamed\r\n\r\nTesting\r\n");
 }

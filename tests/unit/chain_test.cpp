@@ -24,7 +24,7 @@ namespace {
 using journal = std::vector<std::string>;
 
 // Notes its name in a journal and answers `answer`.
-struct step {
+struct chain_step {
     journal* log = nullptr;
     std::string name;
     smtp::reply answer = smtp::reply::ok();
@@ -64,7 +64,7 @@ struct empty_a {
 };
 struct empty_b : empty_a {};
 
-smtp::envelope<> sample_envelope() {
+smtp::envelope<> chained_envelope() {
     smtp::envelope<> env;
     env.mail_from = "a@example.com";
     env.rcpt_tos = {"b@example.com"};
@@ -80,10 +80,10 @@ BOOST_AUTO_TEST_SUITE(chain)
 BOOST_AUTO_TEST_CASE(runs_every_member_in_order) {
     hook_context ctx;
     journal log;
-    smtp::handlers::chain<step, counter, envelope_reader> c{step{&log, "first"}, counter{},
-                                                            envelope_reader{&log}};
+    smtp::handlers::chain<chain_step, counter, envelope_reader> c{chain_step{&log, "first"},
+                                                                  counter{}, envelope_reader{&log}};
     c.get<1>().log = &log;
-    auto env = sample_envelope();
+    auto env = chained_envelope();
     BOOST_TEST(c.handle_DATA(ctx.conn, ctx.session, env) == (smtp::reply{250, "2.0.0 last word"}));
     BOOST_TEST(log == (journal{"first", "chained", "a@example.com"}));
 }
@@ -91,10 +91,10 @@ BOOST_AUTO_TEST_CASE(runs_every_member_in_order) {
 BOOST_AUTO_TEST_CASE(first_failure_wins_and_stops_the_chain) {
     hook_context ctx;
     journal log;
-    smtp::handlers::chain<step, step, step> c{step{&log, "one"},
-                                              step{&log, "two", {451, "4.3.0 try later"}},
-                                              step{&log, "three", {554, "never seen"}}};
-    auto env = sample_envelope();
+    smtp::handlers::chain<chain_step, chain_step, chain_step> c{
+        chain_step{&log, "one"}, chain_step{&log, "two", {451, "4.3.0 try later"}},
+        chain_step{&log, "three", {554, "never seen"}}};
+    auto env = chained_envelope();
     BOOST_TEST(c.handle_DATA(ctx.conn, ctx.session, env) == (smtp::reply{451, "4.3.0 try later"}));
     BOOST_TEST(log == (journal{"one", "two"}));
 }
@@ -102,8 +102,8 @@ BOOST_AUTO_TEST_CASE(first_failure_wins_and_stops_the_chain) {
 BOOST_AUTO_TEST_CASE(members_without_handle_DATA_count_as_ok) {
     hook_context ctx;
     journal log;
-    smtp::handlers::chain<smtp::handlers::sink, step> c{{}, step{&log, "after sink"}};
-    auto env = sample_envelope();
+    smtp::handlers::chain<smtp::handlers::sink, chain_step> c{{}, chain_step{&log, "after sink"}};
+    auto env = chained_envelope();
     BOOST_TEST(c.handle_DATA(ctx.conn, ctx.session, env) == smtp::reply::ok());
     BOOST_TEST(log == journal{"after sink"});
 }
@@ -111,9 +111,9 @@ BOOST_AUTO_TEST_CASE(members_without_handle_DATA_count_as_ok) {
 BOOST_AUTO_TEST_CASE(an_async_member_makes_the_hook_a_coroutine) {
     hook_context ctx;
     journal log;
-    smtp::handlers::chain<step, async_step, step> c{step{&log, "sync"}, async_step{&log, "async"},
-                                                    step{&log, "sync again"}};
-    auto env = sample_envelope();
+    smtp::handlers::chain<chain_step, async_step, chain_step> c{
+        chain_step{&log, "sync"}, async_step{&log, "async"}, chain_step{&log, "sync again"}};
+    auto env = chained_envelope();
     using result = decltype(c.handle_DATA(ctx.conn, ctx.session, env));
     static_assert(std::is_same_v<result, boost::asio::awaitable<smtp::reply>>);
     BOOST_TEST(ctx.run(c.handle_DATA(ctx.conn, ctx.session, env)) == smtp::reply::ok());
@@ -123,9 +123,9 @@ BOOST_AUTO_TEST_CASE(an_async_member_makes_the_hook_a_coroutine) {
 BOOST_AUTO_TEST_CASE(async_failure_stops_the_chain) {
     hook_context ctx;
     journal log;
-    smtp::handlers::chain<async_step, step> c{async_step{&log, "async", {550, "5.7.1 no"}},
-                                              step{&log, "never"}};
-    auto env = sample_envelope();
+    smtp::handlers::chain<async_step, chain_step> c{async_step{&log, "async", {550, "5.7.1 no"}},
+                                                    chain_step{&log, "never"}};
+    auto env = chained_envelope();
     BOOST_TEST(ctx.run(c.handle_DATA(ctx.conn, ctx.session, env)) ==
                (smtp::reply{550, "5.7.1 no"}));
     BOOST_TEST(log == journal{"async"});
@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(debugging_then_a_message_handler) {
     smtp::handlers::chain<smtp::handlers::debugging, counter> c{smtp::handlers::debugging{printed},
                                                                 counter{}};
     c.get<1>().log = &log;
-    auto env = sample_envelope();
+    auto env = chained_envelope();
     BOOST_TEST(c.handle_DATA(ctx.conn, ctx.session, env) == smtp::reply::ok());
     BOOST_TEST(printed.str().find("Subject: chained\n") != std::string::npos);
     BOOST_TEST(log == journal{"chained"});
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(composition_is_static) {
     static_assert(sizeof(two) == sizeof(std::tuple<empty_a, empty_b>));
     static_assert(smtp::has_handle_DATA<two, std::string_view>);
     static_assert(smtp::detail::check_hooks<two, std::string_view>());
-    using mixed = smtp::handlers::chain<step, async_step>;
+    using mixed = smtp::handlers::chain<chain_step, async_step>;
     static_assert(smtp::has_handle_DATA<mixed, std::string_view>);
     static_assert(smtp::detail::check_hooks<mixed, std::string_view>());
     BOOST_TEST(true);
@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(composition_is_static) {
 
 // A handler deriving from a chain adds the other hooks.
 BOOST_AUTO_TEST_CASE(a_handler_derived_from_a_chain_adds_hooks) {
-    struct mine : smtp::handlers::chain<step> {
+    struct mine : smtp::handlers::chain<chain_step> {
         smtp::reply handle_NOOP(smtp::connection&, smtp::session&, smtp::envelope<>&,
                                 std::string_view) {
             return {250, "2.0.0 chained noop"};

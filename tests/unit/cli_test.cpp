@@ -391,8 +391,9 @@ BOOST_AUTO_TEST_CASE(traced_logs_each_connection_and_keeps_the_hooks) {
 }
 
 BOOST_AUTO_TEST_CASE(run_instantiates_for_a_final_handler) {
-    // Compiling is the test: the -d branch must not try to derive from a final class.
-    auto* run = &smtp::cli::run<final_handler, recording_handler>;
+    // Compiling is the test: the -d branch must not try to derive from a final class. (One
+    // handler: each more would instantiate five more server types, for nothing.)
+    auto* run = &smtp::cli::run<final_handler>;
     BOOST_TEST(run != nullptr);
 }
 

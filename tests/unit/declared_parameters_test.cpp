@@ -1,6 +1,8 @@
 #include <smtp/detail/offline_session.hpp>
 #include <smtp/parameters.hpp>
 
+#include "wire_lines.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -50,7 +52,7 @@ std::string run(session_type& s, const std::string& input) {
     return s.take_output();
 }
 
-const std::string ok = "250 OK\r\n";
+using wire_lines::ok;
 const std::string syntax = "501 Syntax: MAIL FROM: <address> [SP <mail-parameters>]\r\n";
 
 } // namespace

@@ -3,6 +3,8 @@
 #include <smtp/detail/xtext.hpp>
 #include <smtp/handlers/debugging.hpp>
 
+#include "wire_lines.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -30,7 +32,7 @@ std::string after_ehlo(session_type& s, const std::string& input) {
     return s.take_output();
 }
 
-const std::string ok = "250 OK\r\n";
+using wire_lines::ok;
 
 } // namespace
 

@@ -1,5 +1,7 @@
 #include <smtp/detail/offline_session.hpp>
 
+#include "wire_lines.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -56,9 +58,9 @@ result run_both(const std::string& input, const smtp::options& opts) {
     return whole;
 }
 
-const std::string ehlo = "EHLO client.test\r\n";
-const std::string mail = "MAIL FROM:<a@example.com>\r\n";
-const std::string rcpt = "RCPT TO:<b@example.com>\r\n";
+using wire_lines::ehlo;
+using wire_lines::mail;
+using wire_lines::rcpt;
 
 std::string ehlo_reply(const smtp::options& opts) {
     session_type s(opts);

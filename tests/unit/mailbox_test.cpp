@@ -55,7 +55,7 @@ std::string read_file(const fs::path& p) {
     return {std::istreambuf_iterator<char>(in), {}};
 }
 
-smtp::envelope<> sample_envelope() {
+smtp::envelope<> mailbox_envelope() {
     smtp::envelope<> env;
     env.mail_from = "anne@example.com";
     env.rcpt_tos = {"bart@example.com"};
@@ -127,8 +127,8 @@ BOOST_AUTO_TEST_CASE(recipient_maildir_keeps_inside_the_root) {
     BOOST_TEST(*recipient_maildir(root, "a.b+tag@sub.example.com") ==
                root / "sub.example.com" / "a.b+tag");
     BOOST_TEST(*recipient_maildir(root, "\"a@b\"@example.com") == root / "example.com" / "\"a@b\"");
-    for (const char* hostile : {"../x@d", "x@..", "a/b@d", "x@a/b", ".x@d", "x@.d", "@d", "x@",
-                                "x", "", "a\\b@d", "a\tb@d"})
+    for (const char* hostile : {"../x@d", "x@..", "a/b@d", "x@a/b", ".x@d", "x@.d", "@d", "x@", "x",
+                                "", "a\\b@d", "a\tb@d"})
         BOOST_TEST(!recipient_maildir(root, hostile).has_value(), hostile);
 }
 
@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(handle_DATA_stores_the_prepared_message_then_answers_250) {
     temp_dir tmp;
     hook_context ctx;
     smtp::handlers::mailbox box(tmp.path);
-    auto env = sample_envelope();
+    auto env = mailbox_envelope();
     BOOST_TEST(ctx.run(box.handle_DATA(ctx.conn, ctx.session, env)) == smtp::reply::ok());
     auto names = names_in(tmp.path / "new");
     BOOST_TEST_REQUIRE(names.size() == 1u);
@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(handle_DATA_answers_451_when_the_write_fails) {
     hook_context ctx;
     smtp::handlers::mailbox box(tmp.path);
     fs::remove(tmp.path / "tmp"); // open() in tmp/ fails: ENOENT
-    auto env = sample_envelope();
+    auto env = mailbox_envelope();
     smtp::reply r = ctx.run(box.handle_DATA(ctx.conn, ctx.session, env));
     BOOST_TEST(r.code == 451);
     BOOST_TEST(r.text == "4.3.0 Requested action aborted: local error in processing");
@@ -185,7 +185,7 @@ BOOST_AUTO_TEST_CASE(delivery_failed_can_be_overridden) {
     hook_context ctx;
     loud_mailbox box(tmp.path);
     fs::remove(tmp.path / "tmp");
-    auto env = sample_envelope();
+    auto env = mailbox_envelope();
     BOOST_TEST(ctx.run(box.handle_DATA(ctx.conn, ctx.session, env)) ==
                (smtp::reply{452, "4.3.1 custom"}));
     BOOST_TEST(box.error.find("maildir: open") != std::string::npos);
@@ -287,7 +287,7 @@ BOOST_AUTO_TEST_CASE(copies_share_the_pool_and_the_directory) {
     hook_context ctx;
     smtp::handlers::mailbox first(tmp.path);
     smtp::handlers::mailbox copy = first;
-    auto env = sample_envelope();
+    auto env = mailbox_envelope();
     BOOST_TEST(ctx.run(copy.handle_DATA(ctx.conn, ctx.session, env)).positive());
     BOOST_TEST(ctx.run(first.handle_DATA(ctx.conn, ctx.session, env)).positive());
     BOOST_TEST(names_in(tmp.path / "new").size() == 2u);

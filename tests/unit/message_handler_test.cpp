@@ -18,7 +18,7 @@ using smtp_test::hook_context;
 
 namespace {
 
-smtp::envelope<> sample_envelope() {
+smtp::envelope<> two_recipient_envelope() {
     smtp::envelope<> env;
     env.mail_from = "anne@example.com";
     env.rcpt_tos = {"bart@example.com", "cate@example.com"};
@@ -109,7 +109,7 @@ BOOST_AUTO_TEST_SUITE(message_handler)
 BOOST_AUTO_TEST_CASE(prepare_message_appends_x_headers_as_aiosmtpd) {
     hook_context ctx;
     keeper k;
-    auto env = sample_envelope();
+    auto env = two_recipient_envelope();
     smtp::parsed_message m = k.prepare_message(ctx.session, env);
     BOOST_TEST(m.to_string() == "Subject: A test\r\n"
                                 "To: bart@example.com\r\n"
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(prepare_message_keeps_existing_fields_and_ipv6_peer) {
     hook_context ctx;
     ctx.session.peer = {smtp::peer_address::family_type::ipv6, "::1", 2525};
     keeper k;
-    auto env = sample_envelope();
+    auto env = two_recipient_envelope();
     env.original_content = "X-Peer: forged\r\n\r\n";
     smtp::parsed_message m = k.prepare_message(ctx.session, env);
     BOOST_TEST(m.get_all("X-Peer") == (std::vector<std::string>{"forged", "('::1', 2525, 0, 0)"}));
@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(prepare_message_keeps_existing_fields_and_ipv6_peer) {
 BOOST_AUTO_TEST_CASE(handle_DATA_calls_handle_message_and_answers_250) {
     hook_context ctx;
     keeper k;
-    auto env = sample_envelope();
+    auto env = two_recipient_envelope();
     BOOST_TEST(k.handle_DATA(ctx.conn, ctx.session, env) == smtp::reply::ok());
     BOOST_TEST_REQUIRE(k.seen.size() == 1u);
     BOOST_TEST(k.seen[0].get("X-MailFrom").value() == "anne@example.com");
@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(handle_DATA_calls_handle_message_and_answers_250) {
 BOOST_AUTO_TEST_CASE(handle_message_may_answer_with_a_reply) {
     hook_context ctx;
     refuser r;
-    auto env = sample_envelope();
+    auto env = two_recipient_envelope();
     BOOST_TEST(r.handle_DATA(ctx.conn, ctx.session, env) == (smtp::reply{250, "2.0.0 Taken"}));
     env.original_content = "Subject: spam\r\n\r\n";
     BOOST_TEST(r.handle_DATA(ctx.conn, ctx.session, env) == (smtp::reply{550, "5.7.1 No spam"}));
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(handle_message_may_answer_with_a_reply) {
 BOOST_AUTO_TEST_CASE(derived_prepare_message_is_the_one_called) {
     hook_context ctx;
     tagger t;
-    auto env = sample_envelope();
+    auto env = two_recipient_envelope();
     t.handle_DATA(ctx.conn, ctx.session, env);
     BOOST_TEST(t.last.find("X-Tag: tagged\r\n") != std::string::npos);
     BOOST_TEST(t.last.find("X-Peer") == std::string::npos);
@@ -162,14 +162,14 @@ BOOST_AUTO_TEST_CASE(derived_prepare_message_is_the_one_called) {
 BOOST_AUTO_TEST_CASE(handle_message_exception_propagates) {
     hook_context ctx;
     thrower t;
-    auto env = sample_envelope();
+    auto env = two_recipient_envelope();
     BOOST_CHECK_THROW(t.handle_DATA(ctx.conn, ctx.session, env), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_CASE(other_message_type_with_members) {
     hook_context ctx;
     raw_keeper k;
-    auto env = sample_envelope();
+    auto env = two_recipient_envelope();
     k.handle_DATA(ctx.conn, ctx.session, env);
     BOOST_TEST(k.last.bytes == env.original_content);
     BOOST_TEST_REQUIRE(k.last.added.size() == 3u);
@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(other_message_type_with_members) {
 BOOST_AUTO_TEST_CASE(other_message_type_through_traits) {
     hook_context ctx;
     string_keeper k;
-    auto env = sample_envelope();
+    auto env = two_recipient_envelope();
     env.original_content = "body";
     k.handle_DATA(ctx.conn, ctx.session, env);
     BOOST_TEST(k.last == "X-RcptTo: bart@example.com, cate@example.com\r\n"

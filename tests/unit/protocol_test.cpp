@@ -1,5 +1,7 @@
 #include <smtp/detail/offline_session.hpp>
 
+#include "wire_lines.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -32,11 +34,11 @@ struct transcript {
     std::string expected;
 };
 
-const std::string ehlo = "EHLO client.test\r\n";
+using wire_lines::ehlo;
 const std::string ehlo_reply = "250-mx.test\r\n250-SIZE 33554432\r\n250-8BITMIME\r\n250 HELP\r\n";
-const std::string mail = "MAIL FROM:<a@example.com>\r\n";
-const std::string rcpt = "RCPT TO:<b@example.com>\r\n";
-const std::string ok = "250 OK\r\n";
+using wire_lines::mail;
+using wire_lines::ok;
+using wire_lines::rcpt;
 const std::string go_ahead = "354 End data with <CR><LF>.<CR><LF>\r\n";
 const std::string mail_syntax_esmtp = "501 Syntax: MAIL FROM: <address> [SP <mail-parameters>]\r\n";
 const std::string rcpt_syntax_esmtp = "501 Syntax: RCPT TO: <address> [SP <mail-parameters>]\r\n";

@@ -27,7 +27,7 @@ smtp::send_result result_of(std::vector<smtp::reply> rcpts, smtp::reply data = {
     return r;
 }
 
-const smtp::reply ok = smtp::reply::ok();
+const smtp::reply accepted = smtp::reply::ok();
 const smtp::reply no_user{550, "5.1.1 No such user"};
 const smtp::reply later{451, "4.2.0 Try later"};
 
@@ -57,9 +57,9 @@ BOOST_AUTO_TEST_CASE(add_peer_as_aiosmtpd) {
 
 BOOST_AUTO_TEST_CASE(summarize_every_outcome) {
     // Everything taken.
-    BOOST_TEST(proxy_handler::summarize(result_of({ok, ok})) == ok);
+    BOOST_TEST(proxy_handler::summarize(result_of({accepted, accepted})) == accepted);
     // Some refused: 250, saying how many.
-    BOOST_TEST(proxy_handler::summarize(result_of({ok, no_user, later})) ==
+    BOOST_TEST(proxy_handler::summarize(result_of({accepted, no_user, later})) ==
                (smtp::reply{250, "OK (2 of 3 recipients refused upstream)"}));
     // All refused permanently: 554 with the first refusal's text.
     BOOST_TEST(proxy_handler::summarize(result_of({no_user, {553, "5.1.3 Bad address"}})) ==
@@ -75,9 +75,9 @@ BOOST_AUTO_TEST_CASE(summarize_every_outcome) {
     BOOST_TEST(proxy_handler::summarize(result_of({}, {}, {421, "4.3.2 Closing"})) ==
                (smtp::reply{451, "4.3.2 Closing"}));
     // The message refused.
-    BOOST_TEST(proxy_handler::summarize(result_of({ok}, {552, "5.3.4 Too big"})) ==
+    BOOST_TEST(proxy_handler::summarize(result_of({accepted}, {552, "5.3.4 Too big"})) ==
                (smtp::reply{552, "5.3.4 Too big"}));
-    BOOST_TEST(proxy_handler::summarize(result_of({ok}, {503, "5.5.1 Bad sequence"})) ==
+    BOOST_TEST(proxy_handler::summarize(result_of({accepted}, {503, "5.5.1 Bad sequence"})) ==
                (smtp::reply{554, "5.5.1 Bad sequence"}));
 }
 
