@@ -17,7 +17,6 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -28,6 +27,10 @@
 #include <string_view>
 
 namespace smtp {
+
+namespace detail {
+class session_registry;
+}
 
 /// One client connection, as hooks see it.
 ///
@@ -233,13 +236,20 @@ protected:
     void arm_timeout() noexcept { arm_timeout(opts_.timeout); }
     /// The deadline is `d` from now (the handshake's, or the few seconds for a final 421).
     void arm_timeout(clock::duration d) noexcept;
+    /// The sessions of this connection's thread, whose one timer watches the deadline.
+    void watch_deadline_with(detail::session_registry& registry) noexcept {
+        deadline_watch_ = &registry;
+    }
+    /// For the registry's timer, at `now`: when the deadline has passed while the connection
+    /// waits on the client, it times out (the pending operation is cancelled); while a hook
+    /// runs, the deadline moves on (not the client's fault). Returns the deadline still ahead,
+    /// or time_point::max() when none is.
+    clock::time_point check_deadline(clock::time_point now) noexcept;
     /// A graceful shutdown began: an idle session (waiting for a command outside a transaction)
     /// stops waiting at once; a busy one finishes its transaction first. On the session's thread.
     void request_shutdown() noexcept;
 
 private:
-    void start_watchdog();
-
     socket_type socket_;
     // The certificates this session's TLS was set up with, kept while the stream lives (it is
     // declared first, so destroyed after the stream).
@@ -255,9 +265,10 @@ private:
     smtp::session session_;
     detail::input_buffer input_;
     std::string out_;
-    boost::asio::steady_timer timer_;
+    // Watched by the registry of the connection's thread (one timer for all its sessions).
+    detail::session_registry* deadline_watch_ = nullptr;
     clock::time_point deadline_;
-    bool watchdog_running_ = false;
+    bool deadline_armed_ = false;
     bool io_pending_ = false;
     bool timed_out_ = false;
     // Set by the server while it waits for a command outside a transaction: the moment at which
@@ -282,8 +293,6 @@ private:
     std::uint32_t messages_accepted_ = 0;
     std::uint32_t messages_rejected_ = 0;
     clock::time_point message_started_{}; // the DATA command or the first BDAT of a message
-    // Lets the watchdog's completion handler know the connection is gone.
-    std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
 
 } // namespace smtp

@@ -199,6 +199,26 @@ BOOST_AUTO_TEST_CASE(idle_timeout_sends_421_and_closes) {
     BOOST_TEST(c.closed_by_server());
 }
 
+// The sessions of a thread share one timer (issue 22): each still times out on its own deadline,
+// and a client that keeps talking is not cut off by another one's silence.
+BOOST_AUTO_TEST_CASE(each_session_times_out_on_its_own_deadline) {
+    auto opts = test_options();
+    opts.timeout = std::chrono::milliseconds(300);
+    running<no_hooks> r(opts);
+    auto idle = r.greeted();
+    auto busy = r.greeted();
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 8; ++i) { // 0.8 s of commands, well past the idle client's deadline
+        BOOST_TEST(busy.command("NOOP") == "250 OK\r\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    BOOST_TEST(idle.read_reply() == "421 4.4.2 mx.test Error: timeout exceeded\r\n");
+    BOOST_TEST(idle.closed_by_server());
+    BOOST_TEST(busy.read_reply() == "421 4.4.2 mx.test Error: timeout exceeded\r\n");
+    BOOST_TEST((std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1000)));
+    BOOST_TEST(busy.closed_by_server());
+}
+
 // A partial command line does not count as activity (a slowloris cannot hold the session).
 BOOST_AUTO_TEST_CASE(idle_timeout_not_reset_by_partial_line) {
     auto opts = test_options();

@@ -30,10 +30,12 @@ public:
     // Time and the end.
     using connection::allow_final_reply;
     using connection::arm_timeout;
+    using connection::check_deadline;
     using connection::close;
     using connection::interrupted_by_shutdown;
     using connection::request_shutdown;
     using connection::timed_out;
+    using connection::watch_deadline_with;
     // Tracing and figures.
     using connection::count_message;
     using connection::message_duration;

@@ -5,6 +5,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include <smtp/detail/base64.hpp>
+#include <smtp/detail/session_registry.hpp>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -43,7 +44,7 @@ SMTP_DECL peer_address peer_of(const boost::asio::generic::stream_protocol::sock
 
 SMTP_DECL connection::connection(socket_type socket, const smtp::options& opts,
                                  std::string_view hostname)
-    : socket_(std::move(socket)), opts_(opts), hostname_(hostname), timer_(socket_.get_executor()) {
+    : socket_(std::move(socket)), opts_(opts), hostname_(hostname) {
     session_.peer = detail::peer_of(socket_);
     if (session_.peer.family != peer_address::family_type::local) {
         // Replies are written whole, once per batch: Nagle's algorithm would only delay them.
@@ -53,43 +54,28 @@ SMTP_DECL connection::connection(socket_type socket, const smtp::options& opts,
 }
 
 SMTP_DECL connection::~connection() {
-    alive_.reset();
     boost::system::error_code ignored;
-    timer_.cancel();
     socket_.close(ignored);
 }
 
 SMTP_DECL void connection::arm_timeout(clock::duration d) noexcept {
     deadline_ = clock::now() + d;
-    if (!watchdog_running_) start_watchdog();
-    // An earlier deadline than the timer's (a short handshake timeout, say): wake the watchdog,
-    // whose handler re-arms the timer for the new deadline.
-    else if (deadline_ < timer_.expiry())
-        timer_.cancel();
+    deadline_armed_ = true;
+    if (deadline_watch_) deadline_watch_->deadline_at(deadline_, d);
 }
 
-// One timer per connection whose expiry is pushed forward by arm_timeout() without cancelling
-// it (cheaper than a timer operation per read). When the deadline passes while the connection
-// waits on the client, the pending operation is cancelled; while a hook runs, it waits.
-SMTP_DECL void connection::start_watchdog() {
-    watchdog_running_ = true;
-    timer_.expires_at(deadline_);
-    timer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
-        if (alive.expired()) return;
-        watchdog_running_ = false;
-        if (ec && ec != boost::asio::error::operation_aborted) return;
-        if (ec == boost::asio::error::operation_aborted && !socket_.is_open()) return;
-        if (clock::now() < deadline_) {
-            start_watchdog();
-        } else if (io_pending_) {
-            timed_out_ = true;
-            boost::system::error_code ignored;
-            socket_.cancel(ignored);
-        } else if (socket_.is_open()) {
-            deadline_ = clock::now() + opts_.timeout; // a hook is working: not the client's fault
-            start_watchdog();
-        }
-    });
+SMTP_DECL connection::clock::time_point connection::check_deadline(clock::time_point now) noexcept {
+    if (!deadline_armed_) return clock::time_point::max();
+    if (now < deadline_) return deadline_;
+    if (io_pending_) {
+        timed_out_ = true;
+        deadline_armed_ = false; // until arm_timeout() (allow_final_reply(), say)
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+        return clock::time_point::max();
+    }
+    deadline_ = now + opts_.timeout; // a hook is working: not the client's fault
+    return deadline_;
 }
 
 SMTP_DECL void connection::trace_command(std::string_view line) const {
@@ -260,7 +246,7 @@ SMTP_DECL void connection::close() noexcept {
     boost::system::error_code ignored;
     socket_.shutdown(socket_type::shutdown_both, ignored);
     socket_.close(ignored);
-    timer_.cancel();
+    deadline_armed_ = false;
 }
 
 } // namespace smtp

@@ -174,6 +174,19 @@ server_base::listen_native(const boost::asio::any_io_executor& executor, int nat
     return bound;
 }
 
+SMTP_DECL void session_registry::check_deadlines() {
+    auto now = clock::now();
+    last_check_ = now;
+    wake_at_ = clock::time_point::max();
+    auto next = clock::time_point::max();
+    {
+        std::lock_guard lock(mutex_);
+        for (entry* e = head_; e; e = e->next_)
+            next = std::min(next, e->conn_->check_deadline(now));
+    }
+    if (next != clock::time_point::max()) wake_at(std::max(next, now + check_gap_));
+}
+
 SMTP_DECL std::shared_ptr<session_registry>
 server_base::registry_for(const boost::asio::any_io_executor& executor) {
     std::lock_guard lock(registries_mutex_);

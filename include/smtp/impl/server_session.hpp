@@ -43,6 +43,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     peer_address local = detail::local_address_of(socket);
     served_connection conn(std::move(socket), opts_, hostname_);
     conn.session().local = std::move(local);
+    conn.watch_deadline_with(*registry);
     detail::session_registry::entry registered(std::move(registry), conn);
     envelope_type env;
     if constexpr (assigns_ids<Handler>) conn.session().id = detail::next_id();
