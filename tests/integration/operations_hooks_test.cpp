@@ -39,7 +39,7 @@ namespace {
 
 using counted = smtp::metrics::observed<smtp::handlers::sink>;
 
-double sample(const std::string& scrape, const std::string& series) {
+double sample_value(const std::string& scrape, const std::string& series) {
     std::istringstream lines(scrape);
     for (std::string line; std::getline(lines, line);)
         if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
@@ -49,10 +49,10 @@ double sample(const std::string& scrape, const std::string& series) {
 /// Waits (up to 10 s) for `series` to reach `value`; the value seen last.
 double await_sample(const smtp::metrics::registry& r, const std::string& series, double value) {
     auto deadline = std::chrono::steady_clock::now() + 10s;
-    double seen = sample(r.exposition(), series);
+    double seen = sample_value(r.exposition(), series);
     while (seen != value && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(10ms);
-        seen = sample(r.exposition(), series);
+        seen = sample_value(r.exposition(), series);
     }
     return seen;
 }
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(aborted_messages_and_limits_are_counted) {
     BOOST_TEST(await_sample(*counters, R"(smtp_messages_total{result="aborted"})", 1) == 1);
     BOOST_TEST(await_sample(*counters, R"(smtp_limit_hits_total{limit="connections"})", 1) == 1);
     BOOST_TEST(await_sample(*counters, "smtp_connections_active", 0) == 0);
-    BOOST_TEST(sample(counters->exposition(), "smtp_connections_total") == 2);
+    BOOST_TEST(sample_value(counters->exposition(), "smtp_connections_total") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(ids_are_assigned_only_when_asked_for) {

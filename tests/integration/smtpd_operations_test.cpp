@@ -42,7 +42,7 @@ bool have(const std::string& program) {
 }
 
 /// The value of the sample `series` (name and labels exactly as exposed) in a scrape.
-std::optional<double> sample(const std::string& scrape, const std::string& series) {
+std::optional<double> sample_if_present(const std::string& scrape, const std::string& series) {
     std::istringstream lines(scrape);
     for (std::string line; std::getline(lines, line);)
         if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(metrics_after_smtplib_traffic_pass_promtool) {
 
     std::string scrape = smtp_test::read_file(scrape_file);
     auto expect = [&](const std::string& series, double value) {
-        auto got = sample(scrape, series);
+        auto got = sample_if_present(scrape, series);
         BOOST_TEST_REQUIRE(got.has_value(), series << " missing from\n" << scrape);
         BOOST_TEST(*got == value, series << " is " << *got << ", expected " << value);
     };

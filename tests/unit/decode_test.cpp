@@ -1,16 +1,10 @@
 #include <smtp/decode.hpp>
 
+#include "reply_printer.hpp"
+
 #include <boost/test/unit_test.hpp>
 
-#include <ostream>
 #include <string>
-
-namespace smtp {
-// Lets BOOST_TEST print a reply when a comparison fails.
-inline std::ostream& boost_test_print_type(std::ostream& os, const reply& r) {
-    return os << r.code << ' ' << r.text;
-}
-} // namespace smtp
 
 BOOST_AUTO_TEST_SUITE(decode)
 

@@ -6,8 +6,7 @@
 #include <ostream>
 
 namespace smtp {
-// Lets BOOST_TEST print a reply when a comparison fails (the same definition as in
-// decode_test.cpp, as the one-definition rule wants).
+// Lets BOOST_TEST print a reply when a comparison fails.
 inline std::ostream& boost_test_print_type(std::ostream& os, const reply& r) {
     return os << r.code << ' ' << r.text;
 }
