@@ -5,6 +5,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 
 #include <smtp/detail/base64.hpp>
+#include <smtp/detail/local_address.hpp>
 #include <smtp/detail/session_registry.hpp>
 
 #include <openssl/pem.h>
@@ -14,38 +15,11 @@
 
 namespace smtp {
 
-namespace detail {
-
-// The peer as the session shows it, for whichever socket family accepted the connection.
-SMTP_DECL peer_address peer_of(const boost::asio::generic::stream_protocol::socket& socket) {
-    peer_address peer;
-    boost::system::error_code ec;
-    auto remote = socket.remote_endpoint(ec);
-    if (ec) return peer;
-    const auto* sa = remote.data();
-    if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
-        boost::asio::ip::tcp::endpoint ip;
-        std::memcpy(ip.data(), sa, std::min<std::size_t>(remote.size(), ip.capacity()));
-        ip.resize(remote.size());
-        auto address = ip.address();
-        if (address.is_v6() && address.to_v6().is_v4_mapped())
-            address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
-        peer.family =
-            address.is_v4() ? peer_address::family_type::ipv4 : peer_address::family_type::ipv6;
-        peer.host = address.to_string();
-        peer.port = ip.port();
-    } else if (sa->sa_family == AF_UNIX) {
-        peer.family = peer_address::family_type::local;
-    }
-    return peer;
-}
-
-} // namespace detail
-
 SMTP_DECL connection::connection(socket_type socket, const smtp::options& opts,
                                  std::string_view hostname)
     : socket_(std::move(socket)), opts_(opts), hostname_(hostname) {
-    session_.peer = detail::peer_of(socket_);
+    session_.peer = detail::peer_address_of(socket_);
+    session_.local = detail::local_address_of(socket_);
     if (session_.peer.family != peer_address::family_type::local) {
         // Replies are written whole, once per batch: Nagle's algorithm would only delay them.
         boost::system::error_code ignored;

@@ -8,7 +8,6 @@
 
 #include <smtp/detail/call_hook.hpp>
 #include <smtp/detail/forwarding_trust.hpp>
-#include <smtp/detail/local_address.hpp>
 #include <smtp/detail/observe.hpp>
 
 #include <algorithm>
@@ -40,9 +39,7 @@ template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_registered(
     connection::socket_type socket, bool implicit_tls,
     std::shared_ptr<detail::session_registry> registry) {
-    peer_address local = detail::local_address_of(socket);
     served_connection conn(std::move(socket), opts_, hostname_);
-    conn.session().local = std::move(local);
     conn.watch_deadline_with(*registry);
     detail::session_registry::entry registered(std::move(registry), conn);
     envelope_type env;
