@@ -45,7 +45,10 @@ public:
         auto& s = shards_[std::hash<std::string_view>{}(key) % shards_.size()];
         std::lock_guard lock(s.mutex);
         if (s.counters.size() >= s.sweep_at) sweep(s, now);
-        auto [it, fresh] = s.counters.try_emplace(std::string(key));
+        // Looked up by the view first: a counter that exists costs no string.
+        auto it = s.counters.find(key);
+        bool fresh = it == s.counters.end();
+        if (fresh) it = s.counters.emplace(std::string(key), counter{}).first;
         counter& c = it->second;
         if (fresh || now >= c.window_end) {
             c.count = 0;
@@ -70,9 +73,16 @@ private:
         std::uint64_t count = 0;
         clock::time_point window_end{};
     };
+    // Hashes a std::string and a std::string_view alike, so that find() takes the view.
+    struct key_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view key) const noexcept {
+            return std::hash<std::string_view>{}(key);
+        }
+    };
     struct shard {
         mutable std::mutex mutex;
-        std::unordered_map<std::string, counter> counters;
+        std::unordered_map<std::string, counter, key_hash, std::equal_to<>> counters;
         std::size_t sweep_at = min_sweep;
     };
     static constexpr std::size_t min_sweep = 256;
