@@ -184,12 +184,13 @@ private:
     /// refuses the connection.
     boost::asio::awaitable<connect_decision> decide_at_connect(served_connection& conn);
 
-    // The command loop, and the hooks of the commands that need no more I/O:
-    // impl/server_commands.hpp.
-    boost::asio::awaitable<void> run(served_connection& conn, protocol_type& proto,
-                                     envelope_type& env);
+    // One command, and the hooks of the commands that need no more I/O:
+    // impl/server_commands.hpp. (The loop that reads commands is serve_registered's.)
+    boost::asio::awaitable<outcome> command(served_connection& conn, protocol_type& proto,
+                                            envelope_type& env, std::string_view line);
     boost::asio::awaitable<outcome> perform(served_connection& conn, protocol_type& proto,
                                             envelope_type& env, detail::next_action next);
+    void input_ended(served_connection& conn, protocol_type& proto, envelope_type& env);
     boost::asio::awaitable<detail::next_action>
     call_hook(served_connection& conn, protocol_type& proto, envelope_type& env, detail::verb v);
     /// The reply for a hook that threw: handle_exception's, or `500 Error: (<type>) <what>`.

@@ -1,9 +1,11 @@
 #ifndef SMTP_IMPL_SERVER_COMMANDS_HPP
 #define SMTP_IMPL_SERVER_COMMANDS_HPP
 
-// The command loop: read a line, hand it to the protocol core (detail/protocol.hpp), perform
-// the next_action it returns. The core checks every command and writes every reply; this file
-// reads, writes, and calls the handler's hooks, and nothing else.
+// One command: hand its line to the protocol core (detail/protocol.hpp) and perform the
+// next_action it returns. The core checks every command and writes every reply; this file calls
+// the handler's hooks, and reads and writes what a command needs (a message body, an AUTH
+// exchange, a TLS handshake). The loop that reads the lines is in serve_registered
+// (impl/server_session.hpp).
 
 #include <smtp/detail/call_hook.hpp>
 
@@ -17,83 +19,53 @@
 
 namespace smtp {
 
+// A wait for the client's next bytes that got none: the connection timed out (its final reply is
+// queued), a shutdown interrupted an idle session (it gets its 421), or the client is gone.
 template <class Handler, class AuthPolicy, class DecodePolicy>
-boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::run(served_connection& conn,
-                                                                            protocol_type& proto,
-                                                                            envelope_type& env) {
-    // Bounds what a client that pipelines without reading can make the server hold.
-    constexpr std::size_t max_pending_output = 64 * 1024;
-    for (;;) {
-        auto event = proto.next_line(conn.input().data());
-        conn.input().consume(event.consumed); // `event.line` stays valid until the next read
-        switch (event.what) {
-        case detail::line_reader::kind::need_more: {
-            if (!co_await conn.flush()) co_return;
-            // Checked after the flush, just before the wait: a shutdown that began earlier is seen
-            // here, and one that begins later finds the wait to interrupt (request_shutdown()
-            // runs on this thread).
-            if (idle_at_shutdown(conn, !env.mail_from.empty())) co_return;
-            bool interruptible = env.mail_from.empty();
-            bool got = false;
-            if (conn.tls_active()) {
-                got = co_await conn.read_some_interruptible(interruptible);
-            } else {
-                // Waits here rather than in read_some(), so that an idle session holds no frame
-                // of read_some's, and no buffer (the read then succeeds at once).
-                auto [ec] = co_await conn.wait_readable(interruptible);
-                got = conn.readable(ec) && co_await conn.read_some(false);
-            }
-            if (!got) {
-                if (conn.interrupted_by_shutdown()) {
-                    idle_at_shutdown(conn, !env.mail_from.empty());
-                } else if (conn.timed_out()) {
-                    detail::observe_limit(handler_, conn, limit::timeout);
-                    proto.timed_out();
-                    conn.allow_final_reply();
-                }
-                co_return;
-            }
-            continue;
-        }
-        case detail::line_reader::kind::too_long: proto.line_too_long(); break;
-        case detail::line_reader::kind::line: {
-            // A command pipelined behind the end of a transaction gets the 421 too.
-            if (idle_at_shutdown(conn, !env.mail_from.empty())) co_return;
-            conn.arm_timeout();
-            conn.trace_command(event.line);
-            bool chunking = proto.in_chunked_message();
-            detail::next_action next = proto.on_line(event.line);
-            outcome result = outcome::go_on;
-            if (next.what == detail::next_action::kind::close) {
-                result = outcome::close;
-            } else if (next.what != detail::next_action::kind::read_command) {
-                std::exception_ptr failure;
-                try {
-                    result = co_await perform(conn, proto, env, next);
-                } catch (const reply& r) {
-                    proto.write_hook_reply(r);
-                } catch (...) {
-                    failure = std::current_exception();
-                }
-                if (failure) {
-                    reply r = co_await failure_reply(failure);
-                    proto.write_hook_reply(r);
-                }
-            }
-            // RSET, HELO, EHLO or STARTTLS ended a BDAT transaction (BDAT reports its own).
-            if (chunking && proto.current_command().id != detail::verb::bdat &&
-                !proto.in_chunked_message())
-                co_await abort_stream(conn, env);
-            if (result == outcome::close) co_return;
-            if (result == outcome::lost) {
-                conn.output().clear();
-                co_return;
-            }
-            break;
-        }
-        }
-        if (conn.output().size() > max_pending_output && !co_await conn.flush()) co_return;
+void server<Handler, AuthPolicy, DecodePolicy>::input_ended(served_connection& conn,
+                                                            protocol_type& proto,
+                                                            envelope_type& env) {
+    if (conn.interrupted_by_shutdown()) {
+        idle_at_shutdown(conn, !env.mail_from.empty());
+    } else if (conn.timed_out()) {
+        detail::observe_limit(handler_, conn, limit::timeout);
+        proto.timed_out();
+        conn.allow_final_reply();
     }
+}
+
+// One command line, from the protocol core's verdict to its reply. A coroutine of its own, so
+// that what a command needs (its hook's reply, a failure) is not kept in the session's frame,
+// which every idle session holds (memory per idle connection).
+template <class Handler, class AuthPolicy, class DecodePolicy>
+auto server<Handler, AuthPolicy, DecodePolicy>::command(served_connection& conn,
+                                                        protocol_type& proto, envelope_type& env,
+                                                        std::string_view line)
+    -> boost::asio::awaitable<outcome> {
+    conn.arm_timeout();
+    conn.trace_command(line);
+    bool chunking = proto.in_chunked_message();
+    detail::next_action next = proto.on_line(line);
+    outcome result = outcome::go_on;
+    if (next.what == detail::next_action::kind::close) co_return outcome::close;
+    if (next.what != detail::next_action::kind::read_command) {
+        std::exception_ptr failure;
+        try {
+            result = co_await perform(conn, proto, env, next);
+        } catch (const reply& r) {
+            proto.write_hook_reply(r);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) {
+            reply r = co_await failure_reply(failure);
+            proto.write_hook_reply(r);
+        }
+    }
+    // RSET, HELO, EHLO or STARTTLS ended a BDAT transaction (BDAT reports its own).
+    if (chunking && proto.current_command().id != detail::verb::bdat && !proto.in_chunked_message())
+        co_await abort_stream(conn, env);
+    co_return result;
 }
 
 // What the protocol core asked for after a command: a hook, a message body, an AUTH exchange or

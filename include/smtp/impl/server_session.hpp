@@ -3,8 +3,8 @@
 
 // One session from accept to close: what comes before the greeting (the connection limits, the
 // PROXY header, the early-talker check, the implicit-TLS handshake: detail::server_base's, with
-// handle_PROXY and handle_CONNECT between them), then the command loop (impl/server_commands.hpp),
-// and the observability hooks around both.
+// handle_PROXY and handle_CONNECT between them), then the command loop (each command:
+// impl/server_commands.hpp), and the observability hooks around both.
 
 #include <smtp/detail/call_hook.hpp>
 #include <smtp/detail/forwarding_trust.hpp>
@@ -94,7 +94,52 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
                            detail::forwarding_trusted(opts_.xforward_trusted, conn.session().peer));
     proto.greet();
     conn.arm_timeout();
-    co_await run(conn, proto, env);
+
+    // The command loop: read a line, hand it to command(). It runs in this frame rather than in
+    // a coroutine of its own: a frame that lives as long as the session would take a block of
+    // Asio's frame cache, sized for whatever ran before it (memory per idle connection).
+    // Bounds what a client that pipelines without reading can make the server hold.
+    constexpr std::size_t max_pending_output = 64 * 1024;
+    for (;;) {
+        auto event = proto.next_line(conn.input().data());
+        conn.input().consume(event.consumed); // `event.line` stays valid until the next read
+        if (event.what == detail::line_reader::kind::need_more) {
+            if (!co_await conn.flush()) break;
+            // Checked after the flush, just before the wait: a shutdown that began earlier is seen
+            // here, and one that begins later finds the wait to interrupt (request_shutdown()
+            // runs on this thread).
+            if (idle_at_shutdown(conn, !env.mail_from.empty())) break;
+            bool interruptible = env.mail_from.empty();
+            bool got = false;
+            if (conn.tls_active()) {
+                got = co_await conn.read_some_interruptible(interruptible);
+            } else {
+                // Waits here rather than in read_some(), so that an idle session holds no frame
+                // of read_some's, and no buffer (the read then succeeds at once).
+                auto [ec] = co_await conn.wait_readable(interruptible);
+                got = conn.readable(ec) && co_await conn.read_some(false);
+            }
+            if (!got) {
+                input_ended(conn, proto, env);
+                break;
+            }
+            continue;
+        }
+        if (event.what == detail::line_reader::kind::too_long) {
+            proto.line_too_long();
+        } else {
+            // A command pipelined behind the end of a transaction gets the 421 too.
+            if (idle_at_shutdown(conn, !env.mail_from.empty())) break;
+            outcome result = co_await command(conn, proto, env, event.line);
+            if (result == outcome::close) break;
+            if (result == outcome::lost) {
+                conn.output().clear();
+                break;
+            }
+        }
+        if (conn.output().size() > max_pending_output && !co_await conn.flush()) break;
+    }
+
     if (proto.in_chunked_message()) co_await abort_stream(conn, env); // gone mid-BDAT
     co_await conn.finish();
     conn.trace(trace_event::closed, {});
