@@ -71,12 +71,8 @@ struct endpoint {
     smtp::session session;
     smtp::envelope<std::string_view> envelope;
     std::string out;
-    protocol proto{opts,
-                   "bench.example.com",
-                   smtp::detail::capabilities{.eight_bit_mime = true},
-                   session,
-                   envelope,
-                   out};
+    smtp::detail::capabilities features{.eight_bit_mime = true};
+    protocol proto{opts, "bench.example.com", features, session, envelope, out};
 };
 
 // Runs `input` through the state machine. Returns false when the session closed (QUIT).

@@ -28,6 +28,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <typeinfo>
 
 namespace smtp {
 
@@ -74,7 +75,14 @@ public:
     /// Throws std::invalid_argument when `opts.proxy_trusted` holds something that is not an
     /// address or network.
     explicit server(Handler handler = Handler{}, smtp::options opts = {})
-        : server_base(std::move(opts), &server::start_session), handler_(std::move(handler)) {}
+        : server_base(std::move(opts), &server::start_session), handler_(std::move(handler)),
+          features_{.eight_bit_mime = DecodePolicy::eight_bit_mime,
+                    .auth_mechanisms = mechanisms::names,
+                    .ehlo_auth_line = mechanisms::line.view(),
+                    .tls_available = opts_.tls != nullptr,
+                    .mail_parameters = detail::mail_parameters_of<Handler>::type::rules,
+                    .rcpt_parameters = detail::rcpt_parameters_of<Handler>::type::rules,
+                    .handler_type = typeid(Handler).name()} {}
     server(const server&) = delete;
     server& operator=(const server&) = delete;
     /// Stops listening (close()) before the handler goes.
@@ -221,6 +229,8 @@ private:
     void observe_message(served_connection& conn, message_stats& stats);
 
     Handler handler_;
+    /// What the sessions' protocol cores offer (each refers to this one).
+    const detail::capabilities features_;
 };
 
 } // namespace smtp

@@ -349,10 +349,11 @@ struct core {
     smtp::session session;
     smtp::envelope<std::string_view> envelope;
     std::string out;
+    smtp::detail::capabilities features;
     smtp::detail::protocol<std::string_view> proto;
 
     explicit core(smtp::options o = test_options())
-        : opts(std::move(o)), proto(opts, "mx.test", {}, session, envelope, out) {}
+        : opts(std::move(o)), proto(opts, "mx.test", features, session, envelope, out) {}
 };
 
 using kind = smtp::detail::next_action::kind;

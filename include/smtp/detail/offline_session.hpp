@@ -22,7 +22,7 @@ public:
 
     explicit offline_session(const options& opts, std::string_view hostname = "mx.test",
                              capabilities f = {.eight_bit_mime = DecodePolicy::eight_bit_mime})
-        : opts_(opts), proto_(opts_, hostname, f, session_, envelope_, out_) {
+        : opts_(opts), features_(f), proto_(opts_, hostname, features_, session_, envelope_, out_) {
         proto_.greet();
     }
 
@@ -107,6 +107,7 @@ private:
     }
 
     options opts_;
+    capabilities features_;
     session session_;
     envelope<content_type> envelope_;
     std::string out_;

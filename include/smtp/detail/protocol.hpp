@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <initializer_list>
 #include <memory>
@@ -34,7 +35,8 @@
 namespace smtp::detail {
 
 /// What the server offers beyond its options, fixed at compile time by its Handler and
-/// policies.
+/// policies. The server keeps one; its sessions' protocols refer to it (a copy in each would
+/// cost every idle connection its size).
 struct capabilities {
     bool eight_bit_mime = true;                             // DecodePolicy::eight_bit_mime
     std::span<const std::string_view> auth_mechanisms = {}; // the mechanisms' names
@@ -56,7 +58,8 @@ class protocol {
 public:
     using envelope_type = envelope<Content>;
 
-    protocol(const options& opts, std::string_view hostname, capabilities f, session& s,
+    /// `f`, like `opts`, must outlive the protocol.
+    protocol(const options& opts, std::string_view hostname, const capabilities& f, session& s,
              envelope_type& env, std::string& out)
         : opts_(opts), hostname_(hostname), features_(f), session_(s), envelope_(env), out_(out),
           line_limit_(std::max<std::size_t>(
@@ -65,16 +68,19 @@ public:
           lines_(line_limit_) {
         unknown_budget_ = opts.unknown_command_limit;
         if (opts.command_call_limit) {
-            budgets_.fill(opts.command_call_limit->default_limit);
+            budgets_.fill(call_budget(opts.command_call_limit->default_limit));
             for (const auto& [name, limit] : opts.command_call_limit->per_verb) {
                 verb v = verb_from_name(name);
                 if (v != verb::unknown)
-                    budgets_[std::size_t(v)] = limit;
+                    budgets_[std::size_t(v)] = call_budget(limit);
                 else
                     unknown_budgets_.emplace_back(name, limit);
             }
         }
     }
+
+    protocol(const options&, std::string_view, capabilities&&, session&, envelope_type&,
+             std::string&) = delete; // a temporary would not outlive the protocol
 
     // --- state shared with the connection -------------------------------------------------
 
@@ -1221,18 +1227,20 @@ private:
     }
 
     bool spend_call_budget(const command& cmd) {
-        std::size_t* budget = nullptr;
         if (cmd.id != verb::unknown) {
-            budget = &budgets_[std::size_t(cmd.id)];
-        } else {
-            for (auto& [name, left] : unknown_budgets_)
-                if (name == cmd.name) budget = &left;
-            if (!budget) // bounded: the unknown-command limit closes the session first
-                budget = &unknown_budgets_
-                              .emplace_back(std::string(cmd.name),
-                                            opts_.command_call_limit->default_limit)
-                              .second;
+            std::uint32_t& budget = budgets_[std::size_t(cmd.id)];
+            if (budget < 1) return false;
+            --budget;
+            return true;
         }
+        std::size_t* budget = nullptr;
+        for (auto& [name, left] : unknown_budgets_)
+            if (name == cmd.name) budget = &left;
+        if (!budget) // bounded: the unknown-command limit closes the session first
+            budget =
+                &unknown_budgets_
+                     .emplace_back(std::string(cmd.name), opts_.command_call_limit->default_limit)
+                     .second;
         if (*budget < 1) return false;
         --*budget;
         return true;
@@ -1240,7 +1248,7 @@ private:
 
     const options& opts_;
     std::string_view hostname_;
-    capabilities features_;
+    const capabilities& features_;
     session& session_;
     envelope_type& envelope_;
     std::string& out_;
@@ -1297,7 +1305,12 @@ private:
     bool rcpt_unrecorded_ = false; // this transaction's handle_RCPT accepted without recording
     std::size_t messages_ = 0;     // accepted in this connection
     std::size_t unknown_budget_;
-    std::array<std::size_t, verb_count> budgets_{};
+    // Calls left per verb: 32 bits, as more than four billion calls of one verb is no limit in
+    // practice, and every session carries the array.
+    std::array<std::uint32_t, verb_count> budgets_{};
+    static std::uint32_t call_budget(std::size_t limit) noexcept {
+        return std::uint32_t(std::min<std::size_t>(limit, UINT32_MAX));
+    }
     std::vector<std::pair<std::string, std::size_t>> unknown_budgets_;
 };
 

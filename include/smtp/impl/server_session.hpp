@@ -44,15 +44,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     detail::session_registry::entry registered(std::move(registry), conn);
     envelope_type env;
     if constexpr (assigns_ids<Handler>) conn.session().id = detail::next_id();
-    protocol_type proto(opts_, hostname_,
-                        {.eight_bit_mime = DecodePolicy::eight_bit_mime,
-                         .auth_mechanisms = mechanisms::names,
-                         .ehlo_auth_line = mechanisms::line.view(),
-                         .tls_available = opts_.tls != nullptr,
-                         .mail_parameters = detail::mail_parameters_of<Handler>::type::rules,
-                         .rcpt_parameters = detail::rcpt_parameters_of<Handler>::type::rules,
-                         .handler_type = typeid(Handler).name()},
-                        conn.session(), env, conn.output());
+    protocol_type proto(opts_, hostname_, features_, conn.session(), env, conn.output());
     if constexpr (has_trace<Handler>) {
         conn.set_tracer([](void* handler, const connection& c, trace_event e,
                            std::string_view b) { static_cast<Handler*>(handler)->trace(c, e, b); },
