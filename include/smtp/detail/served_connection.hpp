@@ -23,6 +23,7 @@ public:
     using connection::read_some_interruptible;
     using connection::readable;
     using connection::wait_readable;
+    using connection::wait_slot_overflows;
     // TLS.
     using connection::early_bytes;
     using connection::start_tls;
