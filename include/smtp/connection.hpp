@@ -4,6 +4,7 @@
 #include <smtp/detail/config.hpp>
 #include <smtp/detail/input_buffer.hpp>
 #include <smtp/detail/operation_slot.hpp>
+#include <smtp/detail/spare_strings.hpp>
 #include <smtp/detail/write_reply.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/options.hpp>
@@ -139,6 +140,7 @@ protected:
     bool readable(boost::system::error_code ec) noexcept {
         io_pending_ = false;
         waiting_for_command_ = false;
+        if (out_.capacity() <= std::string().capacity()) detail::spare_strings::take(out_);
         return !ec && !timed_out_;
     }
     /// Reads more bytes under TLS, interruptible by a graceful shutdown as after wait_readable().
@@ -209,10 +211,11 @@ protected:
     /// TLS it first waits for readability holding no buffer, unless `wait_first` is false (the
     /// caller has waited).
     boost::asio::awaitable<bool> read_some(bool wait_first = true);
-    /// Frees the output buffer's memory when nothing is queued (an idle connection keeps none;
-    /// the next reply allocates again).
+    /// Gives the output buffer's memory to the thread's spares when nothing is queued (an idle
+    /// connection keeps none; readable() takes a spare back).
     void release_output() noexcept {
-        if (out_.empty() && out_.capacity() > 64) std::string().swap(out_);
+        if (out_.empty() && out_.capacity() > std::string().capacity())
+            detail::spare_strings::give_back(out_);
     }
     /// Writes what is queued. False on error or timeout.
     boost::asio::awaitable<bool> flush();

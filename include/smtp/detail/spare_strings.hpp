@@ -1,0 +1,48 @@
+#ifndef SMTP_DETAIL_SPARE_STRINGS_HPP
+#define SMTP_DETAIL_SPARE_STRINGS_HPP
+
+#include <array>
+#include <cstddef>
+#include <string>
+
+namespace smtp::detail {
+
+/// Reply buffers of this thread's connections that wait for their client. A connection gives
+/// its flushed reply buffer here before it waits and takes one back when bytes arrive, so an
+/// idle connection holds none, and a busy one allocates none in steady state: the connections
+/// of a thread run one at a time, so a few spares serve them all.
+class spare_strings {
+public:
+    /// Larger buffers (a long EHLO reply, a pipelined batch) are freed rather than kept.
+    static constexpr std::size_t max_capacity = 1024;
+
+    /// Takes `s`'s memory when there is room (`s` is left empty, without memory).
+    static void give_back(std::string& s) noexcept {
+        auto& p = pool();
+        std::string gone;
+        if (s.capacity() <= max_capacity && p.count < p.slots.size())
+            p.slots[p.count++].swap(s); // the slot was empty: `s` gets its empty string
+        else
+            gone.swap(s);
+    }
+
+    /// Gives `s` (empty, without memory) a spare buffer, if there is one.
+    static void take(std::string& s) noexcept {
+        auto& p = pool();
+        if (p.count > 0) s.swap(p.slots[--p.count]);
+    }
+
+private:
+    struct spares {
+        std::array<std::string, 8> slots;
+        std::size_t count = 0;
+    };
+    static spares& pool() noexcept {
+        thread_local spares p;
+        return p;
+    }
+};
+
+} // namespace smtp::detail
+
+#endif
