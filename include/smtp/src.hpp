@@ -12,8 +12,15 @@
 
 #include <smtp/smtp.hpp>
 
+#include <smtp/impl/base64.ipp>
 #include <smtp/impl/connection.ipp>
+#include <smtp/impl/controller.ipp>
+#include <smtp/impl/debugging.ipp>
+#include <smtp/impl/forwarding_trust.ipp>
+#include <smtp/impl/received.ipp>
+#include <smtp/impl/reply.ipp>
 #include <smtp/impl/server_base.ipp>
+#include <smtp/impl/write_reply.ipp>
 
 namespace smtp::detail {
 template class protocol<std::string_view>;

@@ -1,6 +1,8 @@
 #ifndef SMTP_DETAIL_WRITE_REPLY_HPP
 #define SMTP_DETAIL_WRITE_REPLY_HPP
 
+#include <smtp/detail/config.hpp>
+
 #include <smtp/reply.hpp>
 
 #include <string>
@@ -34,28 +36,8 @@ constexpr bool starts_with_enhanced_code(std::string_view text) noexcept {
 /// `code` (the server's choice for its built-in replies), else `<class>.0.0` (what go-smtp
 /// sends when a hook gives none). 3xx replies never carry one. Off, the text goes out as is:
 /// aiosmtpd's exact replies.
-inline void write_reply(std::string& out, int reply_code, std::string_view text, bool enhanced,
-                        std::string_view code = {}) {
-    int reply_class = reply_code / 100;
-    if (!enhanced || (reply_class != 2 && reply_class != 4 && reply_class != 5)) {
-        reply::write_to(out, reply_code, text);
-        return;
-    }
-    const char fallback[] = {char('0' + reply_class), '.', '0', '.', '0'};
-    std::string_view prefix = code.empty() ? std::string_view(fallback, sizeof fallback) : code;
-    thread_local std::string lines; // grown once per thread, not per reply
-    lines.clear();
-    for (;;) {
-        std::size_t end = text.find('\n');
-        std::string_view line = text.substr(0, end);
-        if (!starts_with_enhanced_code(line)) lines.append(prefix).append(" ");
-        lines.append(line);
-        if (end == std::string_view::npos) break;
-        lines.push_back('\n');
-        text.remove_prefix(end + 1);
-    }
-    reply::write_to(out, reply_code, lines);
-}
+SMTP_DECL void write_reply(std::string& out, int reply_code, std::string_view text, bool enhanced,
+                           std::string_view code = {});
 
 inline void write_reply(std::string& out, const reply& r, bool enhanced,
                         std::string_view code = {}) {
@@ -63,5 +45,9 @@ inline void write_reply(std::string& out, const reply& r, bool enhanced,
 }
 
 } // namespace smtp::detail
+
+#if defined(SMTP_HEADER_ONLY)
+#include <smtp/impl/write_reply.ipp>
+#endif
 
 #endif
