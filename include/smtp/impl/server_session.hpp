@@ -90,7 +90,9 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     // The command loop: read a line, hand it to command(). It runs in this frame rather than in
     // a coroutine of its own: a frame that lives as long as the session would take a block of
     // Asio's frame cache, sized for whatever ran before it (memory per idle connection).
-    // Bounds what a client that pipelines without reading can make the server hold.
+    //
+    // max_pending_output bounds what a client that pipelines without reading can make the
+    // server hold.
     constexpr std::size_t max_pending_output = 64 * 1024;
     for (;;) {
         auto event = proto.next_line(conn.input().data());
