@@ -123,9 +123,8 @@ protected:
     /// Waits until the client has sent something (no TLS: check tls_active() first), holding no
     /// buffer meanwhile. The operation is to be awaited directly (as a `deferred` one): an idle
     /// session then keeps no coroutine frame of its own for the wait, and the wait itself is
-    /// built inside the connection. `interruptible`: the session waits
-    /// for a command outside a transaction, which a graceful shutdown may cut short. Hand its
-    /// result to readable().
+    /// built inside the connection. `interruptible`: the session waits for a command outside a
+    /// transaction, which a graceful shutdown may cut short. Hand its result to readable().
     auto wait_readable(bool interruptible) {
         input_.release();
         release_output();
@@ -140,7 +139,7 @@ protected:
     bool readable(boost::system::error_code ec) noexcept {
         io_pending_ = false;
         waiting_for_command_ = false;
-        if (out_.capacity() <= std::string().capacity()) detail::spare_strings::take(out_);
+        detail::spare_strings::take(out_);
         return !ec && !timed_out_;
     }
     /// Reads more bytes under TLS, interruptible by a graceful shutdown as after wait_readable().
@@ -213,10 +212,7 @@ protected:
     boost::asio::awaitable<bool> read_some(bool wait_first = true);
     /// Gives the output buffer's memory to the thread's spares when nothing is queued (an idle
     /// connection keeps none; readable() takes a spare back).
-    void release_output() noexcept {
-        if (out_.empty() && out_.capacity() > std::string().capacity())
-            detail::spare_strings::give_back(out_);
-    }
+    void release_output() noexcept { detail::spare_strings::give_back(out_); }
     /// Writes what is queued. False on error or timeout.
     boost::asio::awaitable<bool> flush();
     /// What happens to bytes received before a TLS handshake.

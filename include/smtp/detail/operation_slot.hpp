@@ -11,6 +11,7 @@
 #include <new>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace smtp::detail {
 

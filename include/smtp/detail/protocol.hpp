@@ -74,7 +74,7 @@ public:
                 if (v != verb::unknown)
                     budgets_[std::size_t(v)] = call_budget(limit);
                 else
-                    unknown_budgets_.emplace_back(name, limit);
+                    unknown_budgets_.emplace_back(name, call_budget(limit));
             }
         }
     }
@@ -1227,20 +1227,18 @@ private:
     }
 
     bool spend_call_budget(const command& cmd) {
+        std::uint32_t* budget = nullptr;
         if (cmd.id != verb::unknown) {
-            std::uint32_t& budget = budgets_[std::size_t(cmd.id)];
-            if (budget < 1) return false;
-            --budget;
-            return true;
+            budget = &budgets_[std::size_t(cmd.id)];
+        } else {
+            for (auto& [name, left] : unknown_budgets_)
+                if (name == cmd.name) budget = &left;
+            if (!budget) // bounded: the unknown-command limit closes the session first
+                budget = &unknown_budgets_
+                              .emplace_back(std::string(cmd.name),
+                                            call_budget(opts_.command_call_limit->default_limit))
+                              .second;
         }
-        std::size_t* budget = nullptr;
-        for (auto& [name, left] : unknown_budgets_)
-            if (name == cmd.name) budget = &left;
-        if (!budget) // bounded: the unknown-command limit closes the session first
-            budget =
-                &unknown_budgets_
-                     .emplace_back(std::string(cmd.name), opts_.command_call_limit->default_limit)
-                     .second;
         if (*budget < 1) return false;
         --*budget;
         return true;
@@ -1311,7 +1309,7 @@ private:
     static std::uint32_t call_budget(std::size_t limit) noexcept {
         return std::uint32_t(std::min<std::size_t>(limit, UINT32_MAX));
     }
-    std::vector<std::pair<std::string, std::size_t>> unknown_budgets_;
+    std::vector<std::pair<std::string, std::uint32_t>> unknown_budgets_;
 };
 
 #if !defined(SMTP_HEADER_ONLY)

@@ -16,8 +16,10 @@ public:
     /// Larger buffers (a long EHLO reply, a pipelined batch) are freed rather than kept.
     static constexpr std::size_t max_capacity = 1024;
 
-    /// Takes `s`'s memory when there is room (`s` is left empty, without memory).
+    /// Takes the memory of `s` when it is empty (`s` is left without memory), keeping it when
+    /// there is room.
     static void give_back(std::string& s) noexcept {
+        if (!s.empty() || !holds_memory(s)) return;
         auto& p = pool();
         std::string gone;
         if (s.capacity() <= max_capacity && p.count < p.slots.size())
@@ -26,13 +28,18 @@ public:
             gone.swap(s);
     }
 
-    /// Gives `s` (empty, without memory) a spare buffer, if there is one.
+    /// Gives `s` a spare buffer when it has no memory of its own and there is one.
     static void take(std::string& s) noexcept {
         auto& p = pool();
-        if (p.count > 0) s.swap(p.slots[--p.count]);
+        if (!holds_memory(s) && p.count > 0) s.swap(p.slots[--p.count]);
     }
 
 private:
+    // Beyond the short-string buffer inside the object, a string's characters are on the heap.
+    static bool holds_memory(const std::string& s) noexcept {
+        return s.capacity() > std::string().capacity();
+    }
+
     struct spares {
         std::array<std::string, 8> slots;
         std::size_t count = 0;
