@@ -49,15 +49,19 @@ public:
             }
         unlock();
     }
-    void remove(void* p) {
-        if (!p) return;
+    /// Forgets `p`; returns its size.
+    std::size_t remove(void* p) {
+        if (!p) return 0;
+        std::size_t size = 0;
         lock();
         for (std::size_t i = slot_of(p); table_[i].p != nullptr; i = (i + 1) % capacity)
             if (table_[i].p == p) {
                 table_[i].p = tombstone();
+                size = table_[i].n;
                 break;
             }
         unlock();
+        return size;
     }
     /// Live blocks counted by size.
     std::map<std::size_t, long> by_size() {
@@ -68,7 +72,8 @@ public:
             if (e.p != nullptr && e.p != tombstone()) sizes.push_back(e.n);
         unlock();
         std::map<std::size_t, long> counts;
-        for (std::size_t n : sizes) ++counts[n];
+        for (std::size_t n : sizes)
+            ++counts[n];
         return counts;
     }
 
@@ -112,9 +117,12 @@ void* calloc(std::size_t count, std::size_t size) {
     return p;
 }
 void* realloc(void* old, std::size_t n) {
-    blocks.remove(old);
+    std::size_t was = blocks.remove(old);
     void* p = __libc_realloc(old, n);
-    blocks.add(p ? p : old, p ? n : 0);
+    if (p)
+        blocks.add(p, n);
+    else
+        blocks.add(old, was); // failed: the old block is still there
     return p;
 }
 void* aligned_alloc(std::size_t alignment, std::size_t n) {
@@ -122,7 +130,9 @@ void* aligned_alloc(std::size_t alignment, std::size_t n) {
     blocks.add(p, n);
     return p;
 }
-void* memalign(std::size_t alignment, std::size_t n) { return aligned_alloc(alignment, n); }
+void* memalign(std::size_t alignment, std::size_t n) {
+    return aligned_alloc(alignment, n);
+}
 int posix_memalign(void** out, std::size_t alignment, std::size_t n) {
     *out = aligned_alloc(alignment, n);
     return *out ? 0 : ENOMEM;
@@ -173,16 +183,19 @@ int main(int argc, char** argv) {
         server.listen(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"), 0});
     std::thread serving([&] { io.run(); });
 
-    for (int i = 0; i < 50; ++i) ::close(idle_client(endpoint.port())); // warm the caches
+    for (int i = 0; i < 50; ++i)
+        ::close(idle_client(endpoint.port())); // warm the caches
     ::usleep(200'000);
     auto before = blocks.by_size();
     std::vector<int> clients;
-    for (int i = 0; i < connections; ++i) clients.push_back(idle_client(endpoint.port()));
+    for (int i = 0; i < connections; ++i)
+        clients.push_back(idle_client(endpoint.port()));
     ::usleep(300'000); // the last sessions reach their wait
     auto after = blocks.by_size();
 
     std::printf("Heap blocks per idle connection, %d connections\n\n", connections);
-    std::printf("| block size | blocks per connection | bytes per connection |\n|---:|---:|---:|\n");
+    std::printf(
+        "| block size | blocks per connection | bytes per connection |\n|---:|---:|---:|\n");
     double total = 0;
     for (const auto& [size, count] : after) {
         auto it = before.find(size);
@@ -193,7 +206,8 @@ int main(int argc, char** argv) {
     }
     std::printf("| total | | %.0f |\n", total);
 
-    for (int fd : clients) ::close(fd);
+    for (int fd : clients)
+        ::close(fd);
     server.close();
     io.stop();
     serving.join();
