@@ -10,6 +10,7 @@ build+=(libhiredis-dev) # the Redis store of the rate limits (smtpd --limits-red
 tests=(libboost-test1.81-dev swaks libnet-ssleay-perl openssl curl haproxy doxygen clang
        libclang-rt-14-dev prometheus systemd python3-milter python3-dkim opendkim opendkim-tools
        rspamd)
+tests+=(ninja-build) # scripts/test.sh builds with Ninja
 tests+=(redis-server) # the rate limits shared through Redis (tests/integration/limits_redis_test)
 # Issue 17 (XFORWARD): Postfix's smtp client relays to smtpd from a private instance.
 tests+=(postfix)
