@@ -2,14 +2,12 @@
 #define SMTP_CLIENT_HPP
 
 #include <smtp/client/extensions.hpp>
+#include <smtp/detail/config.hpp>
 #include <smtp/reply.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -224,6 +222,8 @@ private:
 
 } // namespace smtp
 
-#include <smtp/impl/client.hpp>
+#if defined(SMTP_HEADER_ONLY)
+#include <smtp/impl/client.ipp>
+#endif
 
 #endif

@@ -13,17 +13,28 @@
 #include <smtp/smtp.hpp>
 
 #include <smtp/impl/base64.ipp>
+#include <smtp/impl/client.ipp>
 #include <smtp/impl/connection.ipp>
 #include <smtp/impl/controller.ipp>
+#include <smtp/impl/data_reader.ipp>
 #include <smtp/impl/debugging.ipp>
 #include <smtp/impl/forwarding_trust.ipp>
 #include <smtp/impl/received.ipp>
 #include <smtp/impl/reply.ipp>
+#include <smtp/impl/sendmail.ipp>
 #include <smtp/impl/server_base.ipp>
 #include <smtp/impl/write_reply.ipp>
 
+namespace smtp::handlers {
+template std::string debugging::format(const session&, const envelope<std::string_view>&);
+} // namespace smtp::handlers
+
 namespace smtp::detail {
 template class protocol<std::string_view>;
+template next_action protocol<std::string_view>::finish_data<decode::bytes>();
+template next_action protocol<std::string_view>::finish_data<decode::utf8>();
+template next_action protocol<std::string_view>::finish_chunk<decode::bytes>(bool);
+template next_action protocol<std::string_view>::finish_chunk<decode::utf8>(bool);
 } // namespace smtp::detail
 
 #endif

@@ -1,4 +1,6 @@
 #include <smtp/client.hpp>
+#include <smtp/detail/dot_stuff.hpp>
+#include <smtp/detail/reply_parser.hpp>
 
 #include "reply_printer.hpp"
 

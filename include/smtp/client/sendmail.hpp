@@ -5,9 +5,9 @@
 #include <smtp/client.hpp>
 #include <smtp/client/forwarding.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include <smtp/detail/config.hpp>
+
+#include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -45,39 +45,21 @@ struct sendmail_options {
 /// QUIT. Returns the transaction's result (refusals included); throws `client_error` when the
 /// session cannot get as far as the transaction and `boost::system::system_error` on transport
 /// failures and timeouts. Arguments must stay valid until it completes.
-inline boost::asio::awaitable<send_result>
+SMTP_DECL boost::asio::awaitable<send_result>
 async_sendmail(std::string_view host, std::uint16_t port, std::string_view from,
                const std::vector<std::string>& recipients, std::string_view content,
-               const sendmail_options& options = {}) {
-    client c(co_await boost::asio::this_coro::executor, options.client);
-    co_await c.connect(host, port);
-    co_await c.ehlo(options.helo_name);
-    bool tls = false;
-    if (options.tls) tls = co_await c.starttls(*options.tls);
-    if (options.require_tls && !tls)
-        throw client_error("STARTTLS", {}, "the server does not offer STARTTLS");
-    if (options.credentials)
-        co_await c.login(options.credentials->login, options.credentials->password);
-    if (options.xclient) co_await send_xclient(c, *options.xclient, options.helo_name);
-    if (options.xforward) co_await send_xforward(c, *options.xforward);
-    send_result result = co_await c.send(from, recipients, content);
-    co_await c.quit();
-    co_return result;
-}
+               const sendmail_options& options = {});
 
 /// `async_sendmail`, blocking the calling thread (it runs an io_context of its own): for
 /// tests, scripts and simple programs.
-inline send_result sendmail(std::string_view host, std::uint16_t port, std::string_view from,
-                            const std::vector<std::string>& recipients, std::string_view content,
-                            const sendmail_options& options = {}) {
-    boost::asio::io_context io(1);
-    auto result =
-        boost::asio::co_spawn(io, async_sendmail(host, port, from, recipients, content, options),
-                              boost::asio::use_future);
-    io.run();
-    return result.get();
-}
+SMTP_DECL send_result sendmail(std::string_view host, std::uint16_t port, std::string_view from,
+                               const std::vector<std::string>& recipients, std::string_view content,
+                               const sendmail_options& options = {});
 
 } // namespace smtp
+
+#if defined(SMTP_HEADER_ONLY)
+#include <smtp/impl/sendmail.ipp>
+#endif
 
 #endif

@@ -1,6 +1,7 @@
 #ifndef SMTP_DETAIL_PROTOCOL_HPP
 #define SMTP_DETAIL_PROTOCOL_HPP
 
+#include <smtp/decode.hpp>
 #include <smtp/detail/address.hpp>
 #include <smtp/detail/ascii.hpp>
 #include <smtp/detail/command.hpp>
@@ -1316,6 +1317,11 @@ private:
 // The core of both built-in decode policies (their content is a string_view), compiled once in
 // <smtp/src.hpp>.
 extern template class protocol<std::string_view>;
+// Its member templates on the decode policy are not part of the class's instantiation.
+extern template next_action protocol<std::string_view>::finish_data<decode::bytes>();
+extern template next_action protocol<std::string_view>::finish_data<decode::utf8>();
+extern template next_action protocol<std::string_view>::finish_chunk<decode::bytes>(bool);
+extern template next_action protocol<std::string_view>::finish_chunk<decode::utf8>(bool);
 #endif
 
 } // namespace smtp::detail

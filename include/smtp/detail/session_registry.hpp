@@ -35,39 +35,10 @@ public:
     /// One session's place in the list, for as long as it lives.
     class entry {
     public:
-        entry(std::shared_ptr<session_registry> owner, served_connection& conn)
-            : owner_(std::move(owner)), conn_(&conn) {
-            std::size_t states = 0;
-            {
-                std::lock_guard lock(owner_->mutex_);
-                owner_->sessions_.opened();
-                states = owner_->reactor_states_.needed(owner_->sessions_.live());
-                next_ = owner_->head_;
-                if (next_) next_->prev_ = this;
-                owner_->head_ = this;
-            }
-            // On the session's thread, whose reactor the states belong to.
-            if (states) allocate_reactor_states(owner_->executor_, states);
-        }
+        entry(std::shared_ptr<session_registry> owner, served_connection& conn);
         entry(const entry&) = delete;
         entry& operator=(const entry&) = delete;
-        ~entry() {
-            bool flood_over = false;
-            std::size_t live = 0;
-            {
-                std::lock_guard lock(owner_->mutex_);
-                if (prev_)
-                    prev_->next_ = next_;
-                else
-                    owner_->head_ = next_;
-                if (next_) next_->prev_ = prev_;
-                flood_over = owner_->sessions_.closed();
-                live = owner_->sessions_.live();
-            }
-            // On the session's thread (whose buffer pool it trims), outside the lock.
-            if (flood_over) return_free_memory(live);
-            if (live == 0) owner_->stop_watching();
-        }
+        ~entry();
 
     private:
         friend class session_registry;

@@ -162,6 +162,11 @@ std::string debugging::format(const session& s, const envelope<Content>& env) {
     return out;
 }
 
+#if !defined(SMTP_HEADER_ONLY)
+// The built-in decode policies' content (a string_view): compiled once in <smtp/src.hpp>.
+extern template std::string debugging::format(const session&, const envelope<std::string_view>&);
+#endif
+
 } // namespace smtp::handlers
 
 #if defined(SMTP_HEADER_ONLY)

@@ -1,5 +1,12 @@
-#ifndef SMTP_IMPL_CLIENT_HPP
-#define SMTP_IMPL_CLIENT_HPP
+#ifndef SMTP_IMPL_CLIENT_IPP
+#define SMTP_IMPL_CLIENT_IPP
+
+// The definitions of smtp/client.hpp's functions (SMTP_DECL): compiled once by <smtp/src.hpp>
+// under SMTP_SEPARATE_COMPILATION, inline otherwise. No lambdas in its coroutines: compiled
+// separately, a coroutine here is not inline, and g++ warns (-Wsubobject-linkage) when its frame
+// holds a type without linkage.
+
+#include <smtp/client.hpp>
 
 #include <smtp/detail/ascii.hpp>
 #include <smtp/detail/base64.hpp>
@@ -9,7 +16,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
@@ -39,6 +49,15 @@ struct client_state {
     bool timed_out = false;
 };
 
+// The condition of async_connect in client::open: try the next address unless the deadline
+// has passed.
+struct unless_late {
+    const client_state* state;
+    bool operator()(const boost::system::error_code&, const boost::asio::ip::tcp::endpoint&) const {
+        return !state->timed_out;
+    }
+};
+
 // "<address>", leaving an address already in angle brackets alone; "<>" for the null sender.
 inline std::string angle_address(std::string_view address) {
     if (address.empty() || address == "<>") return "<>";
@@ -62,23 +81,23 @@ inline bool has_parameter(const std::vector<std::string>& parameters, std::strin
 
 } // namespace detail
 
-inline client::client(executor_type executor, client_options options)
+SMTP_DECL client::client(executor_type executor, client_options options)
     : executor_(std::move(executor)), options_(options),
       state_(std::make_shared<detail::client_state>(executor_)) {}
 
-inline client::~client() {
+SMTP_DECL client::~client() {
     close();
 }
 
-inline bool client::is_open() const noexcept {
+SMTP_DECL bool client::is_open() const noexcept {
     return state_ && state_->socket.is_open();
 }
 
-inline bool client::tls_active() const noexcept {
+SMTP_DECL bool client::tls_active() const noexcept {
     return state_ && state_->tls != nullptr;
 }
 
-inline void client::close() noexcept {
+SMTP_DECL void client::close() noexcept {
     if (!state_) return;
     disarm();
     boost::system::error_code ignored;
@@ -87,7 +106,7 @@ inline void client::close() noexcept {
 
 // The watchdog: one timer, re-armed for every step. A step that outlives it finds its socket
 // closed and fails; the generation tells a late expiry from the current step's.
-inline void client::arm() {
+SMTP_DECL void client::arm() {
     auto& st = *state_;
     st.timed_out = false;
     st.timer.expires_after(options_.timeout);
@@ -102,7 +121,7 @@ inline void client::arm() {
     });
 }
 
-inline void client::disarm() noexcept {
+SMTP_DECL void client::disarm() noexcept {
     ++state_->generation;
     try {
         state_->timer.cancel();
@@ -110,14 +129,14 @@ inline void client::disarm() noexcept {
     }
 }
 
-inline void client::fail(boost::system::error_code ec, const char* what) {
+SMTP_DECL void client::fail(boost::system::error_code ec, const char* what) {
     bool timed_out = state_->timed_out;
     close();
     if (timed_out) ec = boost::asio::error::timed_out;
     throw boost::system::system_error(ec, std::string("smtp::client: ") + what);
 }
 
-inline boost::asio::awaitable<void> client::open(std::string_view host, std::uint16_t port) {
+SMTP_DECL boost::asio::awaitable<void> client::open(std::string_view host, std::uint16_t port) {
     namespace asio = boost::asio;
     close();
     state_ = std::make_shared<detail::client_state>(executor_);
@@ -146,8 +165,7 @@ inline boost::asio::awaitable<void> client::open(std::string_view host, std::uin
     arm();
     // Once the deadline has passed, the addresses not tried yet are skipped: the watchdog closed
     // the socket, and async_connect would otherwise open it again for the next address.
-    auto not_late = [st = state_.get()](const boost::system::error_code&,
-                                        const asio::ip::tcp::endpoint&) { return !st->timed_out; };
+    detail::unless_late not_late{state_.get()};
     auto [connect_ec, endpoint] = co_await asio::async_connect(state_->socket, endpoints, not_late,
                                                                asio::as_tuple(asio::use_awaitable));
     disarm();
@@ -155,7 +173,7 @@ inline boost::asio::awaitable<void> client::open(std::string_view host, std::uin
     state_->socket.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
-inline boost::asio::awaitable<reply> client::read_greeting() {
+SMTP_DECL boost::asio::awaitable<reply> client::read_greeting() {
     greeting_ = co_await read_reply();
     if (greeting_.code != 220) {
         close();
@@ -164,19 +182,19 @@ inline boost::asio::awaitable<reply> client::read_greeting() {
     co_return greeting_;
 }
 
-inline boost::asio::awaitable<reply> client::connect(std::string_view host, std::uint16_t port) {
+SMTP_DECL boost::asio::awaitable<reply> client::connect(std::string_view host, std::uint16_t port) {
     co_await open(host, port);
     co_return co_await read_greeting();
 }
 
-inline boost::asio::awaitable<reply> client::connect(std::string_view host, std::uint16_t port,
-                                                     boost::asio::ssl::context& tls) {
+SMTP_DECL boost::asio::awaitable<reply> client::connect(std::string_view host, std::uint16_t port,
+                                                        boost::asio::ssl::context& tls) {
     co_await open(host, port);
     co_await handshake(tls);
     co_return co_await read_greeting();
 }
 
-inline boost::asio::awaitable<void> client::handshake(boost::asio::ssl::context& tls) {
+SMTP_DECL boost::asio::awaitable<void> client::handshake(boost::asio::ssl::context& tls) {
     namespace asio = boost::asio;
     auto& st = *state_;
     st.tls = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(st.socket, tls);
@@ -193,7 +211,7 @@ inline boost::asio::awaitable<void> client::handshake(boost::asio::ssl::context&
     if (handshake_ec) fail(handshake_ec, "TLS handshake");
 }
 
-inline boost::asio::awaitable<void> client::write(std::string_view bytes) {
+SMTP_DECL boost::asio::awaitable<void> client::write(std::string_view bytes) {
     namespace asio = boost::asio;
     if (!is_open()) throw boost::system::system_error(asio::error::not_connected, "smtp::client");
     auto& st = *state_;
@@ -211,7 +229,7 @@ inline boost::asio::awaitable<void> client::write(std::string_view bytes) {
     if (ec) fail(ec, "write");
 }
 
-inline boost::asio::awaitable<reply> client::read_reply() {
+SMTP_DECL boost::asio::awaitable<reply> client::read_reply() {
     namespace asio = boost::asio;
     if (!is_open()) throw boost::system::system_error(asio::error::not_connected, "smtp::client");
     auto& st = *state_;
@@ -251,7 +269,7 @@ inline boost::asio::awaitable<reply> client::read_reply() {
     }
 }
 
-inline boost::asio::awaitable<reply> client::exchange(std::string_view line) {
+SMTP_DECL boost::asio::awaitable<reply> client::exchange(std::string_view line) {
     if (line.find_first_of("\r\n") != std::string_view::npos)
         throw std::invalid_argument("smtp::client: CR or LF in a command line");
     std::string out;
@@ -261,11 +279,11 @@ inline boost::asio::awaitable<reply> client::exchange(std::string_view line) {
     co_return co_await read_reply();
 }
 
-inline boost::asio::awaitable<reply> client::command(std::string_view line) {
+SMTP_DECL boost::asio::awaitable<reply> client::command(std::string_view line) {
     co_return co_await exchange(line);
 }
 
-inline boost::asio::awaitable<reply> client::ehlo(std::string_view name) {
+SMTP_DECL boost::asio::awaitable<reply> client::ehlo(std::string_view name) {
     helo_name_.assign(name);
     const std::string ehlo_line = "EHLO " + helo_name_;
     reply r = co_await exchange(ehlo_line);
@@ -284,7 +302,7 @@ inline boost::asio::awaitable<reply> client::ehlo(std::string_view name) {
     co_return h;
 }
 
-inline boost::asio::awaitable<bool> client::starttls(boost::asio::ssl::context& tls) {
+SMTP_DECL boost::asio::awaitable<bool> client::starttls(boost::asio::ssl::context& tls) {
     if (tls_active() || !extensions_.has("STARTTLS")) co_return false;
     reply r = co_await exchange("STARTTLS");
     if (r.code != 220) throw client_error("STARTTLS", r);
@@ -298,13 +316,14 @@ inline boost::asio::awaitable<bool> client::starttls(boost::asio::ssl::context& 
     co_return true;
 }
 
-inline boost::asio::awaitable<void> client::login(std::string_view user,
-                                                  std::string_view password) {
-    auto mechanisms = extensions_.auth_mechanisms();
-    auto offered = [&](std::string_view name) {
-        return std::find(mechanisms.begin(), mechanisms.end(), name) != mechanisms.end();
-    };
-    if (offered("PLAIN")) {
+SMTP_DECL boost::asio::awaitable<void> client::login(std::string_view user,
+                                                     std::string_view password) {
+    const auto mechanisms = extensions_.auth_mechanisms();
+    const bool offers_plain =
+        std::find(mechanisms.begin(), mechanisms.end(), "PLAIN") != mechanisms.end();
+    const bool offers_login =
+        std::find(mechanisms.begin(), mechanisms.end(), "LOGIN") != mechanisms.end();
+    if (offers_plain) {
         std::string token;
         token.push_back('\0');
         token.append(user).push_back('\0');
@@ -314,7 +333,7 @@ inline boost::asio::awaitable<void> client::login(std::string_view user,
         if (r.code != 235) throw client_error("AUTH PLAIN", r);
         co_return;
     }
-    if (offered("LOGIN")) {
+    if (offers_login) {
         const std::string user_line = detail::base64_encode(user);
         const std::string password_line = detail::base64_encode(password);
         reply r = co_await exchange("AUTH LOGIN");
@@ -328,7 +347,7 @@ inline boost::asio::awaitable<void> client::login(std::string_view user,
                                                : "the server does not offer AUTH");
 }
 
-inline boost::asio::awaitable<void> client::reset_transaction(int last_code) {
+SMTP_DECL boost::asio::awaitable<void> client::reset_transaction(int last_code) {
     // After a 421 the server is closing: nothing to reset.
     if (last_code == 421) {
         close();
@@ -337,7 +356,7 @@ inline boost::asio::awaitable<void> client::reset_transaction(int last_code) {
     co_await exchange("RSET");
 }
 
-inline boost::asio::awaitable<send_result>
+SMTP_DECL boost::asio::awaitable<send_result>
 client::send(std::string_view from, const std::vector<std::string>& recipients,
              std::string_view content, const std::vector<std::string>& parameters) {
     send_result result;
@@ -395,7 +414,7 @@ client::send(std::string_view from, const std::vector<std::string>& recipients,
     co_return result;
 }
 
-inline boost::asio::awaitable<reply> client::quit() {
+SMTP_DECL boost::asio::awaitable<reply> client::quit() {
     reply r;
     try {
         r = co_await exchange("QUIT");
