@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace smtp::detail {
 
@@ -140,20 +141,34 @@ struct login {
     }
 };
 
+/// What a handler's plain-function `auth_PLAIN` or `auth_LOGIN` returned, as an awaitable.
+inline boost::asio::awaitable<auth_result> answered(auth_result result) {
+    co_return result;
+}
+
+/// A handler's `auth_PLAIN` or `auth_LOGIN` result: its coroutine, or the reply it gave at once.
+template <class Result>
+boost::asio::awaitable<auth_result> as_exchange(Result&& result) {
+    if constexpr (::smtp::detail::is_awaitable_v<std::decay_t<Result>>)
+        return std::forward<Result>(result);
+    else
+        return answered(std::forward<Result>(result));
+}
+
 /// Runs `Mechanism`'s exchange, or the handler's own for a built-in one: a handler with
-/// `auth_PLAIN` or `auth_LOGIN` replaces PLAIN's or LOGIN's (as aiosmtpd's do).
+/// `auth_PLAIN` or `auth_LOGIN` replaces PLAIN's or LOGIN's (as aiosmtpd's do). Not a coroutine
+/// itself: it hands over the mechanism's, so that an exchange has no frame of its own (nor the
+/// compiled program a function per handler and mechanism).
 template <class Mechanism, class Handler, class Content>
 boost::asio::awaitable<auth_result> exchange(Handler& handler, connection& conn, session& s,
                                              envelope<Content>& env,
                                              std::optional<std::string> initial) {
-    auth_result result;
     if constexpr (std::is_same_v<Mechanism, plain> && has_auth_PLAIN<Handler, Content>)
-        SMTP_DETAIL_CALL_HOOK(result, handler.auth_PLAIN(conn, s, env, std::move(initial)));
+        return as_exchange(handler.auth_PLAIN(conn, s, env, std::move(initial)));
     else if constexpr (std::is_same_v<Mechanism, login> && has_auth_LOGIN<Handler, Content>)
-        SMTP_DETAIL_CALL_HOOK(result, handler.auth_LOGIN(conn, s, env, std::move(initial)));
+        return as_exchange(handler.auth_LOGIN(conn, s, env, std::move(initial)));
     else
-        result = co_await Mechanism::authenticate(handler, conn, s, env, std::move(initial));
-    co_return result;
+        return Mechanism::authenticate(handler, conn, s, env, std::move(initial));
 }
 
 /// The default AuthPolicy: PLAIN and LOGIN.
