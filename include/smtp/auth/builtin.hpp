@@ -149,7 +149,7 @@ inline boost::asio::awaitable<auth_result> answered(auth_result result) {
 /// A handler's `auth_PLAIN` or `auth_LOGIN` result: its coroutine, or the reply it gave at once.
 template <class Result>
 boost::asio::awaitable<auth_result> as_exchange(Result&& result) {
-    if constexpr (::smtp::detail::is_awaitable_v<std::decay_t<Result>>)
+    if constexpr (::smtp::detail::is_awaitable_v<Result>)
         return std::forward<Result>(result);
     else
         return answered(std::forward<Result>(result));

@@ -4,7 +4,6 @@
 #include <smtp/auth.hpp>
 #include <smtp/client.hpp>
 #include <smtp/client/forwarding.hpp>
-
 #include <smtp/detail/config.hpp>
 
 #include <boost/asio/awaitable.hpp>

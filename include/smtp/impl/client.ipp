@@ -26,6 +26,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <tuple>
@@ -69,6 +70,11 @@ inline bool is_ascii(std::string_view s) noexcept {
     for (char c : s)
         if (static_cast<unsigned char>(c) >= 0x80) return false;
     return true;
+}
+
+// Whether `name` is one of `names`.
+inline bool listed(const std::vector<std::string>& names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 // Whether one of `parameters` sets `keyword` ("SIZE" matches "size=10").
@@ -319,11 +325,7 @@ SMTP_DECL boost::asio::awaitable<bool> client::starttls(boost::asio::ssl::contex
 SMTP_DECL boost::asio::awaitable<void> client::login(std::string_view user,
                                                      std::string_view password) {
     const auto mechanisms = extensions_.auth_mechanisms();
-    const bool offers_plain =
-        std::find(mechanisms.begin(), mechanisms.end(), "PLAIN") != mechanisms.end();
-    const bool offers_login =
-        std::find(mechanisms.begin(), mechanisms.end(), "LOGIN") != mechanisms.end();
-    if (offers_plain) {
+    if (detail::listed(mechanisms, "PLAIN")) {
         std::string token;
         token.push_back('\0');
         token.append(user).push_back('\0');
@@ -333,7 +335,7 @@ SMTP_DECL boost::asio::awaitable<void> client::login(std::string_view user,
         if (r.code != 235) throw client_error("AUTH PLAIN", r);
         co_return;
     }
-    if (offers_login) {
+    if (detail::listed(mechanisms, "LOGIN")) {
         const std::string user_line = detail::base64_encode(user);
         const std::string password_line = detail::base64_encode(password);
         reply r = co_await exchange("AUTH LOGIN");
