@@ -5,23 +5,16 @@
 
 #include <smtp/options.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/system_error.hpp>
 
-#include <fcntl.h>
-
-#include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <exception>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -50,6 +43,53 @@ struct listen_address {
 /// to, as asyncio's create_server binds them.
 SMTP_DECL std::vector<boost::asio::ip::tcp::endpoint> listen_endpoints(const listen_address& where);
 
+namespace detail {
+class server_base;
+
+/// What a controller does whatever its server's Handler: the io_contexts and their threads, the
+/// listeners, starting and stopping. It is not a template, so that it is compiled once
+/// (impl/controller.ipp) rather than once per server type; it reaches the server through its
+/// base, detail::server_base.
+class controller_base {
+public:
+    controller_base(const controller_base&) = delete;
+    controller_base& operator=(const controller_base&) = delete;
+
+protected:
+    explicit controller_base(listen_address where) : where_(std::move(where)) {}
+    ~controller_base() = default; // the derived controller stops while its server is there
+    /// The server to run, once the derived controller has made it.
+    void run_server(server_base& server) noexcept { server_ = &server; }
+
+    SMTP_DECL void bind();
+    SMTP_DECL void start();
+    SMTP_DECL void stop() noexcept;
+    SMTP_DECL bool stop(std::chrono::steady_clock::duration grace) noexcept;
+    bool running() const noexcept { return !threads_.empty(); }
+    boost::asio::ip::tcp::endpoint endpoint() const noexcept {
+        return endpoints_.empty() ? boost::asio::ip::tcp::endpoint{} : endpoints_.front();
+    }
+    const std::vector<boost::asio::ip::tcp::endpoint>& endpoints() const noexcept {
+        return endpoints_;
+    }
+    std::size_t thread_count() const noexcept { return threads_.size(); }
+    SMTP_DECL boost::asio::any_io_executor executor() const;
+
+private:
+    SMTP_DECL void bind_locked();
+    SMTP_DECL void listen_addresses(std::size_t threads);
+    SMTP_DECL void listen_inherited(std::size_t threads);
+    SMTP_DECL void stop_now() noexcept;
+
+    server_base* server_ = nullptr;
+    listen_address where_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<boost::asio::io_context>> ios_;
+    std::vector<std::thread> threads_;
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
+};
+} // namespace detail
+
 /// Runs a server on threads of its own (aiosmtpd's `Controller`).
 ///
 /// `start()` binds and returns once clients can connect (a bind error is thrown from it; no
@@ -75,8 +115,10 @@ SMTP_DECL std::vector<boost::asio::ip::tcp::endpoint> listen_endpoints(const lis
 /// ...
 /// c.stop(std::chrono::seconds(30));
 /// \endcode
+///
+/// All but the construction of the server is detail::controller_base's, which is not a template.
 template <class Server>
-class controller {
+class controller : private detail::controller_base {
 public:
     /// The `smtp::server` type it runs.
     using server_type = Server;
@@ -86,170 +128,56 @@ public:
     /// A stopped controller; start() binds `where` and serves.
     explicit controller(handler_type handler = handler_type{}, smtp::options opts = {},
                         listen_address where = {})
-        : server_(std::move(handler), std::move(opts)), where_(std::move(where)) {}
+        : controller_base(std::move(where)), server_(std::move(handler), std::move(opts)) {
+        run_server(server_); // (server is a friend: its base is private)
+    }
 
     controller(const controller&) = delete;
     controller& operator=(const controller&) = delete;
+    /// Stops (stop()) while the server is still there.
     ~controller() { stop(); }
 
     /// Binds the listeners without serving yet (start() serves). Throws
     /// `boost::system::system_error` if binding fails; does nothing when already bound.
-    void bind() {
-        std::lock_guard lock(mutex_);
-        bind_locked();
-    }
+    void bind() { controller_base::bind(); }
 
     /// Binds (unless bind() did) and starts serving. Throws `boost::system::system_error` if
     /// binding fails, and `std::logic_error` if already started.
-    void start() {
-        std::lock_guard lock(mutex_);
-        if (!threads_.empty()) throw std::logic_error("smtp::controller already started");
-        bind_locked();
-        for (auto& io : ios_)
-            threads_.emplace_back([io = io.get()] {
-                auto guard = boost::asio::make_work_guard(*io);
-                for (;;) {
-                    try {
-                        io->run();
-                        return;
-                    } catch (const std::exception& e) {
-                        std::fprintf(stderr, "smtp::controller: %s\n", e.what());
-                    }
-                }
-            });
-    }
+    void start() { controller_base::start(); }
 
     /// Stops serving at once: closes the listeners, ends every session and joins the threads.
-    void stop() noexcept {
-        std::lock_guard lock(mutex_);
-        stop_now();
-    }
+    void stop() noexcept { controller_base::stop(); }
 
     /// Stops serving gracefully: stops accepting, answers idle sessions with `421 <hostname>
     /// Service shutting down`, lets transactions in flight finish, and waits up to `grace` for
     /// every session to end; then does what stop() does with whatever is left. Returns true when
     /// every session had ended by itself.
     bool stop(std::chrono::steady_clock::duration grace) noexcept {
-        std::lock_guard lock(mutex_);
-        if (threads_.empty()) {
-            stop_now(); // bound but never started
-            return true;
-        }
-        server_.shutdown();
-        bool drained = server_.wait_for_sessions(std::chrono::steady_clock::now() + grace);
-        stop_now();
-        return drained;
+        return controller_base::stop(grace);
     }
 
     /// Between start() and stop().
-    bool running() const noexcept { return !threads_.empty(); }
+    bool running() const noexcept { return controller_base::running(); }
     /// The (first) bound endpoint (after bind() or start()).
-    boost::asio::ip::tcp::endpoint endpoint() const noexcept {
-        return endpoints_.empty() ? boost::asio::ip::tcp::endpoint{} : endpoints_.front();
-    }
+    boost::asio::ip::tcp::endpoint endpoint() const noexcept { return controller_base::endpoint(); }
     /// Every bound endpoint (after bind() or start()).
     const std::vector<boost::asio::ip::tcp::endpoint>& endpoints() const noexcept {
-        return endpoints_;
+        return controller_base::endpoints();
     }
     /// The bound port (after bind() or start()).
     std::uint16_t port() const noexcept { return endpoint().port(); }
     /// Threads serving (after start()).
-    std::size_t thread_count() const noexcept { return threads_.size(); }
+    std::size_t thread_count() const noexcept { return controller_base::thread_count(); }
     /// The server it runs.
     Server& server() noexcept { return server_; }
     /// The server's handler (shared by every connection).
     handler_type& handler() noexcept { return server_.handler(); }
     /// The executor of the first thread's io_context (after bind() or start()), for more work on
     /// the same threads: smtpd's `/metrics` endpoint.
-    boost::asio::any_io_executor executor() const { return ios_.front()->get_executor(); }
+    boost::asio::any_io_executor executor() const { return controller_base::executor(); }
 
 private:
-    // N io_contexts, and on each a listener: the one UNIX socket on the first; one listener per
-    // endpoint on each, sharing the port with SO_REUSEPORT when there are several threads.
-    void bind_locked() {
-        if (!ios_.empty()) return;
-        std::size_t count = server_.options().threads;
-        if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
-        for (std::size_t i = 0; i < count; ++i)
-            ios_.push_back(std::make_unique<boost::asio::io_context>(1));
-        try {
-            if (!where_.sockets.empty()) {
-                listen_inherited(count);
-                return;
-            }
-            if (where_.host.starts_with("unix:")) {
-                server_.listen_local(ios_.front()->get_executor(), where_.host.substr(5),
-                                     where_.implicit_tls);
-                return;
-            }
-            auto listen_on = [&](boost::asio::io_context& io,
-                                 const boost::asio::ip::tcp::endpoint& at) {
-                return count == 1
-                           ? server_.listen(io.get_executor(), at, where_.implicit_tls)
-                           : server_.listen_shared(io.get_executor(), at, where_.implicit_tls);
-            };
-            std::optional<boost::system::system_error> skipped;
-            for (auto at : listen_endpoints(where_)) {
-                // Port 0: the first listener picks the port, the others take the same one.
-                if (at.port() == 0 && !endpoints_.empty()) at.port(endpoints_.front().port());
-                try {
-                    endpoints_.push_back(listen_on(*ios_.front(), at));
-                } catch (const boost::system::system_error& e) {
-                    // An address the host lacks is skipped when another one is bound.
-                    if (!missing_address(e.code())) throw;
-                    if (!skipped) skipped = e;
-                }
-            }
-            if (endpoints_.empty() && skipped) throw *skipped;
-            for (std::size_t i = 1; i < count; ++i)
-                for (const auto& at : endpoints_)
-                    listen_on(*ios_[i], at);
-        } catch (...) {
-            server_.close();
-            ios_.clear();
-            endpoints_.clear();
-            throw;
-        }
-    }
-
-    // Each inherited socket on every thread: the first thread takes the descriptor itself, the
-    // others a duplicate of it (each io_context needs its own acceptor).
-    void listen_inherited(std::size_t threads) {
-        for (std::size_t i = 0; i < threads; ++i)
-            for (int socket : where_.sockets) {
-                int mine = i == 0 ? socket : ::fcntl(socket, F_DUPFD_CLOEXEC, 3);
-                if (mine < 0)
-                    throw boost::system::system_error(errno, boost::system::system_category(),
-                                                      "dup");
-                auto at = server_.listen_native(ios_[i]->get_executor(), mine, where_.implicit_tls);
-                if (i == 0 && at.port() != 0) endpoints_.push_back(at);
-            }
-    }
-
-    static bool missing_address(const boost::system::error_code& ec) {
-        return ec == boost::asio::error::address_family_not_supported ||
-               ec == boost::system::errc::address_not_available;
-    }
-
-    void stop_now() noexcept {
-        if (ios_.empty()) return;
-        for (auto& io : ios_)
-            io->stop();
-        for (auto& thread : threads_)
-            thread.join();
-        threads_.clear();
-        server_.close();
-        ios_.clear(); // destroys the sessions still suspended in them, closing their sockets
-        endpoints_.clear();
-        server_.reset_shutdown();
-    }
-
     Server server_;
-    listen_address where_;
-    std::mutex mutex_;
-    std::vector<std::unique_ptr<boost::asio::io_context>> ios_;
-    std::vector<std::thread> threads_;
-    std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
 };
 
 } // namespace smtp

@@ -32,6 +32,9 @@
 
 namespace smtp {
 
+template <class Server>
+class controller;
+
 /// An SMTP server: one Handler shared by all connections, its hooks found at compile time.
 ///
 /// \tparam Handler      any class; see hooks.hpp for the hooks it may declare.
@@ -172,6 +175,9 @@ public:
     std::shared_ptr<tls_context> tls() const { return server_base::tls(); }
 
 private:
+    template <class Server>
+    friend class controller; // runs the server through its base (controller.hpp)
+
     using served_connection = detail::served_connection;
     using protocol_type = detail::protocol<content_type>;
     /// How a step that did I/O ended: the session goes on, closes after flushing what is queued,

@@ -142,6 +142,8 @@ protected:
     std::atomic<std::size_t> connections_{0};
 
 private:
+    friend class controller_base; // runs a server on threads of its own (controller.hpp)
+
     /// Keeps `acceptor` among `owned` (where close() and shutdown() reach it) and accepts on it.
     template <class Acceptor>
     void accept_on(std::vector<std::unique_ptr<Acceptor>>& owned,
