@@ -180,9 +180,6 @@ private:
 
     using served_connection = detail::served_connection;
     using protocol_type = detail::protocol<content_type>;
-    /// How a step that did I/O ended: the session goes on, closes after flushing what is queued,
-    /// or is lost (the peer is gone: nothing more can be written).
-    enum class outcome { go_on, close, lost };
 
     // One session, and what comes before its greeting: impl/server_session.hpp.
     static void start_session(server_base& base, connection::socket_type socket, bool implicit_tls,
@@ -193,6 +190,7 @@ private:
     boost::asio::awaitable<bool> admit(served_connection& conn, protocol_type& proto,
                                        envelope_type& env, connection_count& counted,
                                        bool implicit_tls);
+    /// The PROXY header, with handle_PROXY (server_base's without).
     boost::asio::awaitable<bool> accept_proxy_header(served_connection& conn, envelope_type& env);
     /// handle_CONNECT's decision (a greeting at once without the hook); a hook that throws
     /// refuses the connection.
@@ -205,15 +203,17 @@ private:
     boost::asio::awaitable<outcome> perform(served_connection& conn, protocol_type& proto,
                                             envelope_type& env, detail::next_action next);
     void input_ended(served_connection& conn, protocol_type& proto, envelope_type& env);
-    boost::asio::awaitable<detail::next_action>
-    call_hook(served_connection& conn, protocol_type& proto, envelope_type& env, detail::verb v);
+    boost::asio::awaitable<outcome> call_hook(served_connection& conn, protocol_type& proto,
+                                              envelope_type& env, detail::verb v);
     /// The reply for a hook that threw: handle_exception's, or `500 Error: (<type>) <what>`.
     boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
+    boost::asio::awaitable<reply> exception_hook_reply(std::exception_ptr error);
 
     // AUTH: impl/server_auth.hpp.
-    boost::asio::awaitable<bool> authenticate(served_connection& conn, protocol_type& proto,
-                                              envelope_type& env);
-    boost::asio::awaitable<bool> settle_auth(served_connection& conn);
+    boost::asio::awaitable<outcome> authenticate(served_connection& conn, protocol_type& proto,
+                                                 envelope_type& env);
+    /// The base's settle_auth(), and the handler's limit_reached when the limit is passed.
+    outcome settled(served_connection& conn, auth_settled how);
 
     // STARTTLS: impl/server_starttls.hpp.
     boost::asio::awaitable<outcome> starttls(served_connection& conn, protocol_type& proto,

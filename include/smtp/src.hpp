@@ -12,6 +12,7 @@
 
 #include <smtp/smtp.hpp>
 
+#include <smtp/impl/auth_builtin.ipp>
 #include <smtp/impl/base64.ipp>
 #include <smtp/impl/client.ipp>
 #include <smtp/impl/connection.ipp>

@@ -4,6 +4,7 @@
 #include <smtp/auth.hpp>
 #include <smtp/connection.hpp>
 #include <smtp/detail/call_hook.hpp>
+#include <smtp/detail/config.hpp>
 #include <smtp/envelope.hpp>
 #include <smtp/hooks.hpp>
 #include <smtp/session.hpp>
@@ -43,23 +44,30 @@ concept has_authorize_proxy = requires(H& h, connection& c, session& s, std::str
     { h.authorize_proxy(c, s, login, authzid) } -> ::smtp::detail::returns<bool>;
 };
 
-/// Checks a login and password with the handler's `authenticate` hook; fails without one. A
-/// login that names another user as its authorization identity also needs the handler's
-/// `authorize_proxy` to allow it.
+/// What a built-in mechanism's exchange collected: the credentials to check, or, when the exchange
+/// ended without them (the client cancelled, or sent what cannot be split), its result.
+struct collected_credentials {
+    /// The login, password and authorization identity the client sent.
+    std::optional<login_password> credentials;
+    /// The outcome when there are no credentials.
+    auth_result ended = {};
+};
+
+/// Checks the credentials `collecting` yields with the handler's `authenticate` hook; fails
+/// without one. A login that names another user as its authorization identity also needs the
+/// handler's `authorize_proxy` to allow it. The one coroutine of PLAIN and LOGIN that depends on
+/// the handler: their exchanges with the client (plain::collect, login::collect) do not, and are
+/// compiled once.
 template <class Handler, class Content>
-boost::asio::awaitable<auth_result> check_login(Handler& handler, connection& conn, session& s,
-                                                envelope<Content>& env, std::string_view mechanism,
-                                                login_password credentials) {
-    static_assert(!::smtp::detail::declares_authorize_proxy<Handler> ||
-                      has_authorize_proxy<Handler>,
-                  "authorize_proxy is declared but cannot be called as "
-                  "bool authorize_proxy(smtp::connection&, smtp::session&, std::string_view "
-                  "login, std::string_view authzid) (or returning boost::asio::awaitable<bool>).");
+boost::asio::awaitable<auth_result>
+check_collected(Handler& handler, connection& conn, session& s, envelope<Content>& env,
+                std::string_view mechanism,
+                boost::asio::awaitable<collected_credentials> collecting) {
+    collected_credentials got = co_await std::move(collecting);
+    if (!got.credentials) co_return std::move(got.ended);
+    login_password& credentials = *got.credentials;
     auth_result result;
-    if constexpr (has_authenticate<Handler, Content>)
-        SMTP_DETAIL_CALL_HOOK(result, handler.authenticate(conn, s, env, mechanism, credentials));
-    else
-        result = auth_result::reject(); // aiosmtpd's default authenticator fails every login
+    SMTP_DETAIL_CALL_HOOK(result, handler.authenticate(conn, s, env, mechanism, credentials));
     if (credentials.authzid == credentials.login) credentials.authzid.clear(); // not a proxy
     if (result.success && !credentials.authzid.empty()) {
         bool allowed = false;
@@ -75,6 +83,28 @@ boost::asio::awaitable<auth_result> check_login(Handler& handler, connection& co
     // authenticator chose something else.
     if (result.success && !result.auth_data.has_value()) result.auth_data = std::move(credentials);
     co_return result;
+}
+
+/// Runs an exchange that collects credentials and refuses them: a handler without an
+/// `authenticate` hook, as with aiosmtpd's default authenticator, which fails every login.
+SMTP_DECL boost::asio::awaitable<auth_result>
+refuse_collected(boost::asio::awaitable<collected_credentials> collecting);
+
+/// The exchange `collecting`, then the handler's verdict on what it collected.
+template <class Handler, class Content>
+boost::asio::awaitable<auth_result>
+judge_collected(Handler& handler, connection& conn, session& s, envelope<Content>& env,
+                std::string_view mechanism,
+                boost::asio::awaitable<collected_credentials> collecting) {
+    static_assert(!::smtp::detail::declares_authorize_proxy<Handler> ||
+                      has_authorize_proxy<Handler>,
+                  "authorize_proxy is declared but cannot be called as "
+                  "bool authorize_proxy(smtp::connection&, smtp::session&, std::string_view "
+                  "login, std::string_view authzid) (or returning boost::asio::awaitable<bool>).");
+    if constexpr (has_authenticate<Handler, Content>)
+        return check_collected(handler, conn, s, env, mechanism, std::move(collecting));
+    else
+        return refuse_collected(std::move(collecting));
 }
 
 /// Splits a decoded PLAIN response, `authzid NUL authcid NUL password`, into the login,
@@ -98,18 +128,16 @@ struct plain {
     /// The SASL name.
     static constexpr std::string_view name = "PLAIN";
 
+    /// The exchange with the client, which does not depend on the handler.
+    SMTP_DECL static boost::asio::awaitable<collected_credentials>
+    collect(connection& conn, std::optional<std::string> initial);
+
     /// The exchange; the credentials go to the handler's `authenticate` hook.
     template <class Handler, class Content>
     static boost::asio::awaitable<auth_result> authenticate(Handler& handler, connection& conn,
                                                             session& s, envelope<Content>& env,
                                                             std::optional<std::string> initial) {
-        if (!initial) {
-            initial = co_await conn.challenge("");
-            if (!initial) co_return auth_result::replied();
-        }
-        auto credentials = parse_plain_response(*initial);
-        if (!credentials) co_return auth_result::reject({501, "5.5.2 Can't split auth value"});
-        co_return co_await check_login(handler, conn, s, env, name, std::move(*credentials));
+        return judge_collected(handler, conn, s, env, name, collect(conn, std::move(initial)));
     }
 };
 
@@ -119,25 +147,16 @@ struct login {
     /// The SASL name.
     static constexpr std::string_view name = "LOGIN";
 
+    /// The exchange with the client, which does not depend on the handler.
+    SMTP_DECL static boost::asio::awaitable<collected_credentials>
+    collect(connection& conn, std::optional<std::string> initial);
+
     /// The exchange; the credentials go to the handler's `authenticate` hook.
     template <class Handler, class Content>
     static boost::asio::awaitable<auth_result> authenticate(Handler& handler, connection& conn,
                                                             session& s, envelope<Content>& env,
                                                             std::optional<std::string> initial) {
-        bool standard = conn.options().auth_login_prompts == login_prompts::standard;
-        std::optional<std::string> user = std::move(initial);
-        if (!user) {
-            user = co_await conn.challenge(standard ? std::string_view("Username:")
-                                                    : std::string_view("User Name\0", 10));
-            if (!user) co_return auth_result::replied();
-        }
-        auto password = co_await conn.challenge(standard ? std::string_view("Password:")
-                                                         : std::string_view("Password\0", 9));
-        if (!password) co_return auth_result::replied();
-        // A named local, not a temporary in the co_await expression: g++ 12 destroys such
-        // temporaries too early.
-        login_password credentials{std::move(*user), std::move(*password)};
-        co_return co_await check_login(handler, conn, s, env, name, std::move(credentials));
+        return judge_collected(handler, conn, s, env, name, collect(conn, std::move(initial)));
     }
 };
 
@@ -175,5 +194,9 @@ boost::asio::awaitable<auth_result> exchange(Handler& handler, connection& conn,
 using builtin = mechanisms<plain, login>;
 
 } // namespace smtp::auth
+
+#if defined(SMTP_HEADER_ONLY)
+#include <smtp/impl/auth_builtin.ipp>
+#endif
 
 #endif

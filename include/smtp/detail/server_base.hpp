@@ -1,6 +1,7 @@
 #ifndef SMTP_DETAIL_SERVER_BASE_HPP
 #define SMTP_DETAIL_SERVER_BASE_HPP
 
+#include <smtp/auth.hpp>
 #include <smtp/detail/cidr.hpp>
 #include <smtp/detail/config.hpp>
 #include <smtp/detail/served_connection.hpp>
@@ -109,6 +110,9 @@ protected:
     read_proxy_header(served_connection& conn);
     /// Makes the original client that `header` names the session's peer.
     SMTP_DECL static void adopt_proxy_header(served_connection& conn, const proxy_data& header);
+    /// read_proxy_header() and adopt_proxy_header(), for a handler without handle_PROXY; false
+    /// when there is no valid header.
+    SMTP_DECL boost::asio::awaitable<bool> accept_proxy_header(served_connection& conn);
     /// How admit_client() and prepare_greeting() ended: the session goes on, or why it was
     /// refused (and closed).
     enum class admission { admitted, over_client_limit, early_talker, tls_failed, shutting_down };
@@ -129,9 +133,30 @@ protected:
     /// STARTTLS after its 220 is queued: the flush, the handshake, and a fresh session (RFC 3207
     /// §4.2) that keeps the session ID and the peer, TLS and PROXY facts.
     SMTP_DECL boost::asio::awaitable<tls_start> begin_tls_session(served_connection& conn);
-    /// After an AUTH exchange: the pause and the limit after a 535. False when the limit is
-    /// passed (the final reply is then `421 4.7.0`, and the session closes).
-    SMTP_DECL boost::asio::awaitable<bool> settle_auth_failure(served_connection& conn);
+    /// AUTH's initial response (`sent`, base64; `=` is the empty one) into `decoded`; false, with
+    /// `501 5.5.2` queued, when it is not base64.
+    SMTP_DECL static bool decode_initial_response(served_connection& conn, std::string_view sent,
+                                                  std::optional<std::string>& decoded);
+    /// Applies what an AUTH exchange ended with: on success the session's new identity and the
+    /// `235` (or the mechanism's reply); on failure the mechanism's reply, or `535 5.7.8` unless
+    /// the mechanism replied itself. True on success.
+    SMTP_DECL static bool conclude_auth(served_connection& conn, auth_result& result);
+    /// How settle_auth() ended: the session goes on; it closes on the handler's 421 (a rate
+    /// limit on failed logins); or it closes past options::auth_failure_limit.
+    enum class auth_settled { go_on, closes, over_limit };
+    /// After an AUTH exchange: the pause and the limit after a 535 (the final reply is then
+    /// `421 4.7.0`), and the close after a 421.
+    SMTP_DECL boost::asio::awaitable<auth_settled> settle_auth(served_connection& conn);
+    /// How a step of a session that did I/O ended: the session goes on, closes after flushing
+    /// what is queued, or is lost (the peer is gone: nothing more can be written).
+    enum class outcome { go_on, close, lost };
+    /// `done`, as an awaitable: a step that needed no I/O, where one that does is expected.
+    SMTP_DECL static boost::asio::awaitable<outcome> finished(outcome done);
+    /// `500 Error: (<type>) <what>`, the reply for a hook that threw when the handler has no
+    /// handle_exception (aiosmtpd's), as an awaitable (handle_exception may be a coroutine).
+    SMTP_DECL static boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
+    /// `Error: (<type>) <what>`: the text of that reply.
+    SMTP_DECL static std::string describe_failure(const std::exception_ptr& error);
     /// Queues `421 <hostname> Service shutting down` when a shutdown finds the session outside
     /// a mail transaction; true when it did.
     SMTP_DECL bool idle_at_shutdown(served_connection& conn, bool in_transaction);

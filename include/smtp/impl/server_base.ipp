@@ -5,6 +5,7 @@
 // steps of a session that call no hook. Included by detail/server_base.hpp when header-only, by
 // <smtp/src.hpp> otherwise.
 
+#include <smtp/detail/base64.hpp>
 #include <smtp/detail/proxy_protocol.hpp>
 #include <smtp/detail/write_reply.hpp>
 
@@ -15,12 +16,15 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/core/demangle.hpp>
 
 #include <algorithm>
+#include <any>
 #include <cstdio>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <typeinfo>
 #include <unistd.h>
 
 namespace smtp::detail {
@@ -393,6 +397,13 @@ server_base::read_proxy_header(served_connection& conn) {
     co_return parser.result();
 }
 
+SMTP_DECL boost::asio::awaitable<bool> server_base::accept_proxy_header(served_connection& conn) {
+    std::optional<proxy_data> header = co_await read_proxy_header(conn);
+    if (!header) co_return false;
+    adopt_proxy_header(conn, *header);
+    co_return true;
+}
+
 SMTP_DECL void server_base::adopt_proxy_header(served_connection& conn, const proxy_data& header) {
     session& s = conn.session();
     // v1 has no command; a v2 LOCAL header (a health check) speaks for the proxy itself.
@@ -484,21 +495,82 @@ server_base::begin_tls_session(served_connection& conn) {
     co_return tls_start::secured;
 }
 
+SMTP_DECL bool server_base::decode_initial_response(served_connection& conn, std::string_view sent,
+                                                    std::optional<std::string>& decoded) {
+    if (sent == "=") {
+        decoded.emplace(); // RFC 4954: an empty initial response (aiosmtpd rejects it)
+    } else if (!sent.empty()) {
+        decoded = base64_decode(sent);
+        if (!decoded) {
+            reply::write_to(conn.output(), 501, "5.5.2 Can't decode base64");
+            return false;
+        }
+    }
+    return true;
+}
+
+SMTP_DECL bool server_base::conclude_auth(served_connection& conn, auth_result& result) {
+    bool enhanced = conn.options().enhanced_status_codes;
+    if (result.success) {
+        session& s = conn.session();
+        s.authenticated = true;
+        s.auth_data = std::move(result.auth_data);
+        if (const auto* credentials = std::any_cast<login_password>(&s.auth_data))
+            s.login_data = credentials->authzid.empty() ? credentials->login : credentials->authzid;
+        if (result.message.empty())
+            reply::write_to(conn.output(), 235, "2.7.0 Authentication successful");
+        else
+            write_reply(conn.output(), result.message, enhanced);
+        return true;
+    }
+    if (!result.message.empty()) {
+        conn.note_final_reply(result.message.code);
+        write_reply(conn.output(), result.message, enhanced);
+    } else if (!result.handled || !conn.auth_replied()) {
+        conn.note_final_reply(535);
+        reply::write_to(conn.output(), 535, "5.7.8 Authentication credentials invalid");
+    }
+    return false;
+}
+
 // After an AUTH exchange whose final reply is queued: when that reply is a 535, the session
 // waits options::auth_failure_delay before it goes out, and past options::auth_failure_limit
-// failures the reply becomes a 421 and the connection closes (false). Password guessing then
-// costs a client time and connections, and the waiting holds up no other session.
-SMTP_DECL boost::asio::awaitable<bool> server_base::settle_auth_failure(served_connection& conn) {
-    if (conn.auth_reply_code() != 535) co_return true;
+// failures the reply becomes a 421 and the connection closes. Password guessing then costs a
+// client time and connections, and the waiting holds up no other session. A 421 from the handler
+// (a rate limit on failed logins: policy::rate_limited) closes the connection, as 421 says; the
+// handler has told its own limit_reached.
+SMTP_DECL boost::asio::awaitable<server_base::auth_settled>
+server_base::settle_auth(served_connection& conn) {
+    if (conn.auth_reply_code() == 421) co_return auth_settled::closes;
+    if (conn.auth_reply_code() != 535) co_return auth_settled::go_on;
     std::size_t failures = conn.count_auth_failure();
     if (opts_.auth_failure_delay.count() > 0) {
         boost::asio::steady_timer pause(conn.executor(), opts_.auth_failure_delay);
         co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
-    if (opts_.auth_failure_limit == 0 || failures <= opts_.auth_failure_limit) co_return true;
+    if (opts_.auth_failure_limit == 0 || failures <= opts_.auth_failure_limit)
+        co_return auth_settled::go_on;
     const reply too_many{421, "4.7.0 Too many authentication failures"};
     conn.replace_final_reply(too_many);
-    co_return false;
+    co_return auth_settled::over_limit;
+}
+
+SMTP_DECL boost::asio::awaitable<server_base::outcome> server_base::finished(outcome done) {
+    co_return done;
+}
+
+SMTP_DECL boost::asio::awaitable<reply> server_base::failure_reply(std::exception_ptr error) {
+    co_return reply{500, describe_failure(error)};
+}
+
+SMTP_DECL std::string server_base::describe_failure(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& x) {
+        return "Error: (" + boost::core::demangle(typeid(x).name()) + ") " + x.what();
+    } catch (...) {
+        return "Error: Cannot describe error";
+    }
 }
 
 } // namespace smtp::detail

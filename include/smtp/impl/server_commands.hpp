@@ -10,11 +10,10 @@
 #include <smtp/detail/call_hook.hpp>
 
 #include <boost/asio/deferred.hpp>
-#include <boost/core/demangle.hpp>
 
 #include <exception>
 #include <span>
-#include <typeinfo>
+#include <stdexcept>
 #include <vector>
 
 namespace smtp {
@@ -69,7 +68,8 @@ auto server<Handler, AuthPolicy, DecodePolicy>::command(served_connection& conn,
 }
 
 // What the protocol core asked for after a command: a hook, a message body, an AUTH exchange or
-// a TLS handshake.
+// a TLS handshake. Not a coroutine itself: it hands over the step's (one frame less per
+// command, and no function of its own per handler).
 template <class Handler, class AuthPolicy, class DecodePolicy>
 auto server<Handler, AuthPolicy, DecodePolicy>::perform(served_connection& conn,
                                                         protocol_type& proto, envelope_type& env,
@@ -77,26 +77,23 @@ auto server<Handler, AuthPolicy, DecodePolicy>::perform(served_connection& conn,
     -> boost::asio::awaitable<outcome> {
     using kind = detail::next_action::kind;
     switch (next.what) {
-    case kind::call_hook:
-        next = co_await call_hook(conn, proto, env, next.hook);
-        co_return next.what == kind::close ? outcome::close : outcome::go_on;
+    case kind::call_hook: return call_hook(conn, proto, env, next.hook);
     case kind::receive_data:
         conn.message_started();
         if constexpr (assigns_ids<Handler>) env.message_id = detail::next_id();
-        co_return co_await receive_data(conn, proto, env);
+        return receive_data(conn, proto, env);
     case kind::receive_chunk:
         if (proto.chunk_opens_message()) {
             conn.message_started();
             if constexpr (assigns_ids<Handler>) env.message_id = detail::next_id();
         }
-        co_return co_await receive_chunk(conn, proto, env);
-    case kind::authenticate:
-        co_return co_await authenticate(conn, proto, env) ? outcome::go_on : outcome::close;
-    case kind::start_tls: co_return co_await starttls(conn, proto, env);
+        return receive_chunk(conn, proto, env);
+    case kind::authenticate: return authenticate(conn, proto, env);
+    case kind::start_tls: return starttls(conn, proto, env);
     case kind::read_command: break;
-    case kind::close: co_return outcome::close;
+    case kind::close: return finished(outcome::close);
     }
-    co_return outcome::go_on;
+    return finished(outcome::go_on);
 }
 
 // The handler's hook for a command that passed its checks, or the core's default when the
@@ -105,7 +102,10 @@ template <class Handler, class AuthPolicy, class DecodePolicy>
 auto server<Handler, AuthPolicy, DecodePolicy>::call_hook(served_connection& conn,
                                                           protocol_type& proto, envelope_type& env,
                                                           detail::verb v)
-    -> boost::asio::awaitable<detail::next_action> {
+    -> boost::asio::awaitable<outcome> {
+    auto after = [](detail::next_action next) {
+        return next.what == detail::next_action::kind::close ? outcome::close : outcome::go_on;
+    };
     using detail::verb;
     session& s = conn.session();
     std::string_view arg = proto.current_command().arg;
@@ -114,7 +114,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::call_hook(served_connection& con
     case verb::helo:
         if constexpr (has_handle_HELO<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_HELO(conn, s, env, arg));
-            co_return proto.hook_answered(r);
+            co_return after(proto.hook_answered(r));
         }
         break;
     case verb::ehlo:
@@ -122,35 +122,35 @@ auto server<Handler, AuthPolicy, DecodePolicy>::call_hook(served_connection& con
             std::vector<std::string> lines;
             SMTP_DETAIL_CALL_HOOK(lines,
                                   handler_.handle_EHLO(conn, s, env, arg, proto.ehlo_responses()));
-            co_return proto.ehlo_lines_answered(lines);
+            co_return after(proto.ehlo_lines_answered(lines));
         } else if constexpr (has_handle_EHLO_push<Handler, content_type>) {
             proto.write_ehlo_head(); // lines the hook push()es go between these and its reply
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_EHLO(conn, s, env, arg));
-            co_return proto.hook_answered(r);
+            co_return after(proto.hook_answered(r));
         }
         break;
     case verb::noop:
         if constexpr (has_handle_NOOP<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_NOOP(conn, s, env, arg));
-            co_return proto.hook_answered(r);
+            co_return after(proto.hook_answered(r));
         }
         break;
     case verb::quit:
         if constexpr (has_handle_QUIT<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_QUIT(conn, s, env));
-            co_return proto.hook_answered(r);
+            co_return after(proto.hook_answered(r));
         }
         break;
     case verb::rset:
         if constexpr (has_handle_RSET<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_RSET(conn, s, env));
-            co_return proto.hook_answered(r);
+            co_return after(proto.hook_answered(r));
         }
         break;
     case verb::vrfy:
         if constexpr (has_handle_VRFY<Handler, content_type>) {
             SMTP_DETAIL_CALL_HOOK(r, handler_.handle_VRFY(conn, s, env, proto.request().address));
-            co_return proto.hook_answered(r);
+            co_return after(proto.hook_answered(r));
         }
         break;
     case verb::mail:
@@ -159,7 +159,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::call_hook(served_connection& con
             SMTP_DETAIL_CALL_HOOK(
                 r, handler_.handle_MAIL(conn, s, env, request.address,
                                         std::span<const std::string>(request.options)));
-            co_return proto.hook_answered(r);
+            co_return after(proto.hook_answered(r));
         }
         break;
     case verb::rcpt:
@@ -168,49 +168,48 @@ auto server<Handler, AuthPolicy, DecodePolicy>::call_hook(served_connection& con
             SMTP_DETAIL_CALL_HOOK(
                 r, handler_.handle_RCPT(conn, s, env, request.address,
                                         std::span<const std::string>(request.options)));
-            co_return proto.hook_answered(r);
+            co_return after(proto.hook_answered(r));
         }
         break;
     default: break;
     }
-    co_return proto.answer_by_default();
+    co_return after(proto.answer_by_default());
+}
+
+// handle_exception's reply, or the base's `500 Error: (<type>) <what>` without one.
+template <class Handler, class AuthPolicy, class DecodePolicy>
+boost::asio::awaitable<reply>
+server<Handler, AuthPolicy, DecodePolicy>::failure_reply(std::exception_ptr error) {
+    if constexpr (has_handle_exception<Handler>)
+        return exception_hook_reply(std::move(error));
+    else
+        return server_base::failure_reply(std::move(error));
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
 boost::asio::awaitable<reply>
-server<Handler, AuthPolicy, DecodePolicy>::failure_reply(std::exception_ptr error) {
-    auto describe = [](const std::exception_ptr& e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-            return "Error: (" + boost::core::demangle(typeid(x).name()) + ") " + x.what();
-        } catch (...) {
-            return std::string("Error: Cannot describe error");
-        }
-    };
-    if constexpr (has_handle_exception<Handler>) {
-        // The exception object lives as long as `error` holds it, so the hook (which may be a
-        // coroutine, and co_await cannot appear in a catch block) can see it after the catch.
-        const std::exception* what = nullptr;
-        try {
-            std::rethrow_exception(error);
-        } catch (const std::exception& x) {
-            what = &x;
-        } catch (...) {
-        }
-        std::runtime_error unknown("unknown exception");
-        reply r;
-        std::exception_ptr inner;
-        try {
-            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_exception(what ? *what : unknown));
-        } catch (...) {
-            inner = std::current_exception();
-        }
-        if (inner) co_return reply{500, describe(inner)};
-        co_return r;
-    } else {
-        co_return reply{500, describe(error)};
+server<Handler, AuthPolicy, DecodePolicy>::exception_hook_reply(std::exception_ptr error) {
+    // The exception object lives as long as `error` holds it, so the hook (which may be a
+    // coroutine, and co_await cannot appear in a catch block) can see it after the catch.
+    const std::exception* what = nullptr;
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& x) {
+        what = &x;
+    } catch (...) {
     }
+    std::runtime_error unknown("unknown exception");
+    reply r;
+    std::exception_ptr inner;
+    try {
+        // (Under `if constexpr`: an explicit instantiation of the server instantiates this too.)
+        if constexpr (has_handle_exception<Handler>)
+            SMTP_DETAIL_CALL_HOOK(r, handler_.handle_exception(what ? *what : unknown));
+    } catch (...) {
+        inner = std::current_exception();
+    }
+    if (inner) co_return reply{500, describe_failure(inner)};
+    co_return r;
 }
 
 } // namespace smtp

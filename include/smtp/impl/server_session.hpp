@@ -154,10 +154,17 @@ server<Handler, AuthPolicy, DecodePolicy>::admit(served_connection& conn, protoc
         detail::observe_limit(handler_, conn, limit::connections);
         co_return false;
     }
-    if (opts_.proxy_protocol_timeout && !co_await accept_proxy_header(conn, env)) {
-        conn.close(); // no reply: the peer is a proxy, or pretends to be one (as aiosmtpd)
-        conn.trace(trace_event::closed, {});
-        co_return false;
+    if (opts_.proxy_protocol_timeout) {
+        bool proxied = false;
+        if constexpr (has_handle_PROXY<Handler, content_type>)
+            proxied = co_await accept_proxy_header(conn, env);
+        else
+            proxied = co_await server_base::accept_proxy_header(conn);
+        if (!proxied) {
+            conn.close(); // no reply: the peer is a proxy, or pretends to be one (as aiosmtpd)
+            conn.trace(trace_event::closed, {});
+            co_return false;
+        }
     }
     admission admitted_client = co_await admit_client(conn, counted);
     if (admitted_client == admission::over_client_limit) {
@@ -222,6 +229,7 @@ server<Handler, AuthPolicy, DecodePolicy>::accept_proxy_header(served_connection
                                                                envelope_type& env) {
     std::optional<proxy_data> header = co_await read_proxy_header(conn);
     if (!header) co_return false;
+    // (Under `if constexpr`: an explicit instantiation of the server instantiates this too.)
     if constexpr (has_handle_PROXY<Handler, content_type>) {
         bool accepted = false;
         SMTP_DETAIL_CALL_HOOK(accepted, handler_.handle_PROXY(conn, conn.session(), env, *header));
