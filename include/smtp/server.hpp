@@ -224,14 +224,16 @@ private:
                                                  envelope_type& env);
     boost::asio::awaitable<outcome> receive_chunk(served_connection& conn, protocol_type& proto,
                                                   envelope_type& env);
-    boost::asio::awaitable<outcome> message_interrupted(served_connection& conn,
-                                                        protocol_type& proto, envelope_type& env,
-                                                        bool began);
+    /// What follows a message the client stopped sending (after abort_stream()).
+    outcome message_interrupted(served_connection& conn, protocol_type& proto, envelope_type& env,
+                                bool began);
     boost::asio::awaitable<void> deliver(served_connection& conn, protocol_type& proto,
                                          envelope_type& env, message_stats& seen);
     boost::asio::awaitable<reply> stream_chunk(served_connection& conn, envelope_type& env,
                                                std::string_view bytes);
+    /// Tells handle_DATA_abort; awaited only where the handler has that hook.
     boost::asio::awaitable<void> abort_stream(served_connection& conn, envelope_type& env);
+    static constexpr bool aborts_streams = has_handle_DATA_abort<Handler, content_type>;
     void observe_message(served_connection& conn, message_stats& stats);
 
     Handler handler_;

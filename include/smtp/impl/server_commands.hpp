@@ -43,7 +43,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::command(served_connection& conn,
     -> boost::asio::awaitable<outcome> {
     conn.arm_timeout();
     conn.trace_command(line);
-    bool chunking = proto.in_chunked_message();
+    [[maybe_unused]] bool chunking = proto.in_chunked_message();
     detail::next_action next = proto.on_line(line);
     outcome result = outcome::go_on;
     if (next.what == detail::next_action::kind::close) co_return outcome::close;
@@ -62,8 +62,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::command(served_connection& conn,
         }
     }
     // RSET, HELO, EHLO or STARTTLS ended a BDAT transaction (BDAT reports its own).
-    if (chunking && proto.current_command().id != detail::verb::bdat && !proto.in_chunked_message())
-        co_await abort_stream(conn, env);
+    if constexpr (aborts_streams)
+        if (chunking && proto.current_command().id != detail::verb::bdat &&
+            !proto.in_chunked_message())
+            co_await abort_stream(conn, env);
     co_return result;
 }
 

@@ -19,13 +19,12 @@ namespace smtp {
 
 // The input ran dry and no more came: the client vanished (`lost`), or went silent past the
 // timeout, which ends the transaction and the session with a 421 (`close`).
-// `began`: a message had begun (and handle_DATA_abort must hear of its end).
+// `began`: a message had begun (and handle_DATA_abort has heard of its end).
 template <class Handler, class AuthPolicy, class DecodePolicy>
 auto server<Handler, AuthPolicy, DecodePolicy>::message_interrupted(served_connection& conn,
                                                                     protocol_type& proto,
                                                                     envelope_type& env, bool began)
-    -> boost::asio::awaitable<outcome> {
-    if (began) co_await abort_stream(conn, env);
+    -> outcome {
     if constexpr (has_message_aborted<Handler>) {
         if (began) {
             message_stats gone{proto.in_chunked_message() ? proto.chunked_octets()
@@ -34,12 +33,12 @@ auto server<Handler, AuthPolicy, DecodePolicy>::message_interrupted(served_conne
             handler_.message_aborted(conn, gone);
         }
     }
-    if (!conn.timed_out()) co_return outcome::lost;
+    if (!conn.timed_out()) return outcome::lost;
     detail::observe_limit(handler_, conn, limit::timeout);
     proto.reset_transaction();
     proto.timed_out();
     conn.allow_final_reply();
-    co_return outcome::close;
+    return outcome::close;
 }
 
 template <class Handler, class AuthPolicy, class DecodePolicy>
@@ -63,8 +62,10 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(served_connection& 
             piece.clear();
         }
         if (proto.data().done()) break;
-        if (!co_await conn.flush() || !co_await conn.read_some())
-            co_return co_await message_interrupted(conn, proto, env, true);
+        if (!co_await conn.flush() || !co_await conn.read_some()) {
+            if constexpr (aborts_streams) co_await abort_stream(conn, env);
+            co_return message_interrupted(conn, proto, env, true);
+        }
         conn.arm_timeout(); // the timeout is for silence, not for the size of the message
     }
     message_stats seen{streaming ? streamed : env.original_content.size(),
@@ -73,14 +74,14 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(served_connection& 
                        {},
                        env.message_id};
     if (proto.template finish_data<DecodePolicy>().what != detail::next_action::kind::call_hook) {
-        co_await abort_stream(conn, env); // too big, or a line too long
+        if constexpr (aborts_streams) co_await abort_stream(conn, env); // too big, or too long
         seen.reply_code = proto.message_reply_code();
         if (seen.reply_code == 552) detail::observe_limit(handler_, conn, limit::message_size);
         observe_message(conn, seen);
         co_return outcome::go_on;
     }
     if (!refusal.empty()) {
-        co_await abort_stream(conn, env);
+        if constexpr (aborts_streams) co_await abort_stream(conn, env);
         proto.write_data_reply(refusal);
         proto.reset_transaction();
         seen.reply_code = refusal.code;
@@ -116,8 +117,12 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(served_connection&
             conn.input().consume(mine.size());
         }
         if (proto.chunk_remaining() == 0) break;
-        if (!co_await conn.flush() || !co_await conn.read_some())
-            co_return co_await message_interrupted(conn, proto, env, proto.in_chunked_message());
+        if (!co_await conn.flush() || !co_await conn.read_some()) {
+            bool began = proto.in_chunked_message();
+            if constexpr (aborts_streams)
+                if (began) co_await abort_stream(conn, env);
+            co_return message_interrupted(conn, proto, env, began);
+        }
         conn.arm_timeout();
     }
     bool was_in_message = proto.in_chunked_message();
@@ -125,7 +130,8 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(served_connection&
     if (proto.template finish_chunk<DecodePolicy>().what != detail::next_action::kind::call_hook) {
         // A failed chunk ends the transaction; a good one before the last keeps it going.
         bool ended = was_in_message && !proto.in_chunked_message();
-        if (ended) co_await abort_stream(conn, env);
+        if constexpr (aborts_streams)
+            if (ended) co_await abort_stream(conn, env);
         if (ended || proto.chunk_failure_ended_message()) {
             seen.reply_code = proto.message_reply_code();
             if (seen.reply_code == 552) detail::observe_limit(handler_, conn, limit::message_size);

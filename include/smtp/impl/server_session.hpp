@@ -134,7 +134,8 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
         if (conn.output().size() > max_pending_output && !co_await conn.flush()) break;
     }
 
-    if (proto.in_chunked_message()) co_await abort_stream(conn, env); // gone mid-BDAT
+    if constexpr (aborts_streams)
+        if (proto.in_chunked_message()) co_await abort_stream(conn, env); // gone mid-BDAT
     co_await conn.finish();
     conn.trace(trace_event::closed, {});
 }
