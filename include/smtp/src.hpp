@@ -36,6 +36,10 @@ template next_action protocol<std::string_view>::finish_data<decode::bytes>();
 template next_action protocol<std::string_view>::finish_data<decode::utf8>();
 template next_action protocol<std::string_view>::finish_chunk<decode::bytes>(bool);
 template next_action protocol<std::string_view>::finish_chunk<decode::utf8>(bool);
+template boost::asio::awaitable<bool> read_data_body(served_connection&,
+                                                     protocol<std::string_view>&);
+template boost::asio::awaitable<bool>
+read_chunk_body(served_connection&, protocol<std::string_view>&, envelope<std::string_view>&);
 } // namespace smtp::detail
 
 #endif

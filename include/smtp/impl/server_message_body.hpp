@@ -17,6 +17,53 @@
 
 namespace smtp {
 
+namespace detail {
+
+// The readers of message bodies for handlers that take the message whole: they depend on the
+// content type but not on the handler, and the built-in content's are compiled once
+// (<smtp/src.hpp>). True when the body (or the chunk) is complete; false when the client went
+// away or fell silent first.
+
+/// The rest of a DATA body, un-stuffed by the protocol core into the envelope.
+template <class Content>
+boost::asio::awaitable<bool> read_data_body(served_connection& conn, protocol<Content>& proto) {
+    for (;;) {
+        std::string_view input = conn.input().data();
+        std::size_t used = proto.feed_data(input);
+        if (used != 0) conn.trace(trace_event::data, input.substr(0, used));
+        conn.input().consume(used); // `input` is not used past here
+        if (proto.data().done()) co_return true;
+        if (!co_await conn.flush() || !co_await conn.read_some()) co_return false;
+        conn.arm_timeout(); // the timeout is for silence, not for the size of the message
+    }
+}
+
+/// The rest of a BDAT chunk, appended to the envelope as it is (unless the chunk is dropped).
+template <class Content>
+boost::asio::awaitable<bool> read_chunk_body(served_connection& conn, protocol<Content>& proto,
+                                             envelope<Content>& env) {
+    for (;;) {
+        std::string_view mine = proto.take_chunk(conn.input().data());
+        if (!mine.empty()) {
+            conn.trace(trace_event::data, mine);
+            if (!proto.chunk_dropped()) env.original_content.append(mine);
+            conn.input().consume(mine.size());
+        }
+        if (proto.chunk_remaining() == 0) co_return true;
+        if (!co_await conn.flush() || !co_await conn.read_some()) co_return false;
+        conn.arm_timeout();
+    }
+}
+
+#if !defined(SMTP_HEADER_ONLY)
+extern template boost::asio::awaitable<bool> read_data_body(served_connection&,
+                                                            protocol<std::string_view>&);
+extern template boost::asio::awaitable<bool>
+read_chunk_body(served_connection&, protocol<std::string_view>&, envelope<std::string_view>&);
+#endif
+
+} // namespace detail
+
 // The input ran dry and no more came: the client vanished (`lost`), or went silent past the
 // timeout, which ends the transaction and the session with a 421 (`close`).
 // `began`: a message had begun (and handle_DATA_abort has heard of its end).
@@ -47,26 +94,33 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_data(served_connection& 
                                                              envelope_type& env)
     -> boost::asio::awaitable<outcome> {
     constexpr bool streaming = has_handle_DATA_chunk<Handler, content_type>;
-    std::string piece;        // streaming: the un-stuffed bytes of one read
     reply refusal;            // streaming: a chunk hook refused the message
     std::size_t streamed = 0; // streaming: octets handed to the hook
-    for (;;) {
-        std::string_view input = conn.input().data();
-        std::size_t used = streaming ? proto.feed_data(input, piece) : proto.feed_data(input);
-        if (used != 0) conn.trace(trace_event::data, input.substr(0, used));
-        conn.input().consume(used); // `input` is not used past here
-        if constexpr (streaming) {
+    bool complete = false;
+    if constexpr (streaming) {
+        std::string piece; // the un-stuffed bytes of one read
+        for (;;) {
+            std::string_view input = conn.input().data();
+            std::size_t used = proto.feed_data(input, piece);
+            if (used != 0) conn.trace(trace_event::data, input.substr(0, used));
+            conn.input().consume(used); // `input` is not used past here
             streamed += piece.size();
             if (!piece.empty() && refusal.empty())
                 refusal = co_await stream_chunk(conn, env, piece);
             piece.clear();
+            if (proto.data().done()) {
+                complete = true;
+                break;
+            }
+            if (!co_await conn.flush() || !co_await conn.read_some()) break;
+            conn.arm_timeout(); // the timeout is for silence, not for the size of the message
         }
-        if (proto.data().done()) break;
-        if (!co_await conn.flush() || !co_await conn.read_some()) {
-            if constexpr (aborts_streams) co_await abort_stream(conn, env);
-            co_return message_interrupted(conn, proto, env, true);
-        }
-        conn.arm_timeout(); // the timeout is for silence, not for the size of the message
+    } else {
+        complete = co_await detail::read_data_body(conn, proto);
+    }
+    if (!complete) {
+        if constexpr (aborts_streams) co_await abort_stream(conn, env);
+        co_return message_interrupted(conn, proto, env, true);
     }
     message_stats seen{streaming ? streamed : env.original_content.size(),
                        env.rcpt_tos.size(),
@@ -100,30 +154,34 @@ auto server<Handler, AuthPolicy, DecodePolicy>::receive_chunk(served_connection&
                                                               protocol_type& proto,
                                                               envelope_type& env)
     -> boost::asio::awaitable<outcome> {
-    constexpr bool streaming = has_handle_DATA_chunk<Handler, content_type>;
-    for (;;) {
-        std::string_view mine = proto.take_chunk(conn.input().data());
-        if (!mine.empty()) {
-            conn.trace(trace_event::data, mine);
-            if (!proto.chunk_dropped()) {
-                if constexpr (streaming) {
+    bool complete = false;
+    if constexpr (has_handle_DATA_chunk<Handler, content_type>) {
+        for (;;) {
+            std::string_view mine = proto.take_chunk(conn.input().data());
+            if (!mine.empty()) {
+                conn.trace(trace_event::data, mine);
+                if (!proto.chunk_dropped()) {
                     // The bytes stay in the input buffer (unread past) while the hook runs.
                     reply refusal = co_await stream_chunk(conn, env, mine);
                     if (!refusal.empty()) proto.refuse_chunk(std::move(refusal));
-                } else {
-                    env.original_content.append(mine);
                 }
+                conn.input().consume(mine.size());
             }
-            conn.input().consume(mine.size());
+            if (proto.chunk_remaining() == 0) {
+                complete = true;
+                break;
+            }
+            if (!co_await conn.flush() || !co_await conn.read_some()) break;
+            conn.arm_timeout();
         }
-        if (proto.chunk_remaining() == 0) break;
-        if (!co_await conn.flush() || !co_await conn.read_some()) {
-            bool began = proto.in_chunked_message();
-            if constexpr (aborts_streams)
-                if (began) co_await abort_stream(conn, env);
-            co_return message_interrupted(conn, proto, env, began);
-        }
-        conn.arm_timeout();
+    } else {
+        complete = co_await detail::read_chunk_body(conn, proto, env);
+    }
+    if (!complete) {
+        bool began = proto.in_chunked_message();
+        if constexpr (aborts_streams)
+            if (began) co_await abort_stream(conn, env);
+        co_return message_interrupted(conn, proto, env, began);
     }
     bool was_in_message = proto.in_chunked_message();
     message_stats seen{proto.chunked_octets(), env.rcpt_tos.size(), 0, {}, env.message_id};
