@@ -8,6 +8,7 @@
 #include <smtp/decode.hpp>
 #include <smtp/detail/mechanism_set.hpp>
 #include <smtp/detail/next_action.hpp>
+#include <smtp/detail/observe.hpp>
 #include <smtp/detail/protocol.hpp>
 #include <smtp/detail/served_connection.hpp>
 #include <smtp/detail/server_base.hpp>
@@ -27,7 +28,9 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <typeinfo>
 
 namespace smtp {
@@ -212,8 +215,24 @@ private:
     // AUTH: impl/server_auth.hpp.
     boost::asio::awaitable<outcome> authenticate(served_connection& conn, protocol_type& proto,
                                                  envelope_type& env);
+    boost::asio::awaitable<outcome> authenticate_by_hook(served_connection& conn,
+                                                         protocol_type& proto, envelope_type& env);
+    boost::asio::awaitable<auth_result> mechanism_exchange(served_connection& conn,
+                                                           envelope_type& env,
+                                                           std::string_view mechanism,
+                                                           std::optional<std::string> initial);
     /// The base's settle_auth(), and the handler's limit_reached when the limit is passed.
     outcome settled(served_connection& conn, auth_settled how);
+    /// auth_completed and limit_reached, for the base's conclude_exchange().
+    struct auth_observer {
+        Handler& handler;
+        void completed(const connection& c, std::string_view mechanism, bool success) {
+            detail::observe_auth(handler, c, mechanism, success);
+        }
+        void over_limit(const connection& c) {
+            detail::observe_limit(handler, c, limit::auth_failures);
+        }
+    };
 
     // STARTTLS: impl/server_starttls.hpp.
     boost::asio::awaitable<outcome> starttls(served_connection& conn, protocol_type& proto,

@@ -36,6 +36,9 @@ template next_action protocol<std::string_view>::finish_data<decode::bytes>();
 template next_action protocol<std::string_view>::finish_data<decode::utf8>();
 template next_action protocol<std::string_view>::finish_chunk<decode::bytes>(bool);
 template next_action protocol<std::string_view>::finish_chunk<decode::utf8>(bool);
+template boost::asio::awaitable<server_base::outcome>
+server_base::conclude_exchange(served_connection&, std::string_view,
+                               boost::asio::awaitable<auth_result>, no_auth_observer);
 template boost::asio::awaitable<bool> read_data_body(served_connection&,
                                                      protocol<std::string_view>&);
 template boost::asio::awaitable<bool>

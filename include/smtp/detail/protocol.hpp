@@ -82,6 +82,8 @@ public:
 
     protocol(const options&, std::string_view, capabilities&&, session&, envelope_type&,
              std::string&) = delete; // a temporary would not outlive the protocol
+    /// Defined out of the class, so that the explicit instantiation in <smtp/src.hpp> covers it.
+    ~protocol();
 
     // --- state shared with the connection -------------------------------------------------
 
@@ -1312,6 +1314,9 @@ private:
     }
     std::vector<std::pair<std::string, std::uint32_t>> unknown_budgets_;
 };
+
+template <class Content>
+protocol<Content>::~protocol() = default;
 
 #if !defined(SMTP_HEADER_ONLY)
 // The core of both built-in decode policies (their content is a string_view), compiled once in

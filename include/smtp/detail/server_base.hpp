@@ -157,6 +157,13 @@ protected:
     SMTP_DECL static boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
     /// `Error: (<type>) <what>`: the text of that reply.
     SMTP_DECL static std::string describe_failure(const std::exception_ptr& error);
+    /// What an AUTH mechanism's `exchange` ends with, applied (conclude_auth()) and settled
+    /// (settle_auth()). `observe` hears of the result and of a passed failure limit; a handler
+    /// that observes neither gets no_auth_observer's, compiled once (<smtp/src.hpp>).
+    template <class Observe>
+    boost::asio::awaitable<outcome>
+    conclude_exchange(served_connection& conn, std::string_view mechanism,
+                      boost::asio::awaitable<auth_result> exchange, Observe observe);
     /// Queues `421 <hostname> Service shutting down` when a shutdown finds the session outside
     /// a mail transaction; true when it did.
     SMTP_DECL bool idle_at_shutdown(served_connection& conn, bool in_transaction);
@@ -198,6 +205,32 @@ private:
     mutable std::mutex tls_mutex_;
     std::shared_ptr<tls_context> current_tls_;
 };
+
+/// The observer of an AUTH exchange (server_base::conclude_exchange) for a handler without
+/// auth_completed and limit_reached.
+struct no_auth_observer {
+    void completed(const connection&, std::string_view, bool) const noexcept {}
+    void over_limit(const connection&) const noexcept {}
+};
+
+template <class Observe>
+boost::asio::awaitable<server_base::outcome>
+server_base::conclude_exchange(served_connection& conn, std::string_view mechanism,
+                               boost::asio::awaitable<auth_result> exchange, Observe observe) {
+    auth_result result = co_await std::move(exchange);
+    bool success = conclude_auth(conn, result);
+    observe.completed(conn, mechanism, success);
+    if (success) co_return outcome::go_on;
+    auth_settled how = co_await settle_auth(conn);
+    if (how == auth_settled::over_limit) observe.over_limit(conn);
+    co_return how == auth_settled::go_on ? outcome::go_on : outcome::close;
+}
+
+#if !defined(SMTP_HEADER_ONLY)
+extern template boost::asio::awaitable<server_base::outcome>
+server_base::conclude_exchange(served_connection&, std::string_view,
+                               boost::asio::awaitable<auth_result>, no_auth_observer);
+#endif
 
 } // namespace smtp::detail
 
