@@ -190,9 +190,29 @@ private:
     boost::asio::awaitable<void>
     serve_registered(connection::socket_type socket, bool implicit_tls,
                      std::shared_ptr<detail::session_registry> registry);
-    boost::asio::awaitable<bool> admit(served_connection& conn, protocol_type& proto,
-                                       envelope_type& env, connection_count& counted,
-                                       bool implicit_tls);
+    /// The handler's part of admitting a connection (server_base::admit()).
+    struct admission_hooks {
+        server& self;
+        envelope_type& env;
+        static constexpr bool checks_proxy = has_handle_PROXY<Handler, content_type>;
+        boost::asio::awaitable<bool> accept_proxy(served_connection& conn) {
+            return self.accept_proxy_header(conn, env);
+        }
+        static constexpr bool decides_at_connect = has_handle_CONNECT<Handler>;
+        boost::asio::awaitable<connect_decision> decide(served_connection& conn) {
+            return self.decide_at_connect(conn);
+        }
+        void limit_reached(const connection& c, limit which) {
+            detail::observe_limit(self.handler_, c, which);
+        }
+        void tls_handshake(const connection& c, bool success) {
+            detail::observe_tls(self.handler_, c, success);
+        }
+    };
+    /// A handler with none of those hooks is admitted by code compiled once.
+    static constexpr bool admits_without_hooks =
+        !has_handle_PROXY<Handler, content_type> && !has_handle_CONNECT<Handler> &&
+        !has_limit_reached<Handler> && !has_tls_handshake<Handler>;
     /// The PROXY header, with handle_PROXY (server_base's without).
     boost::asio::awaitable<bool> accept_proxy_header(served_connection& conn, envelope_type& env);
     /// handle_CONNECT's decision (a greeting at once without the hook); a hook that throws

@@ -36,6 +36,8 @@ template next_action protocol<std::string_view>::finish_data<decode::bytes>();
 template next_action protocol<std::string_view>::finish_data<decode::utf8>();
 template next_action protocol<std::string_view>::finish_chunk<decode::bytes>(bool);
 template next_action protocol<std::string_view>::finish_chunk<decode::utf8>(bool);
+template boost::asio::awaitable<bool> server_base::admit(served_connection&, connection_count&,
+                                                         bool, no_admission_hooks);
 template boost::asio::awaitable<server_base::outcome>
 server_base::conclude_exchange(served_connection&, std::string_view,
                                boost::asio::awaitable<auth_result>, no_auth_observer);

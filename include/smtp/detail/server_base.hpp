@@ -2,6 +2,7 @@
 #define SMTP_DETAIL_SERVER_BASE_HPP
 
 #include <smtp/auth.hpp>
+#include <smtp/connect.hpp>
 #include <smtp/detail/cidr.hpp>
 #include <smtp/detail/config.hpp>
 #include <smtp/detail/served_connection.hpp>
@@ -9,12 +10,14 @@
 #include <smtp/options.hpp>
 #include <smtp/proxy_protocol.hpp>
 #include <smtp/reply.hpp>
+#include <smtp/stats.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -157,6 +160,14 @@ protected:
     SMTP_DECL static boost::asio::awaitable<reply> failure_reply(std::exception_ptr error);
     /// `Error: (<type>) <what>`: the text of that reply.
     SMTP_DECL static std::string describe_failure(const std::exception_ptr& error);
+    /// What comes before the greeting, in order: the server-wide connection limit, the PROXY
+    /// header, the per-client limit, handle_CONNECT's decision, the greeting delay with the
+    /// early-talker check, and the implicit-TLS handshake. False when the connection was refused
+    /// (and is closed). `hooks` is the handler's part of it; a handler without any gets
+    /// no_admission_hooks', compiled once (<smtp/src.hpp>).
+    template <class Hooks>
+    boost::asio::awaitable<bool> admit(served_connection& conn, connection_count& counted,
+                                       bool implicit_tls, Hooks hooks);
     /// What an AUTH mechanism's `exchange` ends with, applied (conclude_auth()) and settled
     /// (settle_auth()). `observe` hears of the result and of a passed failure limit; a handler
     /// that observes neither gets no_auth_observer's, compiled once (<smtp/src.hpp>).
@@ -205,6 +216,68 @@ private:
     mutable std::mutex tls_mutex_;
     std::shared_ptr<tls_context> current_tls_;
 };
+
+/// The handler's part of admitting a connection (server_base::admit) for a handler without
+/// handle_PROXY, handle_CONNECT, limit_reached and tls_handshake.
+struct no_admission_hooks {
+    /// With handle_PROXY, `awaitable<bool> accept_proxy(served_connection&)` reads and checks
+    /// the header; without, the header is taken as it is.
+    static constexpr bool checks_proxy = false;
+    /// With handle_CONNECT, `awaitable<connect_decision> decide(served_connection&)` decides;
+    /// without, the greeting comes at once.
+    static constexpr bool decides_at_connect = false;
+    void limit_reached(const connection&, limit) const noexcept {}
+    void tls_handshake(const connection&, bool) const noexcept {}
+};
+
+template <class Hooks>
+boost::asio::awaitable<bool> server_base::admit(served_connection& conn, connection_count& counted,
+                                                bool implicit_tls, Hooks hooks) {
+    bool admitted = co_await admit_connection(conn, counted);
+    if (!admitted) {
+        hooks.limit_reached(conn, limit::connections);
+        co_return false;
+    }
+    if (opts_.proxy_protocol_timeout) {
+        bool proxied = false;
+        if constexpr (Hooks::checks_proxy)
+            proxied = co_await hooks.accept_proxy(conn);
+        else
+            proxied = co_await accept_proxy_header(conn);
+        if (!proxied) {
+            conn.close(); // no reply: the peer is a proxy, or pretends to be one (as aiosmtpd)
+            conn.trace(trace_event::closed, {});
+            co_return false;
+        }
+    }
+    admission admitted_client = co_await admit_client(conn, counted);
+    if (admitted_client == admission::over_client_limit) {
+        hooks.limit_reached(conn, limit::connections_per_client);
+        co_return false;
+    }
+    std::chrono::milliseconds delay = opts_.greeting_delay;
+    if constexpr (Hooks::decides_at_connect) {
+        connect_decision decision = co_await hooks.decide(conn);
+        if (decision.closes()) {
+            co_await refuse_before_greeting(conn, decision.reply());
+            co_return false;
+        }
+        delay = std::max(delay, decision.delay());
+    }
+    admission greeted = co_await prepare_greeting(conn, implicit_tls, delay);
+    switch (greeted) {
+    case admission::admitted: break;
+    case admission::tls_failed: hooks.tls_handshake(conn, false); co_return false;
+    default: co_return false;
+    }
+    if (implicit_tls) hooks.tls_handshake(conn, true);
+    co_return true;
+}
+
+#if !defined(SMTP_HEADER_ONLY)
+extern template boost::asio::awaitable<bool>
+server_base::admit(served_connection&, connection_count&, bool, no_admission_hooks);
+#endif
 
 /// The observer of an AUTH exchange (server_base::conclude_exchange) for a handler without
 /// auth_completed and limit_reached.

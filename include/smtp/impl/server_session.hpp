@@ -81,7 +81,13 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     connection_count counted(*this);
     // The checks before the greeting run in a coroutine of their own, so that what they need
     // is not kept in this frame for the whole session (memory per idle connection).
-    if (!co_await admit(conn, proto, env, counted, implicit_tls)) co_return;
+    bool admitted = false; // named: see server_base::admit
+    if constexpr (admits_without_hooks)
+        admitted = co_await admit(conn, counted, implicit_tls, detail::no_admission_hooks{});
+    else
+        admitted = co_await admit(conn, counted, implicit_tls, admission_hooks{*this, env});
+    if (!admitted) co_return;
+    if (implicit_tls) proto.tls_started();
     proto.trust_forwarding(detail::forwarding_trusted(opts_.xclient_trusted, conn.session().peer),
                            detail::forwarding_trusted(opts_.xforward_trusted, conn.session().peer));
     proto.greet();
@@ -138,60 +144,6 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
         if (proto.in_chunked_message()) co_await abort_stream(conn, env); // gone mid-BDAT
     co_await conn.finish();
     conn.trace(trace_event::closed, {});
-}
-
-// What comes before the greeting: the connection limits, the PROXY header (and handle_PROXY),
-// the early-talker check, the implicit-TLS handshake and a shutdown under way. False when the
-// connection was refused (and is closed). The steps that call no hook are server_base's.
-template <class Handler, class AuthPolicy, class DecodePolicy>
-boost::asio::awaitable<bool>
-server<Handler, AuthPolicy, DecodePolicy>::admit(served_connection& conn, protocol_type& proto,
-                                                 envelope_type& env, connection_count& counted,
-                                                 bool implicit_tls) {
-    // The base's answers are named before they are tested: g++ 12 resumes a coroutine with a
-    // corrupt frame after `if (!co_await base_class_coroutine())` in a class template.
-    bool admitted = co_await admit_connection(conn, counted);
-    if (!admitted) {
-        detail::observe_limit(handler_, conn, limit::connections);
-        co_return false;
-    }
-    if (opts_.proxy_protocol_timeout) {
-        bool proxied = false;
-        if constexpr (has_handle_PROXY<Handler, content_type>)
-            proxied = co_await accept_proxy_header(conn, env);
-        else
-            proxied = co_await server_base::accept_proxy_header(conn);
-        if (!proxied) {
-            conn.close(); // no reply: the peer is a proxy, or pretends to be one (as aiosmtpd)
-            conn.trace(trace_event::closed, {});
-            co_return false;
-        }
-    }
-    admission admitted_client = co_await admit_client(conn, counted);
-    if (admitted_client == admission::over_client_limit) {
-        detail::observe_limit(handler_, conn, limit::connections_per_client);
-        co_return false;
-    }
-    std::chrono::milliseconds delay = opts_.greeting_delay;
-    if constexpr (has_handle_CONNECT<Handler>) {
-        connect_decision decision = co_await decide_at_connect(conn);
-        if (decision.closes()) {
-            co_await refuse_before_greeting(conn, decision.reply());
-            co_return false;
-        }
-        delay = std::max(delay, decision.delay());
-    }
-    admission greeted = co_await prepare_greeting(conn, implicit_tls, delay);
-    switch (greeted) {
-    case admission::admitted: break;
-    case admission::tls_failed: detail::observe_tls(handler_, conn, false); co_return false;
-    default: co_return false;
-    }
-    if (implicit_tls) {
-        detail::observe_tls(handler_, conn, true);
-        proto.tls_started();
-    }
-    co_return true;
 }
 
 // handle_CONNECT, after the limits and the PROXY header, before the greeting. What it throws
