@@ -20,6 +20,7 @@
 #include <smtp/impl/data_reader.ipp>
 #include <smtp/impl/debugging.ipp>
 #include <smtp/impl/forwarding_trust.ipp>
+#include <smtp/impl/offload.ipp>
 #include <smtp/impl/received.ipp>
 #include <smtp/impl/reply.ipp>
 #include <smtp/impl/sendmail.ipp>

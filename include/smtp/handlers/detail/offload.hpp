@@ -1,13 +1,13 @@
 #ifndef SMTP_HANDLERS_DETAIL_OFFLOAD_HPP
 #define SMTP_HANDLERS_DETAIL_OFFLOAD_HPP
 
-#include <boost/asio/as_tuple.hpp>
+#include <smtp/detail/config.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <exception>
@@ -18,6 +18,26 @@
 #include <utility>
 
 namespace smtp::handlers::detail {
+
+/// A one-shot signal from any thread to a coroutine that waits for it on its own executor. It
+/// is not a template (impl/offload.ipp), so that the channel it is made of is compiled once and
+/// its headers stay out of the files that use offload().
+class completion_signal {
+public:
+    SMTP_DECL explicit completion_signal(const boost::asio::any_io_executor& executor);
+    SMTP_DECL ~completion_signal();
+    completion_signal(const completion_signal&) = delete;
+    completion_signal& operator=(const completion_signal&) = delete;
+
+    /// Wakes the waiter; from any thread, at most once.
+    SMTP_DECL void notify() noexcept;
+    /// Returns once notify() was called (or the executor is being destroyed).
+    SMTP_DECL boost::asio::awaitable<void> wait();
+
+private:
+    struct channel;
+    std::unique_ptr<channel> channel_;
+};
 
 /// Runs `work()` on `pool` and resumes the calling coroutine on its own executor with the
 /// result (or the exception), so blocking work does not hold up the caller's thread.
@@ -30,15 +50,14 @@ boost::asio::awaitable<std::invoke_result_t<Work&>> offload(boost::asio::thread_
                                                             Work work) {
     using result_type = std::invoke_result_t<Work&>;
     static_assert(!std::is_void_v<result_type>, "offload: the work must return a value");
-    using channel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
     struct state {
         std::mutex mutex;
-        channel* waiting = nullptr; // the caller's channel, null once the caller is gone
+        completion_signal* waiting = nullptr; // the caller's, null once the caller is gone
         std::optional<result_type> result;
         std::exception_ptr error;
     };
 
-    channel done(co_await boost::asio::this_coro::executor, 1);
+    completion_signal done(co_await boost::asio::this_coro::executor);
     auto shared = std::make_shared<state>();
     shared->waiting = &done;
     // Declared after `done`, so destroyed before it: from then on the work leaves it alone.
@@ -61,10 +80,10 @@ boost::asio::awaitable<std::invoke_result_t<Work&>> offload(boost::asio::thread_
         std::lock_guard lock(shared->mutex);
         shared->result = std::move(result);
         shared->error = error;
-        if (shared->waiting) shared->waiting->try_send(boost::system::error_code{});
+        if (shared->waiting) shared->waiting->notify();
     });
 
-    co_await done.async_receive(boost::asio::as_tuple(boost::asio::use_awaitable));
+    co_await done.wait();
     std::lock_guard lock(shared->mutex);
     if (shared->error) std::rethrow_exception(shared->error);
     if (!shared->result)
@@ -73,5 +92,9 @@ boost::asio::awaitable<std::invoke_result_t<Work&>> offload(boost::asio::thread_
 }
 
 } // namespace smtp::handlers::detail
+
+#if defined(SMTP_HEADER_ONLY)
+#include <smtp/impl/offload.ipp>
+#endif
 
 #endif
