@@ -195,6 +195,10 @@ private:
     template <class Acceptor>
     boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool implicit_tls,
                                              std::shared_ptr<session_registry> registry);
+    /// The greeting delay: true when the client kept quiet through it; false when it spoke
+    /// (it is then refused, and closed).
+    SMTP_DECL boost::asio::awaitable<bool> pause_before_greeting(served_connection& conn,
+                                                                 std::chrono::milliseconds delay);
     /// Writes `line` and closes: a session refused before its greeting.
     SMTP_DECL boost::asio::awaitable<void> refuse(served_connection& conn, std::string line);
 
