@@ -241,9 +241,7 @@ private:
                                                            envelope_type& env,
                                                            std::string_view mechanism,
                                                            std::optional<std::string> initial);
-    /// The base's settle_auth(), and the handler's limit_reached when the limit is passed.
-    outcome settled(served_connection& conn, auth_settled how);
-    /// auth_completed and limit_reached, for the base's conclude_exchange().
+    /// auth_completed and limit_reached, for the base's conclude_exchange() and settled().
     struct auth_observer {
         Handler& handler;
         void completed(const connection& c, std::string_view mechanism, bool success) {

@@ -144,15 +144,21 @@ protected:
     /// `235` (or the mechanism's reply); on failure the mechanism's reply, or `535 5.7.8` unless
     /// the mechanism replied itself. True on success.
     SMTP_DECL static bool conclude_auth(served_connection& conn, auth_result& result);
+    /// How a step of a session that did I/O ended: the session goes on, closes after flushing
+    /// what is queued, or is lost (the peer is gone: nothing more can be written).
+    enum class outcome { go_on, close, lost };
     /// How settle_auth() ended: the session goes on; it closes on the handler's 421 (a rate
     /// limit on failed logins); or it closes past options::auth_failure_limit.
     enum class auth_settled { go_on, closes, over_limit };
     /// After an AUTH exchange: the pause and the limit after a 535 (the final reply is then
     /// `421 4.7.0`), and the close after a 421.
     SMTP_DECL boost::asio::awaitable<auth_settled> settle_auth(served_connection& conn);
-    /// How a step of a session that did I/O ended: the session goes on, closes after flushing
-    /// what is queued, or is lost (the peer is gone: nothing more can be written).
-    enum class outcome { go_on, close, lost };
+    /// What settle_auth() decided, for the session; `observe` hears of a passed limit.
+    template <class Observe>
+    static outcome settled(served_connection& conn, auth_settled how, Observe observe) {
+        if (how == auth_settled::over_limit) observe.over_limit(conn);
+        return how == auth_settled::go_on ? outcome::go_on : outcome::close;
+    }
     /// `done`, as an awaitable: a step that needed no I/O, where one that does is expected.
     SMTP_DECL static boost::asio::awaitable<outcome> finished(outcome done);
     /// `500 Error: (<type>) <what>`, the reply for a hook that threw when the handler has no
@@ -299,8 +305,7 @@ server_base::conclude_exchange(served_connection& conn, std::string_view mechani
     observe.completed(conn, mechanism, success);
     if (success) co_return outcome::go_on;
     auth_settled how = co_await settle_auth(conn);
-    if (how == auth_settled::over_limit) observe.over_limit(conn);
-    co_return how == auth_settled::go_on ? outcome::go_on : outcome::close;
+    co_return settled(conn, how, observe);
 }
 
 #if !defined(SMTP_HEADER_ONLY)

@@ -86,15 +86,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::authenticate_by_hook(served_conn
         detail::observe_auth(handler_, conn, named, conn.session().authenticated);
     }
     auth_settled how = co_await settle_auth(conn); // named: see server_base::admit
-    co_return settled(conn, how);
-}
-
-template <class Handler, class AuthPolicy, class DecodePolicy>
-auto server<Handler, AuthPolicy, DecodePolicy>::settled(served_connection& conn, auth_settled how)
-    -> outcome {
-    if (how == auth_settled::over_limit)
-        detail::observe_limit(handler_, conn, limit::auth_failures);
-    return how == auth_settled::go_on ? outcome::go_on : outcome::close;
+    co_return settled(conn, how, auth_observer{handler_});
 }
 
 } // namespace smtp
