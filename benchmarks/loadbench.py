@@ -15,6 +15,7 @@ import platform
 import resource
 import selectors
 import shlex
+import shutil
 import signal
 import socket
 import statistics
@@ -155,6 +156,59 @@ def wakeups(pid):
     return total
 
 
+# --- system calls (perf stat on the syscall tracepoints) -------------------------------------------
+
+# The calls a mail server's loop makes; each is counted by name where the kernel has its tracepoint.
+SYSCALL_NAMES = (
+    "read", "write", "recvfrom", "sendto", "readv", "writev", "recvmsg", "sendmsg",
+    "epoll_wait", "epoll_pwait", "epoll_ctl", "poll", "ppoll", "select", "pselect6",
+    "accept", "accept4", "close", "shutdown", "fcntl", "ioctl", "setsockopt", "getsockopt",
+    "getsockname", "getpeername", "rt_sigprocmask", "futex", "io_uring_enter", "timerfd_settime",
+    "brk", "mmap", "munmap", "madvise",
+)
+TRACING = next((d for d in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing")
+                if os.path.isdir(f"{d}/events/syscalls")), None)
+
+
+def syscall_events():
+    """perf events for the total and for each named call, or None where perf cannot count them."""
+    if TRACING is None or not shutil.which("perf"):
+        return None
+    named = [f"syscalls:sys_enter_{n}" for n in SYSCALL_NAMES
+             if os.path.isdir(f"{TRACING}/events/syscalls/sys_enter_{n}")]
+    return ["raw_syscalls:sys_enter"] + named
+
+
+def start_syscall_count(pid, events, out_path):
+    # -p follows every thread the server has when counting starts (ours starts its threads first).
+    return subprocess.Popen(["perf", "stat", "-x", ",", "-e", ",".join(events), "-p", str(pid),
+                             "-o", out_path], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_syscall_count(proc, out_path):
+    """{"total": n, name: n, ...} from perf's CSV output; {} when perf counted nothing."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    counts = {}
+    try:
+        with open(out_path) as f:
+            for line in f:
+                fields = line.strip().split(",")
+                if len(fields) < 3 or not fields[0].isdigit():
+                    continue
+                event = fields[2]
+                key = "total" if event == "raw_syscalls:sys_enter" else event.rsplit("sys_enter_", 1)[-1]
+                counts[key] = int(fields[0])
+    except OSError:
+        pass
+    return counts
+
+
 # --- servers -------------------------------------------------------------------------------------
 
 class Server:
@@ -226,7 +280,7 @@ def last_count(raw):
     return 0
 
 
-def load_run(server, scenario, quick, cap, logdir, quiet_wait):
+def load_run(server, scenario, quick, cap, logdir, quiet_wait, count_syscalls=None):
     name, flags, m_full, m_quick, pinned = scenario
     m = m_quick if quick else m_full
     wait_quiet(quiet_wait)
@@ -236,6 +290,10 @@ def load_run(server, scenario, quick, cap, logdir, quiet_wait):
         cpu0 = cpu_seconds(pid)
         wake0 = wakeups(pid)
         busy0, own0 = machine_busy(), own_cpu()
+        perf_out = os.path.join(logdir, "perf-stat.csv")
+        perf = start_syscall_count(pid, count_syscalls, perf_out) if count_syscalls else None
+        if perf:
+            time.sleep(0.3)  # perf attaches before the load starts
         argv = [SMTP_SOURCE] + flags + ["-m", str(m)] + SOURCE_COMMON + [f"{HOST}:{server.port}"]
         if pinned:
             argv = ["taskset", "-c", "0"] + argv
@@ -254,6 +312,7 @@ def load_run(server, scenario, quick, cap, logdir, quiet_wait):
                 client.kill()
                 client.wait()
             wall = time.perf_counter() - t0
+        syscalls = stop_syscall_count(perf, perf_out) if perf else {}
         cpu1 = cpu_seconds(pid)
         wake1 = wakeups(pid)
         busy1, own1 = machine_busy(), own_cpu()
@@ -274,6 +333,7 @@ def load_run(server, scenario, quick, cap, logdir, quiet_wait):
         "foreign": max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - (own1 - own0)) / wall if wall > 0 else 0.0,
         "hwm": hwm, "capped": capped, "rc": client.returncode, "errors": errors,
         "server_alive": alive,
+        "syscalls": {k: v / count for k, v in syscalls.items()} if count else {},
     }
 
 
@@ -445,6 +505,8 @@ def main():
     ap.add_argument("--only", help="comma-separated scenario names (default: all)")
     ap.add_argument("--servers", help="comma-separated subset: ours,sink,aiosmtpd")
     ap.add_argument("--no-idle", action="store_true")
+    ap.add_argument("--no-syscalls", action="store_true",
+                    help="skip the extra run of each scenario that counts system calls (perf stat)")
     ap.add_argument("--retry-noisy", type=int, default=1,
                     help="times a group of runs disturbed by other work is run again")
     ap.add_argument("--budget", type=float,
@@ -558,6 +620,21 @@ def main():
                                      f"connections got their EHLO answer within the bound, "
                                      f"{v['failed']} failed")
 
+    # One more run of each scenario and server, under perf stat: counting the calls costs the
+    # server CPU time, so these runs are not among those the other tables are made of.
+    events = None if args.no_syscalls else syscall_events()
+    sys_counts = {k: {} for k in order}
+    if events:
+        for sc in scenarios:
+            for key in order:
+                r = load_run(servers[key], sc, args.quick, cap, args.logdir, quiet_wait, events)
+                sys_counts[key][sc[0]] = r["syscalls"]
+                print(f"[{time.monotonic() - started:6.0f}s] syscalls {sc[0]:5} {key:9} "
+                      f"{r['syscalls'].get('total', 0):6.1f} per message", flush=True)
+    elif not args.no_syscalls:
+        notes.append("System calls were not counted: perf, or the kernel's syscall tracepoints, "
+                     "are not available here.")
+
     # --- tables ---
     lines = []
     lines.append("| server | c20 msgs/s | d20 msgs/s | c1 | d1 | big | rcpt | CPU-s/10k c20 | "
@@ -592,6 +669,24 @@ def main():
     for key in order:
         wake_lines.append("| " + servers[key].name + " | " + " | ".join(
             cell([r["wakeups"] for r in results[key][s[0]]], 2) for s in scenarios) + " |")
+
+    sys_lines, sys_detail = [], []
+    if events:
+        sys_lines = ["| server | " + " | ".join(s[0] for s in scenarios) + " |",
+                     "|---|" + "---:|" * len(scenarios)]
+        for key in order:
+            sys_lines.append("| " + servers[key].name + " | " + " | ".join(
+                fmt_num(sys_counts[key].get(s[0], {}).get("total"), 1) for s in scenarios) + " |")
+        for name in [s[0] for s in scenarios if s[0] in ("c20", "d20", "rcpt")]:
+            sys_detail.append(f"| {name} | server | calls per message, by name (0.05 or more) |")
+            sys_detail.append("|---|---|---|")
+            for key in order:
+                counts = sys_counts[key].get(name, {})
+                named = sorted(((v, k) for k, v in counts.items() if k != "total" and v >= 0.05),
+                               reverse=True)
+                sys_detail.append(f"| {name} | {servers[key].name} | "
+                                  + ", ".join(f"{k} {v:.2f}" for v, k in named) + " |")
+            sys_detail.append("")
 
     flags_lines = ["| name | smtp-source flags |", "|---|---|"]
     for name, flags, m_full, m_quick, pinned in scenarios:
@@ -648,6 +743,18 @@ def main():
                "round trips even while it spends less CPU.")
     doc.append("")
     doc.extend(wake_lines)
+    if sys_lines:
+        doc.append("")
+        doc.append("## Server system calls per message")
+        doc.append("")
+        doc.append("Counted by `perf stat` on the kernel's syscall tracepoints (`raw_syscalls:sys_enter` "
+                   "and `syscalls:sys_enter_NAME`) over every thread of the server, in one extra run "
+                   "of each scenario that the other tables do not use (counting costs the server "
+                   "CPU time).")
+        doc.append("")
+        doc.extend(sys_lines)
+        doc.append("")
+        doc.extend(sys_detail[:-1])
     doc.append("")
     doc.append("## Scenarios")
     doc.append("")

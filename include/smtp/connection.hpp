@@ -4,6 +4,7 @@
 #include <smtp/detail/config.hpp>
 #include <smtp/detail/input_buffer.hpp>
 #include <smtp/detail/operation_slot.hpp>
+#include <smtp/detail/socket_now.hpp>
 #include <smtp/detail/spare_strings.hpp>
 #include <smtp/detail/write_reply.hpp>
 #include <smtp/hooks.hpp>
@@ -210,6 +211,10 @@ protected:
     /// TLS it first waits for readability holding no buffer, unless `wait_first` is false (the
     /// caller has waited).
     boost::asio::awaitable<bool> read_some(bool wait_first = true);
+    /// Without TLS, after readable(): reads what the socket holds, without waiting (an Asio read
+    /// that completes at once still takes a trip through the io_context). `would_block`: nothing
+    /// was there after all; read_some() waits for it.
+    detail::io_now read_now();
     /// Gives the output buffer's memory to the thread's spares when nothing is queued (an idle
     /// connection keeps none; readable() takes a spare back).
     void release_output() noexcept { detail::spare_strings::give_back(out_); }

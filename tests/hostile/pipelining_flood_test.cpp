@@ -3,6 +3,10 @@
 // not buffer replies without limit, and must serve others meanwhile.
 #include "hostile.hpp"
 
+#include <algorithm>
+#include <thread>
+#include <vector>
+
 using namespace hostile;
 
 BOOST_AUTO_TEST_SUITE(pipelining_flood)
@@ -36,6 +40,38 @@ BOOST_AUTO_TEST_CASE(unread_replies_make_the_server_stop_reading) {
     raw_socket& first = flooders.front();
     BOOST_TEST(first.read_until("\r\n250 Supported commands:", 30s));
     BOOST_TEST(first.in().starts_with("220 "));
+}
+
+// The replies to one read's worth of commands go straight to the socket when it takes them, and
+// through Asio when it does not (tests/unit/direct_socket_io_test.cpp drives that part alone):
+// ~900 KiB of replies to a client that reads nothing for a while must each arrive once, whole
+// and in order.
+BOOST_AUTO_TEST_CASE(replies_sent_in_parts_arrive_whole_and_in_order) {
+    if (!smtpd_built()) return;
+    smtpd_process smtpd(SMTPD_PATH, {"-c", "Sink"});
+    expect_served(smtpd, "warm-up"); // it listens
+    constexpr int count = 10000;
+    std::string commands;
+    for (int i = 0; i < count; ++i)
+        commands += "HELP\r\n";
+    commands += "QUIT\r\n";
+    raw_socket client(smtpd.port);
+    BOOST_TEST(client.send(commands, 10s) == commands.size());
+    std::this_thread::sleep_for(500ms); // the server's replies fill both sockets' buffers
+    BOOST_TEST(client.read_to_end(30s));
+
+    std::vector<std::string_view> lines;
+    std::string_view in = client.in();
+    for (std::size_t end; (end = in.find("\r\n")) != std::string_view::npos;
+         in.remove_prefix(end + 2))
+        lines.push_back(in.substr(0, end));
+    BOOST_TEST(in.empty(), "a reply was cut short");
+    BOOST_TEST_REQUIRE(lines.size() == std::size_t(count) + 2);
+    BOOST_TEST(lines.front().starts_with("220 "));
+    BOOST_TEST(lines[1].starts_with("250 Supported commands:"));
+    std::size_t same = std::count(lines.begin() + 1, lines.end() - 1, lines[1]);
+    BOOST_TEST(same == std::size_t(count));
+    BOOST_TEST(lines.back().starts_with("221 "));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -19,6 +19,7 @@ public:
     using connection::flush;
     using connection::input;
     using connection::output;
+    using connection::read_now;
     using connection::read_some;
     using connection::read_some_interruptible;
     using connection::readable;

@@ -7,6 +7,7 @@
 #include <smtp/detail/base64.hpp>
 #include <smtp/detail/local_address.hpp>
 #include <smtp/detail/session_registry.hpp>
+#include <smtp/detail/socket_now.hpp>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -66,23 +67,29 @@ SMTP_DECL void connection::trace_command(std::string_view line) const {
 
 SMTP_DECL boost::asio::awaitable<bool> connection::read_some(bool wait_first) {
     if (timed_out_) co_return false;
-    io_pending_ = true;
     auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
-    if (!tls_ && wait_first) {
-        // Wait until the client has sent something, holding no buffer meanwhile: the read
-        // then succeeds at once (no EAGAIN round), and idle connections cost less memory.
-        // (Not under TLS, where OpenSSL may hold decrypted bytes the socket does not show.)
-        input_.release();
-        auto [ready] = co_await socket_.async_wait(socket_type::wait_read, token);
-        if (ready) {
-            io_pending_ = false;
-            co_return false;
+    if (!tls_) {
+        for (;;) {
+            if (wait_first) {
+                // Wait until the client has sent something, holding no buffer meanwhile: the
+                // read then finds the bytes at once, and idle connections cost less memory.
+                // (Not under TLS, where OpenSSL may hold decrypted bytes the socket does not show.)
+                input_.release();
+                io_pending_ = true;
+                auto [ec] = co_await socket_.async_wait(socket_type::wait_read, token);
+                io_pending_ = false;
+                if (ec) co_return false;
+            }
+            switch (read_now()) {
+            case detail::io_now::done: co_return true;
+            case detail::io_now::would_block: wait_first = true; continue;
+            default: co_return false;
+            }
         }
     }
+    io_pending_ = true;
     auto [buffer, size] = input_.prepare(4096);
-    auto [ec, n] = tls_
-                       ? co_await tls_->async_read_some(boost::asio::buffer(buffer, size), token)
-                       : co_await socket_.async_read_some(boost::asio::buffer(buffer, size), token);
+    auto [ec, n] = co_await tls_->async_read_some(boost::asio::buffer(buffer, size), token);
     io_pending_ = false;
     if (ec) co_return false;
     bytes_received_ += n;
@@ -90,17 +97,38 @@ SMTP_DECL boost::asio::awaitable<bool> connection::read_some(bool wait_first) {
     co_return true;
 }
 
+SMTP_DECL detail::io_now connection::read_now() {
+    auto [buffer, size] = input_.prepare(4096);
+    std::size_t n = 0;
+    auto result = detail::receive_now(socket_.native_handle(), buffer, size, n);
+    if (result == detail::io_now::done) {
+        bytes_received_ += n;
+        input_.commit(n);
+    }
+    return result;
+}
+
 SMTP_DECL boost::asio::awaitable<bool> connection::flush() {
     if (out_.empty()) co_return true;
     trace(trace_event::reply, out_);
     if (timed_out_) co_return false;
+    std::size_t sent = 0;
+    if (!tls_) {
+        // Nearly always the socket takes the whole batch now (see socket_now.hpp).
+        auto result = detail::send_now(socket_.native_handle(), out_.data(), out_.size(), sent);
+        if (result != detail::io_now::would_block) {
+            bytes_sent_ += sent;
+            out_.clear();
+            co_return result == detail::io_now::done;
+        }
+    }
     io_pending_ = true;
     auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
-    auto [ec, n] =
-        tls_ ? co_await boost::asio::async_write(*tls_, boost::asio::buffer(out_), token)
-             : co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), token);
+    auto rest = boost::asio::buffer(out_.data() + sent, out_.size() - sent);
+    auto [ec, n] = tls_ ? co_await boost::asio::async_write(*tls_, rest, token)
+                        : co_await boost::asio::async_write(socket_, rest, token);
     io_pending_ = false;
-    bytes_sent_ += n;
+    bytes_sent_ += sent + n;
     out_.clear();
     co_return !ec;
 }

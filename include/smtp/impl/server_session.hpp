@@ -115,9 +115,14 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
                 got = co_await conn.read_some_interruptible(interruptible);
             } else {
                 // Waits here rather than in read_some(), so that an idle session holds no frame
-                // of read_some's, and no buffer (the read then succeeds at once).
+                // of read_some's, and no buffer; the read then finds the bytes at once, without
+                // a coroutine of its own.
                 auto [ec] = co_await conn.wait_readable(interruptible);
-                got = conn.readable(ec) && co_await conn.read_some(false);
+                if (conn.readable(ec)) {
+                    auto read = conn.read_now();
+                    if (read == detail::io_now::would_block) continue; // woken early: wait again
+                    got = read == detail::io_now::done;
+                }
             }
             if (!got) {
                 input_ended(conn, proto, env);
