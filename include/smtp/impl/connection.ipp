@@ -78,7 +78,7 @@ SMTP_DECL boost::asio::awaitable<bool> connection::read_some(bool wait_first) {
                 io_pending_ = true;
                 auto [ec] = co_await socket_.async_wait(socket_type::wait_read, token);
                 io_pending_ = false;
-                if (ec) co_return false;
+                if (ec || timed_out_) co_return false;
             }
             switch (read_now()) {
             case detail::io_now::done: co_return true;
