@@ -74,17 +74,23 @@ def process_tree(pid):
     return tree
 
 
-def cpu_seconds(pid):
-    """utime+stime of the process tree (all threads), in seconds."""
-    total = 0
+def cpu_times(pid):
+    """(utime, stime) of the process tree (all threads), in seconds."""
+    user = system = 0
     for p in process_tree(pid):
         try:
             with open(f"/proc/{p}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-    return total / TICK
+        user += int(fields[11])  # utime (field 14)
+        system += int(fields[12])  # stime (field 15)
+    return user / TICK, system / TICK
+
+
+def cpu_seconds(pid):
+    """utime+stime of the process tree (all threads), in seconds."""
+    return sum(cpu_times(pid))
 
 
 def status_kib(pid, key):
@@ -287,7 +293,8 @@ def load_run(server, scenario, quick, cap, logdir, quiet_wait, count_syscalls=No
     server.start(pinned)
     try:
         pid = server.proc.pid
-        cpu0 = cpu_seconds(pid)
+        user0, sys0 = cpu_times(pid)
+        cpu0 = user0 + sys0
         wake0 = wakeups(pid)
         busy0, own0 = machine_busy(), own_cpu()
         perf_out = os.path.join(logdir, "perf-stat.csv")
@@ -313,7 +320,8 @@ def load_run(server, scenario, quick, cap, logdir, quiet_wait, count_syscalls=No
                 client.wait()
             wall = time.perf_counter() - t0
         syscalls = stop_syscall_count(perf, perf_out) if perf else {}
-        cpu1 = cpu_seconds(pid)
+        user1, sys1 = cpu_times(pid)
+        cpu1 = user1 + sys1
         wake1 = wakeups(pid)
         busy1, own1 = machine_busy(), own_cpu()
         hwm = status_kib(pid, "VmHWM")
@@ -328,6 +336,8 @@ def load_run(server, scenario, quick, cap, logdir, quiet_wait, count_syscalls=No
     return {
         "msgs": count, "wall": wall, "rate": count / wall if wall > 0 else 0.0,
         "cpu": cpu1 - cpu0, "cpu10k": (cpu1 - cpu0) / count * 10000 if count else None,
+        "user10k": (user1 - user0) / count * 10000 if count else None,
+        "sys10k": (sys1 - sys0) / count * 10000 if count else None,
         "wakeups": (wake1 - wake0) / count if count else None,
         # CPUs kept busy by anything but this server, smtp-source and this driver
         "foreign": max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - (own1 - own0)) / wall if wall > 0 else 0.0,
@@ -456,6 +466,11 @@ def fmt_num(x, digits=0):
     if x is None:
         return "–"
     return f"{x:,.{digits}f}"
+
+
+def median_of(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def cell(values, digits=0, suffix=""):
@@ -664,6 +679,15 @@ def main():
         cpu_lines.append("| " + servers[key].name + " | " + " | ".join(
             cell([r["cpu10k"] for r in results[key][s[0]]], 2) for s in scenarios) + " |")
 
+    # user / system: how much of the CPU is the server's own code, and how much the kernel's
+    split_lines = ["| server | " + " | ".join(s[0] for s in scenarios) + " |",
+                   "|---|" + "---:|" * len(scenarios)]
+    for key in order:
+        split_lines.append("| " + servers[key].name + " | " + " | ".join(
+            fmt_num(median_of([r["user10k"] for r in results[key][s[0]]]), 2) + " / "
+            + fmt_num(median_of([r["sys10k"] for r in results[key][s[0]]]), 2)
+            for s in scenarios) + " |")
+
     wake_lines = ["| server | " + " | ".join(s[0] for s in scenarios) + " |",
                   "|---|" + "---:|" * len(scenarios)]
     for key in order:
@@ -734,6 +758,13 @@ def main():
     doc.append("## Server CPU seconds per 10,000 messages, every scenario")
     doc.append("")
     doc.extend(cpu_lines)
+    doc.append("")
+    doc.append("## Server CPU seconds per 10,000 messages: user / system")
+    doc.append("")
+    doc.append("The same runs, the server's own code (utime) apart from the kernel's work on its "
+               "behalf (stime: mostly the TCP path of each reply and read); medians of each.")
+    doc.append("")
+    doc.extend(split_lines)
     doc.append("")
     doc.append("## Server wake-ups per message")
     doc.append("")

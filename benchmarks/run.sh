@@ -11,10 +11,12 @@
 # 4. Runs Postfix's smtp-source against examples/smtpd -c Sink (on 1 and on 2 threads), Postfix's
 #    smtp-sink and aiosmtpd,
 #    alternately, loopback only, every run capped in time and messages (benchmarks/loadbench.py),
-#    then opens 2,000 and 10,000 idle connections (after EHLO) to each.
+#    then opens 2,000 and 10,000 idle connections (after EHLO) to each, then runs each scenario
+#    once more under `perf stat` to count the servers' system calls per message (no perf, or no
+#    syscall tracepoints: skipped, and results.md says so).
 # 5. Prints a Markdown table of medians (min–max) and writes it to benchmarks/results.md.
 #
-# Full run: 3 repetitions, 8-19 minutes. --quick: 1 repetition, smaller runs, 2-5 minutes.
+# Full run: 3 repetitions, 9-20 minutes. --quick: 1 repetition, smaller runs, 2-5 minutes.
 # Needs root for apt-get (skipped when everything is there). Run it on an otherwise idle machine:
 # before each run it waits up to 10 s (--quiet-wait; 2 minutes in all) for other work to stop, a
 # group of runs disturbed by other work is run again in the first 5 minutes (--budget), and
@@ -46,6 +48,7 @@ missing=()
 [ -e /usr/lib/x86_64-linux-gnu/cmake/benchmark/benchmarkConfig.cmake ] ||
     ls /usr/lib/*/cmake/benchmark/benchmarkConfig.cmake >/dev/null 2>&1 || missing+=(libbenchmark-dev)
 command -v taskset >/dev/null || missing+=(util-linux)
+command -v perf >/dev/null || missing+=(linux-perf) # system calls per message
 command -v cmake >/dev/null || missing+=(cmake)
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
