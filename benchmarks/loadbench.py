@@ -88,11 +88,6 @@ def cpu_times(pid):
     return user / TICK, system / TICK
 
 
-def cpu_seconds(pid):
-    """utime+stime of the process tree (all threads), in seconds."""
-    return sum(cpu_times(pid))
-
-
 def status_kib(pid, key):
     """Sum of a /proc/PID/status field (VmRSS, VmHWM) over the process tree, in KiB."""
     total = 0

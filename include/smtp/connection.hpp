@@ -208,12 +208,11 @@ protected:
     static constexpr std::string_view masked_secret = "********";
 
     /// Reads more bytes into the buffer. False on end of stream, error or timeout. Without
-    /// TLS it first waits for readability holding no buffer, unless `wait_first` is false (the
-    /// caller has waited).
-    boost::asio::awaitable<bool> read_some(bool wait_first = true);
+    /// TLS it first waits for readability holding no buffer.
+    boost::asio::awaitable<bool> read_some();
     /// Without TLS, after readable(): reads what the socket holds, without waiting (an Asio read
     /// that completes at once still takes a trip through the io_context). `would_block`: nothing
-    /// was there after all; read_some() waits for it.
+    /// was there after all (the wait ended early): wait again.
     detail::io_now read_now();
     /// Gives the output buffer's memory to the thread's spares when nothing is queued (an idle
     /// connection keeps none; readable() takes a spare back).

@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(a_connections_wait_for_a_command_fits_in_its_slot) {
         for (int i = 0; i < 2; ++i) {
             auto [ec] = co_await conn.wait_readable(false);
             if (conn.readable(ec)) ++woken;
-            co_await conn.read_some(false);
+            co_await conn.read_some();
         }
     };
     boost::asio::co_spawn(io, wait_twice(), boost::asio::detached);

@@ -99,7 +99,7 @@ protected:
         SMTP_DECL ~connection_count();
     };
 
-    // The steps of a session that call no hook (server<Handler>::admit and friends run them in
+    // The steps of a session that call no hook (admit() and the server's own steps run them in
     // order, with the hooks in between). Callers name what they return before testing it:
     // g++ 12 miscompiles `if (!co_await base_coroutine())` in a derived class template.
 

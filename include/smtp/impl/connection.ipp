@@ -65,24 +65,22 @@ SMTP_DECL void connection::trace_command(std::string_view line) const {
     trace(trace_event::command, shown);
 }
 
-SMTP_DECL boost::asio::awaitable<bool> connection::read_some(bool wait_first) {
+SMTP_DECL boost::asio::awaitable<bool> connection::read_some() {
     if (timed_out_) co_return false;
     auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
     if (!tls_) {
         for (;;) {
-            if (wait_first) {
-                // Wait until the client has sent something, holding no buffer meanwhile: the
-                // read then finds the bytes at once, and idle connections cost less memory.
-                // (Not under TLS, where OpenSSL may hold decrypted bytes the socket does not show.)
-                input_.release();
-                io_pending_ = true;
-                auto [ec] = co_await socket_.async_wait(socket_type::wait_read, token);
-                io_pending_ = false;
-                if (ec || timed_out_) co_return false;
-            }
+            // Wait until the client has sent something, holding no buffer meanwhile: the read
+            // then finds the bytes at once, and idle connections cost less memory. (Not under
+            // TLS, where OpenSSL may hold decrypted bytes the socket does not show.)
+            input_.release();
+            io_pending_ = true;
+            auto [ec] = co_await socket_.async_wait(socket_type::wait_read, token);
+            io_pending_ = false;
+            if (ec || timed_out_) co_return false;
             switch (read_now()) {
             case detail::io_now::done: co_return true;
-            case detail::io_now::would_block: wait_first = true; continue;
+            case detail::io_now::would_block: continue; // woken early: wait again
             default: co_return false;
             }
         }

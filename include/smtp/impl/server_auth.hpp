@@ -85,7 +85,7 @@ auto server<Handler, AuthPolicy, DecodePolicy>::authenticate_by_hook(served_conn
         std::string_view named = args.empty() ? std::string_view() : args.front();
         detail::observe_auth(handler_, conn, named, conn.session().authenticated);
     }
-    auth_settled how = co_await settle_auth(conn); // named: see server_base::admit
+    auth_settled how = co_await settle_auth(conn); // named: see server_base.hpp (g++ 12)
     co_return settled(conn, how, auth_observer{handler_});
 }
 

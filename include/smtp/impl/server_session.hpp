@@ -81,7 +81,7 @@ boost::asio::awaitable<void> server<Handler, AuthPolicy, DecodePolicy>::serve_re
     connection_count counted(*this);
     // The checks before the greeting run in a coroutine of their own, so that what they need
     // is not kept in this frame for the whole session (memory per idle connection).
-    bool admitted = false; // named: see server_base::admit
+    bool admitted = false; // named: see server_base.hpp (g++ 12)
     if constexpr (admits_without_hooks)
         admitted = co_await admit(conn, counted, implicit_tls, detail::no_admission_hooks{});
     else

@@ -14,7 +14,7 @@ template <class Handler, class AuthPolicy, class DecodePolicy>
 auto server<Handler, AuthPolicy, DecodePolicy>::starttls(served_connection& conn,
                                                          protocol_type& proto, envelope_type& env)
     -> boost::asio::awaitable<outcome> {
-    tls_start started = co_await begin_tls_session(conn); // named: see server_base::admit
+    tls_start started = co_await begin_tls_session(conn); // named: see server_base.hpp (g++ 12)
     if (started != tls_start::lost)
         detail::observe_tls(handler_, conn, started == tls_start::secured);
     if (started != tls_start::secured) co_return outcome::lost;
